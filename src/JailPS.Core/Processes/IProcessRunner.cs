@@ -1,0 +1,50 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace JailPS.Core.Processes;
+
+/// <summary>
+/// What to run. Host commands are run the way jail(8) runs exec.prestart and friends
+/// (usr.sbin/jail/command.c): a string with shell metacharacters goes to /bin/sh -c, anything
+/// else is split on white space and executed directly. Jail commands are argv arrays run
+/// inside a jail through /usr/sbin/jexec, because a .NET process cannot fork and jail_attach.
+/// </summary>
+public sealed class ProcessRequest
+{
+    /// <summary>The program and its arguments, already split (argv[0] is the program).</summary>
+    public required IReadOnlyList<string> Arguments { get; init; }
+
+    /// <summary>Jail the command runs in (by jid), or null for a host command.</summary>
+    public int? Jid { get; init; }
+
+    /// <summary>Name of the jail, for records and messages.</summary>
+    public string? JailName { get; init; }
+
+    /// <summary>Role of the command: "exec.start", "exec.prestart", "pkill", ... (records, messages).</summary>
+    public string Purpose { get; init; } = "command";
+
+    /// <summary>The command as the user wrote it (jail.conf text), for messages and -WhatIf.</summary>
+    public string? DisplayText { get; init; }
+
+    public IReadOnlyDictionary<string, string>? Environment { get; init; }
+    public bool CleanEnvironment { get; init; }
+    public string? WorkingDirectory { get; init; }
+    public TimeSpan? Timeout { get; init; }
+    public string? StandardInput { get; init; }
+}
+
+public sealed class ProcessResult
+{
+    public required int ExitCode { get; init; }
+    public string StandardOutput { get; init; } = "";
+    public string StandardError { get; init; } = "";
+    public bool TimedOut { get; init; }
+    public TimeSpan Duration { get; init; }
+}
+
+/// <summary>The process seam. The real runner starts processes; the simulated host answers from its responder.</summary>
+public interface IProcessRunner
+{
+    ProcessResult Run(ProcessRequest request, CancellationToken cancellationToken = default);
+}

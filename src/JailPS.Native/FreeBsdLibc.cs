@@ -1,0 +1,39 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace JailPS.Native;
+
+/// <summary>The real kernel: direct calls into FreeBSD's libc.so.7. Usable only on FreeBSD.</summary>
+public sealed unsafe class FreeBsdLibc : ILibc
+{
+    [ThreadStatic] private static int t_errno;
+
+    public FreeBsdLibc()
+    {
+        if (!OperatingSystem.IsFreeBSD())
+            throw new PlatformNotSupportedException("FreeBsdLibc is only usable on FreeBSD.");
+        Interop.EnsureResolver();
+    }
+
+    public int LastErrno => t_errno;
+
+    private static int Capture(int result)
+    {
+        if (result == -1)
+            t_errno = Marshal.GetLastPInvokeError();
+        return result;
+    }
+
+    public int JailSet(IoVec* iov, uint niov, int flags) => Capture(Interop.JailSet(iov, niov, flags));
+    public int JailGet(IoVec* iov, uint niov, int flags) => Capture(Interop.JailGet(iov, niov, flags));
+    public int JailAttach(int jid) => Capture(Interop.JailAttach(jid));
+    public int JailRemove(int jid) => Capture(Interop.JailRemove(jid));
+
+    public int Sysctl(int* name, uint namelen, void* oldp, nuint* oldlenp, void* newp, nuint newlen)
+        => Capture(Interop.Sysctl(name, namelen, oldp, oldlenp, newp, newlen));
+
+    public int SysctlByName(byte* name, void* oldp, nuint* oldlenp, void* newp, nuint newlen)
+        => Capture(Interop.SysctlByName(name, oldp, oldlenp, newp, newlen));
+
+    public uint GetEuid() => Interop.GetEuid();
+}
