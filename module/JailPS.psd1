@@ -1,0 +1,35 @@
+@{
+    RootModule           = 'JailPS.dll'
+    ModuleVersion        = '{{ModuleVersion}}'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    GUID                 = '6f0e2a8c-3d5b-4f1e-9a47-2c8b1d7e5f30'
+    Author               = 'JailPS contributors'
+    CompanyName          = 'JailPS'
+    Copyright            = '(c) JailPS contributors. BSD 2-Clause licence.'
+    Description          = 'FreeBSD jails as PowerShell objects: define, start, stop, change and remove jails over the native jail_set/jail_get interface, with jail.conf(5) as the persistent format, -WhatIf plans and rollback. Includes an opt-in simulated host for testing runbooks off FreeBSD.'
+    FormatsToProcess     = @('JailPS.Format.ps1xml')
+    TypesToProcess       = @('JailPS.Types.ps1xml')
+    CmdletsToExport      = @(
+        'Get-Jail'
+        'New-Jail'
+        'Start-Jail'
+        'Stop-Jail'
+        'Restart-Jail'
+        'Set-Jail'
+        'Remove-Jail'
+        'Import-JailConfig'
+        'Export-JailConfig'
+    )
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('FreeBSD', 'Jail', 'Jails', 'Containers', 'jail.conf', 'PSEdition_Core')
+            LicenseUri   = 'https://opensource.org/license/bsd-2-clause'
+            ProjectUri   = 'https://github.com/jailps/jailps'
+            ReleaseNotes = 'Foundation: native jail interface, simulated host, jail.conf engine, lifecycle cmdlets.'
+        }
+    }
+}

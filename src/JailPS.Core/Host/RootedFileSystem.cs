@@ -1,0 +1,107 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Enumeration;
+
+namespace JailPS.Core.Host;
+
+/// <summary>
+/// The host file system under a root directory: "/" itself on the real host, the sandbox
+/// directory on the simulated host.
+/// </summary>
+public sealed class RootedFileSystem : IHostFileSystem
+{
+    private readonly string _root;
+
+    public RootedFileSystem(string root)
+    {
+        _root = Path.GetFullPath(root).TrimEnd('/');
+    }
+
+    public string Root => _root.Length == 0 ? "/" : _root;
+
+    public string ToLocalPath(string hostPath)
+    {
+        string normalized = HostPath.Normalize(hostPath);
+        return _root.Length == 0 ? normalized : _root + (normalized == "/" ? "" : normalized);
+    }
+
+    public bool FileExists(string hostPath) => File.Exists(ToLocalPath(hostPath));
+    public bool DirectoryExists(string hostPath) => Directory.Exists(ToLocalPath(hostPath));
+
+    public string? ReadAllText(string hostPath)
+    {
+        string local = ToLocalPath(hostPath);
+        return File.Exists(local) ? File.ReadAllText(local) : null;
+    }
+
+    public IReadOnlyList<string> Glob(string hostPattern)
+    {
+        string pattern = HostPath.Normalize(hostPattern);
+        var results = new List<string> { "/" };
+        foreach (string component in pattern.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = new List<string>();
+            bool wild = component.IndexOfAny(new[] { '*', '?', '[' }) >= 0;
+            foreach (string dir in results)
+            {
+                string localDir = ToLocalPath(dir);
+                if (!wild)
+                {
+                    string candidate = HostPath.Combine(dir, component);
+                    if (File.Exists(ToLocalPath(candidate)) || Directory.Exists(ToLocalPath(candidate)))
+                        next.Add(candidate);
+                    continue;
+                }
+                if (!Directory.Exists(localDir)) continue;
+                foreach (string entry in Directory.EnumerateFileSystemEntries(localDir))
+                {
+                    string name = Path.GetFileName(entry);
+                    if (name.StartsWith('.') && !component.StartsWith('.')) continue; // glob(3): leading dot must match explicitly
+                    if (FileSystemName.MatchesSimpleExpression(component, name, ignoreCase: false))
+                        next.Add(HostPath.Combine(dir, name));
+                }
+            }
+            results = next;
+        }
+        results.Sort(StringComparer.Ordinal);
+        return results;
+    }
+
+    public void WriteAllTextAtomic(string hostPath, string text)
+    {
+        string local = ToLocalPath(hostPath);
+        string dir = Path.GetDirectoryName(local)!;
+        Directory.CreateDirectory(dir);
+        string temp = Path.Combine(dir, "." + Path.GetFileName(local) + ".jailps-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+        try
+        {
+            using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            using (var w = new StreamWriter(fs))
+            {
+                w.Write(text);
+                w.Flush();
+                fs.Flush(flushToDisk: true);
+            }
+            File.Move(temp, local, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    public void DeleteFile(string hostPath) => File.Delete(ToLocalPath(hostPath));
+
+    public void CreateDirectory(string hostPath)
+    {
+        var info = Directory.CreateDirectory(ToLocalPath(hostPath));
+        if (!OperatingSystem.IsWindows())
+            info.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+    }
+
+    public void DeleteEmptyDirectory(string hostPath) => Directory.Delete(ToLocalPath(hostPath), recursive: false);
+
+    public void AppendAllText(string hostPath, string text) => File.AppendAllText(ToLocalPath(hostPath), text);
+}
