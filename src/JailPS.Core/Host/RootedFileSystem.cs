@@ -71,6 +71,10 @@ public sealed class RootedFileSystem : IHostFileSystem
     public void WriteAllTextAtomic(string hostPath, string text)
     {
         string local = ToLocalPath(hostPath);
+        // Replace the file a symlink points to, not the link itself (/etc/jail.conf is often a link
+        // into a configuration repository), and keep the old file's permission bits.
+        local = FollowLinks(local);
+        UnixFileMode? mode = !OperatingSystem.IsWindows() && File.Exists(local) ? File.GetUnixFileMode(local) : null;
         string dir = Path.GetDirectoryName(local)!;
         Directory.CreateDirectory(dir);
         string temp = Path.Combine(dir, "." + Path.GetFileName(local) + ".jailps-" + Guid.NewGuid().ToString("N").Substring(0, 8));
@@ -83,12 +87,33 @@ public sealed class RootedFileSystem : IHostFileSystem
                 w.Flush();
                 fs.Flush(flushToDisk: true);
             }
+            if (mode is UnixFileMode m && !OperatingSystem.IsWindows())
+                File.SetUnixFileMode(temp, m);
             File.Move(temp, local, overwrite: true);
         }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
         }
+    }
+
+    /// <summary>
+    /// The file a chain of symlinks ends at. Absolute link targets are host paths, so under a
+    /// sandbox root they resolve inside it: a link never leads out of the simulated host.
+    /// </summary>
+    private string FollowLinks(string local)
+    {
+        for (int hops = 0; hops < 32; hops++)
+        {
+            string? target = new FileInfo(local).LinkTarget;
+            if (target is null) return local;
+            local = target.StartsWith('/')
+                ? (_root.Length == 0 ? target : _root + HostPath.Normalize(target))
+                : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(local)!, target));
+            if (_root.Length > 0 && !local.StartsWith(_root + "/", StringComparison.Ordinal))
+                throw new IOException($"a symbolic link leads outside the simulated host's root {_root}");
+        }
+        throw new IOException("too many levels of symbolic links");
     }
 
     public void DeleteFile(string hostPath) => File.Delete(ToLocalPath(hostPath));

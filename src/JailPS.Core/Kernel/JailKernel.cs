@@ -144,17 +144,20 @@ public sealed unsafe class JailKernel
         private readonly byte* _block;
         private readonly byte* _errmsg;
         private readonly int* _keyValue;
-        private readonly int* _jidOut;
         private readonly int _firstParamPair;
         private readonly bool _intKey;
+        private readonly bool _nameKey;
 
         public GetRequest(JailKernel owner, Key key, string? name)
         {
             _owner = owner;
             var catalog = owner.Catalog;
+            // The key travels once: a second "name" or "jid" entry would replace it (vfs_buildopts
+            // keeps the last occurrence), so the key's own buffer also receives its value back.
             foreach (var p in catalog.All)
-                if (p.Name != "jid" && p.Type != JailParameterType.Opaque)
+                if (p.Name != "jid" && !(key == Key.Name && p.Name == "name") && p.Type != JailParameterType.Opaque)
                     _params.Add(p);
+            _nameKey = key == Key.Name;
 
             // Layout: [key][jid out (lastjid key only)][params...][errmsg]
             int extra = key == Key.LastJid ? 2 : 1;
@@ -195,7 +198,6 @@ public sealed unsafe class JailKernel
             _intKey = key != Key.Name;
             if (keyNameValue != null)
                 keyNameValue.CopyTo(new Span<byte>((void*)_iov[1].Base, keyNameValue.Length));
-            _jidOut = key == Key.LastJid ? (int*)_iov[3].Base : null;
             _firstParamPair = extra;
             _errmsg = (byte*)_iov[2 * (pairs - 1) + 1].Base;
         }
@@ -214,7 +216,9 @@ public sealed unsafe class JailKernel
                     return null;
                 throw new JailKernelException("jail_get", errno, ReadCString(_errmsg, JailLimits.ErrMsgLen));
             }
-            var values = new Dictionary<string, object?>(_params.Count + 1, StringComparer.Ordinal) { ["jid"] = jid };
+            var values = new Dictionary<string, object?>(_params.Count + 2, StringComparer.Ordinal) { ["jid"] = jid };
+            if (_nameKey)
+                values["name"] = ReadCString((byte*)_iov[1].Base, (int)_iov[1].Length);
             for (int k = 0; k < _params.Count; k++)
             {
                 var v = _iov[2 * (_firstParamPair + k) + 1];

@@ -47,6 +47,34 @@ public sealed class RootedFileSystemTests : IDisposable
     }
 
     [Fact]
+    public void Atomic_write_through_a_symlink_replaces_the_target_and_keeps_its_mode()
+    {
+        _fs.WriteAllTextAtomic("/etc/repo/jail.conf", "old");
+        string target = _fs.ToLocalPath("/etc/repo/jail.conf");
+        File.SetUnixFileMode(target, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
+        File.CreateSymbolicLink(_fs.ToLocalPath("/etc/jail.conf"), "/etc/repo/jail.conf"); // a host path, as on FreeBSD
+        _fs.WriteAllTextAtomic("/etc/jail.conf", "new");
+        Assert.NotNull(new FileInfo(_fs.ToLocalPath("/etc/jail.conf")).LinkTarget);   // still a link
+        Assert.Equal("new", File.ReadAllText(target));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead, File.GetUnixFileMode(target));
+    }
+
+    [Fact]
+    public void A_relative_link_out_of_the_simulated_root_is_refused()
+    {
+        string outside = Path.Combine(Path.GetTempPath(), "jailps-outside-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(outside, "not yours");
+        try
+        {
+            Directory.CreateDirectory(_fs.ToLocalPath("/etc"));
+            File.CreateSymbolicLink(_fs.ToLocalPath("/etc/jail.conf"), Path.GetRelativePath(_fs.ToLocalPath("/etc"), outside));
+            Assert.Throws<IOException>(() => _fs.WriteAllTextAtomic("/etc/jail.conf", "x"));
+            Assert.Equal("not yours", File.ReadAllText(outside));
+        }
+        finally { File.Delete(outside); }
+    }
+
+    [Fact]
     public void HostPath_normalises_lexically()
     {
         Assert.Equal("/usr/jails/web", HostPath.Normalize("/usr//jails/./x/../web/"));

@@ -1,0 +1,105 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using JailPS.Core.Host;
+
+namespace JailPS.Core.Config;
+
+/// <summary>Reads and evaluates jail.conf(5) files the way jail(8) does.</summary>
+public static class JailConfLoader
+{
+    /// <summary>
+    /// Reads each root file in turn (a missing root file contributes nothing) as if they were one
+    /// configuration, follows ".include" directives (a literal path must exist; a glob may match
+    /// nothing; relative paths are taken relative to the including file's directory; nesting is
+    /// limited to 32 levels as in usr.sbin/jail/config.c), evaluates, and returns the non-wildcard
+    /// jails in the order their blocks appear. Throws <see cref="JailConfException"/>.
+    /// </summary>
+    public static IReadOnlyList<JailDefinition> Load(IHostFileSystem fs, IEnumerable<string> rootFiles)
+    {
+        if (fs is null) throw new ArgumentNullException(nameof(fs));
+        if (rootFiles is null) throw new ArgumentNullException(nameof(rootFiles));
+        var evaluator = new JailConfEvaluator((from, statement, pattern) => ResolveInclude(fs, from, statement, pattern));
+        foreach (var root in rootFiles)
+        {
+            if (root is null) throw new ArgumentException("Root file names cannot be null.", nameof(rootFiles));
+            string? text = Read(fs, root, null);
+            if (text is null) continue;
+            evaluator.Add(JailConfDocument.Parse(text, root));
+        }
+        return evaluator.Evaluate();
+    }
+
+    /// <summary>
+    /// Evaluates already parsed documents, in order, as one configuration. ".include" directives
+    /// are not followed (they are skipped).
+    /// </summary>
+    public static IReadOnlyList<JailDefinition> Evaluate(IReadOnlyList<JailConfDocument> documentsInOrder)
+    {
+        if (documentsInOrder is null) throw new ArgumentNullException(nameof(documentsInOrder));
+        var evaluator = new JailConfEvaluator(null);
+        foreach (var d in documentsInOrder)
+            evaluator.Add(d ?? throw new ArgumentException("Documents cannot be null.", nameof(documentsInOrder)));
+        return evaluator.Evaluate();
+    }
+
+    private static IReadOnlyList<JailConfDocument> ResolveInclude(IHostFileSystem fs, JailConfDocument from, JailConfStatement statement, string pattern)
+    {
+        string path = pattern;
+        // Relative names are based on the including file's directory (include_config() in config.c).
+        if (!pattern.StartsWith('/') && from.Path is { } including)
+        {
+            int slash = including.LastIndexOf('/');
+            if (slash >= 0) path = including.Substring(0, slash + 1) + pattern;
+        }
+        if (HostPath.IsAbsolute(path)) path = HostPath.Normalize(path);
+
+        var docs = new List<JailConfDocument>();
+        if (HasGlobMagic(path))
+        {
+            // A glob may match nothing; matches are read in glob(3)'s sorted order.
+            foreach (var match in fs.Glob(path))
+            {
+                string? text = Read(fs, match, from.Locate(statement.Start));
+                if (text is not null) docs.Add(JailConfDocument.Parse(text, match));
+            }
+            return docs;
+        }
+        string? literal = Read(fs, path, from.Locate(statement.Start));
+        if (literal is null)
+            throw JailConfException.At(JailConfErrorIds.IncludeNotFound,
+                path + ": No such file or directory (.include)", from.Locate(statement.Start));
+        docs.Add(JailConfDocument.Parse(literal, path));
+        return docs;
+    }
+
+    /// <summary>
+    /// Whether glob(3) would treat the pattern as a pattern: an unescaped '*' or '?', or a '[' with
+    /// a ']' after it. Anything else names one file, which must exist.
+    /// </summary>
+    internal static bool HasGlobMagic(string pattern)
+    {
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            if (c == '\\') { i++; continue; }
+            if (c == '*' || c == '?') return true;
+            if (c == '[' && pattern.IndexOf(']', i + 1) > i + 1) return true;
+        }
+        return false;
+    }
+
+    private static string? Read(IHostFileSystem fs, string path, JailConfLocation? includedFrom)
+    {
+        try
+        {
+            return fs.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            var where = includedFrom ?? new JailConfLocation(path, 0, 0);
+            throw new JailConfException(JailConfErrorIds.ReadError, path + ": " + e.Message,
+                where.File, where.Line, where.Column, e);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using JailPS.Core.Kernel;
+using JailPS.Core.Processes;
+using JailPS.Native;
+
+namespace JailPS.Core.Host;
+
+/// <summary>
+/// One host JailPS acts on: its kernel (through the libc seam), its processes and its files.
+/// The real FreeBSD host, or the simulated host: an explicit opt-in through the
+/// JAILPS_SIMULATED_HOST environment variable naming a directory that stands for "/".
+/// The simulated host is never chosen silently, on FreeBSD or elsewhere.
+/// </summary>
+public sealed class JailHost
+{
+    public const string SimulationVariable = "JAILPS_SIMULATED_HOST";
+    public const string DefaultJailConf = "/etc/jail.conf";
+    public const string DefaultJailConfDirectory = "/etc/jail.conf.d";
+
+    private static readonly object s_lock = new();
+    private static readonly Dictionary<string, JailHost> s_simulated = new(StringComparer.Ordinal);
+    private static JailHost? s_real;
+
+    private JailHost(ILibc libc, IProcessRunner processes, IHostFileSystem files, string computerName, SimulatedHost? simulation)
+    {
+        Libc = libc;
+        Kernel = new JailKernel(libc);
+        Processes = processes;
+        Files = files;
+        ComputerName = computerName;
+        Simulation = simulation;
+    }
+
+    public ILibc Libc { get; }
+    public JailKernel Kernel { get; }
+    public IProcessRunner Processes { get; }
+    public IHostFileSystem Files { get; }
+
+    /// <summary>The host's name, or "simulated:DIR".</summary>
+    public string ComputerName { get; }
+
+    public SimulatedHost? Simulation { get; }
+    public bool IsSimulated => Simulation != null;
+
+    /// <summary>The main jail.conf (jail(8)'s default -f file).</summary>
+    public string JailConfPath { get; set; } = DefaultJailConf;
+
+    /// <summary>The directory of per-jail files; New-Jail writes NAME.conf here.</summary>
+    public string JailConfDirectory { get; set; } = DefaultJailConfDirectory;
+
+    /// <summary>The files read for defined jails: jail.conf and jail.conf.d/*.conf (rc.d/jail's set).</summary>
+    public IReadOnlyList<string> ConfigRoots => new[] { JailConfPath, HostPath.Combine(JailConfDirectory, "*.conf") };
+
+    /// <summary>
+    /// The host selected by the environment: the simulated host when JAILPS_SIMULATED_HOST names a
+    /// directory, the real kernel on FreeBSD, and otherwise an error that says how to opt in.
+    /// </summary>
+    public static JailHost FromEnvironment()
+    {
+        string? simRoot = Environment.GetEnvironmentVariable(SimulationVariable);
+        if (!string.IsNullOrWhiteSpace(simRoot))
+            return Simulated(simRoot);
+        if (OperatingSystem.IsFreeBSD())
+            return Real();
+        throw new JailHostException("JailHostNotFreeBSD",
+            $"JailPS manages FreeBSD jails and this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}. " +
+            "No kernel with jails is available here.",
+            $"To test runbooks off-box, opt in to the simulated host: $env:{SimulationVariable} = '/tmp/jailps-host' " +
+            "(a directory that stands for the host's /). See about_JailPS_SimulatedHost.");
+    }
+
+    /// <summary>The real FreeBSD host.</summary>
+    public static JailHost Real()
+    {
+        lock (s_lock)
+        {
+            return s_real ??= new JailHost(new FreeBsdLibc(), new SystemProcessRunner(), new RootedFileSystem("/"),
+                Environment.MachineName, null);
+        }
+    }
+
+    /// <summary>The simulated host rooted at <paramref name="directory"/> (created when missing); one instance per directory per process.</summary>
+    public static JailHost Simulated(string directory)
+    {
+        if (!Path.IsPathFullyQualified(directory))
+            throw new JailHostException("JailHostSimulationPathNotAbsolute",
+                $"{SimulationVariable} must be an absolute directory path, not '{directory}'.",
+                $"Set {SimulationVariable} to a full path such as /tmp/jailps-host.");
+        string root = Path.GetFullPath(directory).TrimEnd('/');
+        lock (s_lock)
+        {
+            if (s_simulated.TryGetValue(root, out var existing))
+            {
+                existing.Simulation!.Refresh();
+                return existing;
+            }
+            Directory.CreateDirectory(root);
+            var files = new RootedFileSystem(root);
+            var sim = new SimulatedHost(root);
+            var host = new JailHost(sim.Kernel, sim.Processes, files, "simulated:" + root, sim);
+            s_simulated[root] = host;
+            return host;
+        }
+    }
+
+    /// <summary>Makes the host's state durable after a command (the simulated kernel's state file); a no-op on FreeBSD.</summary>
+    public void Commit() => Simulation?.Save();
+}

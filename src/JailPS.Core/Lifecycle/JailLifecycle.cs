@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Threading;
+using JailPS.Core.Host;
+using JailPS.Core.Kernel;
+using JailPS.Core.Processes;
+using JailPS.Native;
+
+namespace JailPS.Core.Lifecycle;
+
+/// <summary>
+/// Builds start and stop plans in jail(8)'s order (usr.sbin/jail/jail.c startcommands /
+/// stopcommands; freebsd-abi.md §4.3, §4.4) and runs exec.* commands through the process seam.
+/// </summary>
+public sealed class JailLifecycle
+{
+    private const string PkillPath = "/bin/pkill";   // bin/pkill (LINKS to pgrep), pkill -j jail
+    private const string PgrepPath = "/bin/pgrep";
+    private const string SetfibPath = "/usr/sbin/setfib";
+    private const string ChrootPath = "/usr/sbin/chroot";
+    private static readonly TimeSpan s_pollInterval = TimeSpan.FromMilliseconds(100);
+
+    private readonly JailHost _host;
+    private readonly IJailOutput _output;
+    private readonly CancellationToken _cancel;
+
+    public JailLifecycle(JailHost host, IJailOutput output, CancellationToken cancellationToken = default)
+    {
+        _host = host;
+        _output = output;
+        _cancel = cancellationToken;
+    }
+
+    /// <summary>The plan for `jail -c NAME`.</summary>
+    public JailPlan PlanStart(JailSpec spec)
+    {
+        var plan = new JailPlan(spec.Name, "start");
+        CheckPath(spec);
+        int jid = 0;
+        bool tempPersist = !spec.Persist;
+
+        AddHostCommands(plan, spec, "exec.prepare");
+        AddHostCommands(plan, spec, "exec.prestart");
+
+        var settings = new List<JailParameterSetting>(spec.KernelSettings);
+        if (tempPersist)
+        {
+            // jail(8) creates a jail that is not persistent with a temporary persist, so it survives
+            // until exec.start has started its processes, and clears it at the end.
+            var persist = _host.Kernel.Catalog.Find("persist")!;
+            settings.RemoveAll(s => s.Info.Name == "persist");
+            settings.Add(new JailParameterSetting(persist, true));
+        }
+        plan.Add("jail_set", "jail_set(JAIL_CREATE) " + DescribeSettings(settings),
+            () => jid = _host.Kernel.Set(settings, JailFlags.Create, spec.Name),
+            () => RemoveIfPresent(jid, spec.Name),
+            $"jail_remove({spec.Name})");
+
+        AddHostCommands(plan, spec, "exec.created");
+        AddJailCommands(plan, spec, "exec.start", () => jid);
+        AddJailCommands(plan, spec, "command", () => jid);
+        AddHostCommands(plan, spec, "exec.poststart");
+
+        if (tempPersist)
+        {
+            var persist = _host.Kernel.Catalog.Find("persist")!;
+            plan.Add("persist", "jail_set(JAIL_UPDATE) jid=<jid> nopersist (clear the temporary persist)",
+                () =>
+                {
+                    var jidInfo = _host.Kernel.Catalog.Find("jid")!;
+                    _host.Kernel.Set(new[] { new JailParameterSetting(jidInfo, jid), new JailParameterSetting(persist, false) }, JailFlags.Update, spec.Name);
+                    if (_host.Kernel.GetByJid(jid) is null)
+                        _output.Warning($"jail \"{spec.Name}\" is not persistent and has no processes left, so the kernel removed it as soon as it started. Set persist, or give it an exec.start that leaves processes running.");
+                });
+        }
+        return plan;
+    }
+
+    /// <summary>The plan for `jail -r NAME` of a running jail (spec null: a jail with no definition, as `jail -R`).</summary>
+    public JailPlan PlanStop(string name, int jid, JailSpec? spec, int? timeoutSeconds, bool force)
+    {
+        var plan = new JailPlan(name, "stop");
+        if (spec != null)
+        {
+            AddHostCommands(plan, spec, "exec.prestop", tolerate: force);
+            AddJailCommands(plan, spec, "exec.stop", () => jid, tolerate: force);
+        }
+        int wait = timeoutSeconds ?? spec?.StopTimeoutSeconds ?? 10;
+        if (wait > 0)
+        {
+            plan.Add("stop.timeout", $"{PkillPath} -TERM -j {jid}; wait up to {wait}s for the jail's processes to exit",
+                () => TerminateAndWait(name, jid, TimeSpan.FromSeconds(wait)));
+        }
+        plan.Add("jail_remove", $"jail_remove({jid})", () => RemoveIfPresent(jid, name));
+        if (spec != null)
+        {
+            AddHostCommands(plan, spec, "exec.poststop");
+            AddHostCommands(plan, spec, "exec.release");
+        }
+        return plan;
+    }
+
+    private void CheckPath(JailSpec spec)
+    {
+        // jail(8) checks path before jail_set: it must be absolute, exist and be a directory.
+        if (spec.Path is null)
+            throw new JailOperationException("JailPathMissing", spec.Name, $"jail \"{spec.Name}\": path is not set.", "Give the jail a path (the directory that becomes its root).");
+        if (!HostPath.IsAbsolute(spec.Path))
+            throw new JailOperationException("JailPathNotAbsolute", spec.Name, $"jail \"{spec.Name}\": path \"{spec.Path}\" is not an absolute path.", "Use an absolute path such as /usr/jails/NAME.");
+        if (!_host.Files.DirectoryExists(spec.Path))
+            throw new JailOperationException("JailPathNotFound", spec.Name, $"jail \"{spec.Name}\": path \"{spec.Path}\" does not exist or is not a directory.", $"Create {spec.Path} and install a FreeBSD userland in it.");
+    }
+
+    private void RemoveIfPresent(int jid, string name)
+    {
+        if (jid <= 0) return;
+        var rec = _host.Kernel.GetByJid(jid, includeDying: true);
+        if (rec is null || rec.Dying) return; // gone already (no processes and not persistent), or dying
+        _host.Kernel.Remove(jid, name);
+    }
+
+    private void TerminateAndWait(string name, int jid, TimeSpan timeout)
+    {
+        var term = Run(new ProcessRequest { Arguments = new[] { PkillPath, "-TERM", "-j", Num(jid) }, Purpose = "pkill", JailName = name });
+        if (term.ExitCode > 1)
+            _output.Warning($"jail \"{name}\": {PkillPath} -TERM -j {jid} failed ({term.ExitCode}): {term.StandardError.Trim()}");
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (_host.Kernel.GetByJid(jid) is null) return; // the jail ended with its last process
+            var probe = Run(new ProcessRequest { Arguments = new[] { PgrepPath, "-j", Num(jid) }, Purpose = "pgrep", JailName = name });
+            if (probe.ExitCode == 1) return; // no process left in the jail
+            if (DateTime.UtcNow >= deadline)
+            {
+                _output.Verbose($"jail {name}: processes still running after {timeout.TotalSeconds:0}s; jail_remove will kill them");
+                return;
+            }
+            if (_cancel.WaitHandle.WaitOne(s_pollInterval)) _cancel.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void AddHostCommands(JailPlan plan, JailSpec spec, string pseudo, bool tolerate = false)
+    {
+        foreach (string command in spec.Commands(pseudo))
+        {
+            string text = command;
+            plan.Add(pseudo, (spec.SystemUser != null ? $"(as {spec.SystemUser}) " : "") + text,
+                Tolerant(tolerate, spec.Name, pseudo, () => RunCommand(spec, pseudo, text, null)));
+        }
+    }
+
+    private void AddJailCommands(JailPlan plan, JailSpec spec, string pseudo, Func<int> jid, bool tolerate = false)
+    {
+        foreach (string command in spec.Commands(pseudo))
+        {
+            string text = command;
+            string who = spec.JailUser != null ? $" (as {spec.JailUser}{(spec.SystemJailUser ? ", host passwd" : "")})" : "";
+            plan.Add(pseudo, "in jail" + who + ": " + text,
+                Tolerant(tolerate, spec.Name, pseudo, () => RunCommand(spec, pseudo, text, jid())));
+        }
+    }
+
+    private Action Tolerant(bool tolerate, string jail, string step, Action action)
+    {
+        if (!tolerate) return action;
+        return () =>
+        {
+            try { action(); }
+            catch (JailOperationException ex)
+            {
+                _output.Warning($"jail \"{jail}\": {step} failed and -Force continues: {ex.Message}");
+            }
+        };
+    }
+
+    /// <summary>Runs one exec.* command the way jail(8) would, and fails the step on a non-zero exit or timeout.</summary>
+    private void RunCommand(JailSpec spec, string purpose, string text, int? jid)
+    {
+        IReadOnlyList<string> argv = CommandLine.Split(text, out bool background);
+        if (argv.Count == 0) return;
+        if (jid is int j)
+            argv = CommandLine.Jexec(j, argv, spec.Clean, spec.JailUser, spec.SystemJailUser);
+        else if (spec.SystemUser != null)
+            argv = Prepend(new[] { ChrootPath, "-u", spec.SystemUser, "/" }, argv);
+        if (spec.Fib is int fib)
+            argv = Prepend(new[] { SetfibPath, Num(fib) }, argv);
+
+        var request = new ProcessRequest
+        {
+            Arguments = argv,
+            Jid = jid,
+            JailName = spec.Name,
+            Purpose = purpose,
+            DisplayText = text,
+            CleanEnvironment = spec.Clean && jid is null,
+            Timeout = spec.ExecTimeout,
+            WorkingDirectory = jid is null ? null : "/",
+        };
+        _output.Debug($"jail {spec.Name}: {purpose}: run {CommandLine.Render(argv)}");
+        var result = Run(request);
+        if (spec.ConsoleLog is string log)
+            _host.Files.AppendAllText(log, result.StandardOutput + result.StandardError);
+        if (background) return;
+        if (result.TimedOut)
+            throw new JailOperationException("JailCommandTimedOut", spec.Name,
+                $"{purpose} \"{text}\" did not finish within exec.timeout ({spec.ExecTimeout?.TotalSeconds:0}s) and was killed.",
+                "Raise exec.timeout or fix the command.");
+        if (result.ExitCode != 0)
+        {
+            string err = result.StandardError.Trim();
+            if (err.Length > 400) err = "..." + err.Substring(err.Length - 400);
+            throw new JailOperationException("JailCommandFailed", spec.Name,
+                $"{purpose} \"{text}\" failed with exit code {result.ExitCode}" + (err.Length > 0 ? ": " + err : "."),
+                $"Run the command by hand to see why it fails, or correct {purpose} in the jail's definition.");
+        }
+    }
+
+    private ProcessResult Run(ProcessRequest request) => _host.Processes.Run(request, _cancel);
+
+    private static IReadOnlyList<string> Prepend(string[] head, IReadOnlyList<string> tail)
+    {
+        var list = new List<string>(head);
+        list.AddRange(tail);
+        return list;
+    }
+
+    private static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The jail_set parameter list as jail(8)-style text: name=value pairs, booleans as name or noname.</summary>
+    public static string DescribeSettings(IEnumerable<JailParameterSetting> settings)
+    {
+        var sb = new StringBuilder();
+        foreach (var s in settings)
+        {
+            if (sb.Length > 0) sb.Append(' ');
+            if (s.Info.Type == JailParameterType.Bool)
+            {
+                sb.Append((bool)s.Value ? s.Info.Name : s.Info.NoName);
+                continue;
+            }
+            sb.Append(s.Info.Name).Append('=');
+            string v = string.Join(",", JailParameterCodec.ToText(s.Info, s.Value));
+            sb.Append(v.IndexOfAny(new[] { ' ', '\t', '"', '\'' }) >= 0 || v.Length == 0 ? "\"" + v.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"" : v);
+        }
+        return sb.ToString();
+    }
+}

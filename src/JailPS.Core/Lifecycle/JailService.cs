@@ -1,0 +1,490 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using System.Globalization;
+using System.Linq;
+using JailPS.Core.Config;
+using JailPS.Core.Host;
+using JailPS.Core.Kernel;
+using JailPS.Native;
+
+namespace JailPS.Core.Lifecycle;
+
+/// <summary>What New-Jail asks for.</summary>
+public sealed class NewJailRequest
+{
+    public required string Name { get; init; }
+    public required string Path { get; init; }
+    public string? Hostname { get; init; }
+    public IReadOnlyList<string> IPv4Address { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> IPv6Address { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> ExecStart { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> ExecStop { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> DependsOn { get; init; } = Array.Empty<string>();
+    public bool Persist { get; init; }
+    /// <summary>Further parameters by name (kernel or jail(8) parameters), values as PowerShell gave them.</summary>
+    public IDictionary? Parameters { get; init; }
+    /// <summary>Where to write the definition; default JAILCONF_D/NAME.conf.</summary>
+    public string? ConfigFile { get; init; }
+}
+
+/// <summary>
+/// The engine behind the cmdlets: reads definitions (jail.conf) and the kernel, merges them into
+/// <see cref="Jail"/> objects, and builds plans for every change. It never touches PowerShell.
+/// </summary>
+public sealed class JailService
+{
+    private readonly JailHost _host;
+    private readonly IJailOutput _output;
+    private IReadOnlyList<JailDefinition>? _definitions;
+
+    public JailService(JailHost host, IJailOutput output)
+    {
+        _host = host;
+        _output = output;
+    }
+
+    public JailHost Host => _host;
+
+    /// <summary>Every defined jail (jail.conf and jail.conf.d/*.conf), read once per service.</summary>
+    public IReadOnlyList<JailDefinition> Definitions => _definitions ??= JailConfLoader.Load(_host.Files, RootFiles());
+
+    /// <summary>jail.conf, then jail.conf.d/*.conf in glob(3) order (what rc.d/jail reads).</summary>
+    private IEnumerable<string> RootFiles()
+    {
+        foreach (string root in _host.ConfigRoots)
+        {
+            if (root.IndexOfAny(new[] { '*', '?', '[' }) < 0) { yield return root; continue; }
+            foreach (string match in _host.Files.Glob(root))
+                yield return match;
+        }
+    }
+
+    /// <summary>Forget cached definitions after a file changed.</summary>
+    public void Invalidate() => _definitions = null;
+
+    public JailDefinition? FindDefinition(string name)
+    {
+        foreach (var d in Definitions)
+            if (d.Name == name) return d;
+        return null;
+    }
+
+    /// <summary>All jails, defined and running, sorted by name: one jail_get per running jail plus one.</summary>
+    public IReadOnlyList<Jail> GetAll(bool includeDying = false)
+    {
+        var byName = new Dictionary<string, (JailDefinition? Def, JailRecord? Rec)>(StringComparer.Ordinal);
+        foreach (var d in Definitions)
+            byName[d.Name] = (d, null);
+        foreach (var r in _host.Kernel.List(includeDying))
+        {
+            byName.TryGetValue(r.Name, out var entry);
+            // A dying jail never hides a live one of the same name.
+            if (entry.Rec != null && !entry.Rec.Dying) continue;
+            byName[r.Name] = (entry.Def, r);
+        }
+        var list = new List<Jail>(byName.Count);
+        foreach (var kv in byName)
+            list.Add(ToJail(kv.Key, kv.Value.Def, kv.Value.Rec));
+        list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        return list;
+    }
+
+    /// <summary>One jail by exact name, or null.</summary>
+    public Jail? Get(string name)
+    {
+        var def = FindDefinition(name);
+        var rec = _host.Kernel.GetByName(name);
+        if (rec is null && JailSpec.IsAllDigits(name))
+            rec = _host.Kernel.GetByJid(int.Parse(name, CultureInfo.InvariantCulture));
+        if (def is null && rec is null) return null;
+        return ToJail(rec?.Name ?? name, def ?? (rec != null ? FindDefinition(rec.Name) : null), rec);
+    }
+
+    /// <summary>The jail as it is now (after a change), by name.</summary>
+    public Jail Refresh(string name)
+    {
+        Invalidate();
+        return Get(name) ?? throw NotFound(name);
+    }
+
+    public Jail ToJail(string name, JailDefinition? def, JailRecord? rec)
+    {
+        IDictionary parameters = new OrderedDictionary(StringComparer.Ordinal);
+        string? path, hostname;
+        string[] v4, v6;
+        bool persist;
+        if (rec != null)
+        {
+            foreach (var kv in rec.Values.OrderBy(k => k.Key, StringComparer.Ordinal))
+                parameters[kv.Key] = JailParameterCodec.ToDisplayValue(kv.Value);
+            path = rec.Path;
+            hostname = rec["host.hostname"] as string;
+            v4 = rec["ip4.addr"] is System.Net.IPAddress[] a4 ? Array.ConvertAll(a4, x => x.ToString()) : Array.Empty<string>();
+            v6 = rec["ip6.addr"] is System.Net.IPAddress[] a6 ? Array.ConvertAll(a6, x => x.ToString()) : Array.Empty<string>();
+            persist = rec.Persist;
+        }
+        else
+        {
+            foreach (var p in def!.Parameters)
+                parameters[p.Name] = p.Values.Count == 0 ? true : p.Values.Count == 1 ? p.Values[0] : p.Values.ToArray();
+            path = def.Get("path")?.Values.LastOrDefault();
+            hostname = def.Get("host.hostname")?.Values.LastOrDefault();
+            v4 = BareAddresses(def.Get("ip4.addr"));
+            v6 = BareAddresses(def.Get("ip6.addr"));
+            persist = def.Get("persist") is { } pp && (pp.Values.Count == 0 || pp.Values[0] is not ("0" or "false" or "False"));
+        }
+        var state = rec is null ? JailState.Stopped : rec.Dying ? JailState.Dying : JailState.Running;
+        string[] depends = def?.Get("depend")?.Values.SelectMany(v => v.Split(',')).Select(s => s.Trim()).Where(s => s.Length > 0).ToArray() ?? Array.Empty<string>();
+        return new Jail(name, state, rec?.Jid, path, hostname, v4, v6, persist, parameters, depends,
+            def?.SourceFile, def, _host.ComputerName, _host.IsSimulated);
+    }
+
+    private static string[] BareAddresses(JailConfParameter? p)
+    {
+        if (p is null) return Array.Empty<string>();
+        var list = new List<string>();
+        foreach (var v in p.Values)
+            foreach (var item in v.Split(','))
+            {
+                string t = item.Trim();
+                int bar = t.IndexOf('|'); if (bar >= 0) t = t.Substring(bar + 1);
+                int sp = t.IndexOf(' '); if (sp >= 0) t = t.Substring(0, sp);
+                int sl = t.IndexOf('/'); if (sl >= 0) t = t.Substring(0, sl);
+                if (t.Length > 0) list.Add(t);
+            }
+        return list.ToArray();
+    }
+
+    // ---- dependencies -------------------------------------------------------------------
+
+    /// <summary>Definitions to start for the given names, dependencies first (jail.conf "depend"); a cycle is an error.</summary>
+    public IReadOnlyList<JailDefinition> StartOrder(IEnumerable<JailDefinition> targets)
+    {
+        var result = new List<JailDefinition>();
+        var state = new Dictionary<string, int>(StringComparer.Ordinal); // 1 visiting, 2 done
+        var stack = new List<string>();
+        foreach (var t in targets) Visit(t);
+        return result;
+
+        void Visit(JailDefinition d)
+        {
+            if (state.TryGetValue(d.Name, out int s))
+            {
+                if (s == 2) return;
+                int i = stack.IndexOf(d.Name);
+                var cycle = stack.Skip(i).Append(d.Name);
+                throw new JailOperationException("JailDependencyCycle", d.Name,
+                    "jail dependency cycle: " + string.Join(" -> ", cycle), "Break the cycle in the jails' depend parameters.");
+            }
+            state[d.Name] = 1;
+            stack.Add(d.Name);
+            foreach (string dep in DependNames(d))
+            {
+                var depDef = FindDefinition(dep) ?? throw new JailOperationException("JailDependencyNotFound", d.Name,
+                    $"jail \"{d.Name}\" depends on \"{dep}\", which is not defined.", $"Define jail \"{dep}\" or remove it from depend.");
+                Visit(depDef);
+            }
+            stack.RemoveAt(stack.Count - 1);
+            state[d.Name] = 2;
+            result.Add(d);
+        }
+    }
+
+    /// <summary>Running jails that must stop before the given one (its dependents, transitively), dependents first.</summary>
+    public IReadOnlyList<string> DependentsToStopFirst(string name)
+    {
+        var result = new List<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal) { name };
+        void Visit(string target)
+        {
+            foreach (var d in Definitions)
+                if (DependNames(d).Contains(target) && seen.Add(d.Name))
+                {
+                    Visit(d.Name);
+                    result.Add(d.Name);
+                }
+        }
+        Visit(name);
+        return result;
+    }
+
+    private static IEnumerable<string> DependNames(JailDefinition d)
+        => d.Get("depend")?.Values.SelectMany(v => v.Split(',')).Select(s => s.Trim()).Where(s => s.Length > 0) ?? Enumerable.Empty<string>();
+
+    // ---- new / remove / set -------------------------------------------------------------
+
+    /// <summary>Validates a jail name for New-Jail: what the kernel and jail.conf accept, and safe as a file name.</summary>
+    public static void ValidateName(string name)
+    {
+        string? why = null;
+        if (name.Length == 0) why = "it is empty";
+        else if (System.Text.Encoding.UTF8.GetByteCount(name) >= JailLimits.MaxHostNameLen) why = $"it is longer than {JailLimits.MaxHostNameLen - 1} bytes";
+        else if (JailSpec.IsAllDigits(name)) why = "a name cannot be numeric (the kernel reserves numbers for jail IDs)";
+        else if (name.StartsWith('.') || name.EndsWith('.') || name.Contains("..")) why = "dots separate parent and child jail names and cannot lead, trail or repeat";
+        else if (name.IndexOfAny("*?[]".ToCharArray()) >= 0) why = "wildcard characters are not allowed in a new jail's name";
+        else
+            foreach (char c in name)
+                if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
+                { why = $"character '{c}' is not allowed (use letters, digits, '_', '-' and '.')"; break; }
+        if (why != null)
+            throw new JailOperationException("JailInvalidName", name, $"\"{name}\" is not a valid jail name: {why}.", "Choose a name of letters, digits, '_', '-' and '.'.");
+    }
+
+    /// <summary>The jail.conf parameters New-Jail writes, validated against the kernel's catalog.</summary>
+    public IReadOnlyList<JailConfParameter> BuildParameters(NewJailRequest req)
+    {
+        var list = new List<JailConfParameter>();
+        void Add(string name, params string[] values) => list.Add(new JailConfParameter(name, values));
+        Add("path", req.Path);
+        if (req.Hostname != null) Add("host.hostname", req.Hostname);
+        if (req.IPv4Address.Count > 0) Add("ip4.addr", req.IPv4Address.ToArray());
+        if (req.IPv6Address.Count > 0) Add("ip6.addr", req.IPv6Address.ToArray());
+        if (req.Persist) Add("persist");
+        if (req.ExecStart.Count > 0) Add("exec.start", req.ExecStart.ToArray());
+        if (req.ExecStop.Count > 0) Add("exec.stop", req.ExecStop.ToArray());
+        if (req.DependsOn.Count > 0) Add("depend", req.DependsOn.ToArray());
+        if (req.Parameters != null)
+            foreach (DictionaryEntry e in req.Parameters)
+            {
+                string key = Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "";
+                var p = ToConfParameter(key, e.Value);
+                list.RemoveAll(x => SameParameter(x.Name, p.Name));
+                list.Add(p);
+            }
+        return list;
+    }
+
+    /// <summary>A parameter from PowerShell as jail.conf text: booleans as name / noname, lists as lists.</summary>
+    public JailConfParameter ToConfParameter(string name, object? value)
+    {
+        string? positive = JailParameterInfo.PositiveNameOf(name);
+        if (JailSpec.PseudoParameters.Contains(name) || (positive != null && JailSpec.PseudoParameters.Contains(positive)))
+        {
+            if (value is bool b) return new JailConfParameter(b ? name : JailParameterInfo.NoNameOf(name), Array.Empty<string>());
+            return new JailConfParameter(name, ToStrings(value));
+        }
+        var info = _host.Kernel.Catalog.Resolve(name, out bool negated)
+            ?? throw new JailParameterException("JailParameterUnknown", name, $"unknown parameter: {name}");
+        if (info.Access == JailParameterAccess.ReadOnly)
+            throw new JailParameterException("JailParameterReadOnly", name, $"{info.Name} is read-only (reported by the kernel, never set)");
+        object typed = JailParameterCodec.FromObject(info, value, negated);
+        if (info.Type == JailParameterType.Bool)
+            return new JailConfParameter((bool)typed ? info.Name : info.NoName, Array.Empty<string>());
+        if (info.Type is JailParameterType.IPv4Array or JailParameterType.IPv6Array)
+            return new JailConfParameter(info.Name, ToStrings(value)); // keep iface|addr/mask forms as written
+        return new JailConfParameter(info.Name, JailParameterCodec.ToText(info, typed).ToArray());
+    }
+
+    private static string[] ToStrings(object? value) => value switch
+    {
+        null => Array.Empty<string>(),
+        string s => new[] { s },
+        bool b => new[] { b ? "true" : "false" },
+        IEnumerable e => e.Cast<object?>().Select(x => Convert.ToString(x, CultureInfo.InvariantCulture) ?? "").ToArray(),
+        _ => new[] { Convert.ToString(value, CultureInfo.InvariantCulture) ?? "" },
+    };
+
+    private static bool SameParameter(string a, string b)
+        => a == b || JailParameterInfo.PositiveNameOf(a) == b || JailParameterInfo.PositiveNameOf(b) == a;
+
+    /// <summary>The plan for New-Jail: create the root directory when missing, write NAME.conf.</summary>
+    public JailPlan PlanCreate(NewJailRequest req)
+    {
+        ValidateName(req.Name);
+        if (!HostPath.IsAbsolute(req.Path))
+            throw new JailOperationException("JailPathNotAbsolute", req.Name, $"jail \"{req.Name}\": path \"{req.Path}\" is not an absolute path.", "Use an absolute path such as /usr/jails/NAME.");
+        if (FindDefinition(req.Name) is { } existing)
+            throw new JailOperationException("JailAlreadyExists", req.Name, $"jail \"{req.Name}\" is already defined in {existing.SourceFile}.", "Choose another name, or change the existing jail with Set-Jail.");
+        if (_host.Kernel.GetByName(req.Name) != null)
+            throw new JailOperationException("JailAlreadyExists", req.Name, $"a jail named \"{req.Name}\" is already running.", "Choose another name.");
+
+        var parameters = BuildParameters(req);
+        var def = new JailDefinition(req.Name, parameters);
+        JailSpec.Resolve(def, _host.Kernel.Catalog); // type-check everything before writing a byte
+        foreach (string dep in req.DependsOn)
+            if (FindDefinition(dep) is null)
+                throw new JailOperationException("JailDependencyNotFound", req.Name, $"jail \"{req.Name}\" depends on \"{dep}\", which is not defined.", $"Create jail \"{dep}\" first.");
+
+        string file = req.ConfigFile ?? HostPath.Combine(_host.JailConfDirectory, req.Name + ".conf");
+        if (!HostPath.IsAbsolute(file))
+            throw new JailOperationException("JailPathNotAbsolute", req.Name, $"config file \"{file}\" is not an absolute path.");
+        string path = HostPath.Normalize(req.Path);
+        var plan = new JailPlan(req.Name, "create");
+        if (!_host.Files.DirectoryExists(path))
+            plan.Add("mkdir", $"create root directory {path} (mode 0755)",
+                () => _host.Files.CreateDirectory(path),
+                () => { if (_host.Files.DirectoryExists(path)) _host.Files.DeleteEmptyDirectory(path); },
+                $"remove {path}");
+        string? before = _host.Files.ReadAllText(file);
+        string text;
+        if (before is null)
+            text = JailConfWriter.FormatBlock(req.Name, parameters);
+        else
+        {
+            var doc = JailConfDocument.Parse(before, file);
+            doc.AppendBlock(req.Name, parameters);
+            text = doc.ToString();
+        }
+        plan.Add("write", $"{(before is null ? "write" : "append to")} {file}:\n{JailConfWriter.FormatBlock(req.Name, parameters).TrimEnd()}",
+            () => { _host.Files.WriteAllTextAtomic(file, text); Invalidate(); },
+            () => { if (before is null) _host.Files.DeleteFile(file); else _host.Files.WriteAllTextAtomic(file, before); Invalidate(); },
+            before is null ? $"delete {file}" : $"restore {file}");
+        return plan;
+    }
+
+    /// <summary>The plan that removes a jail's definition from its file (the root directory is kept).</summary>
+    public JailPlan PlanRemoveDefinition(JailDefinition def)
+    {
+        var plan = new JailPlan(def.Name, "remove");
+        string file = def.SourceFile ?? throw new JailOperationException("JailNotDefined", def.Name, $"jail \"{def.Name}\" has no definition file.");
+        string before = _host.Files.ReadAllText(file) ?? throw new JailOperationException("JailConfigMissing", def.Name, $"{file} no longer exists.");
+        var doc = JailConfDocument.Parse(before, file);
+        if (!doc.HasBlock(def.Name))
+            throw new JailOperationException("JailConfigReadOnly", def.Name,
+                $"jail \"{def.Name}\" has no block of its own in {file} (it comes from a wildcard); JailPS will not edit it.", "Edit the file by hand.");
+        doc.RemoveBlock(def.Name);
+        string after = doc.ToString();
+        bool delete = doc.BlockNames.Count == 0 && string.IsNullOrWhiteSpace(StripComments(after))
+            && HostPath.GetDirectoryName(file) == HostPath.Normalize(_host.JailConfDirectory);
+        plan.Add("write", delete ? $"delete {file} (it defined only {def.Name})" : $"remove the block of {def.Name} from {file}",
+            () => { if (delete) _host.Files.DeleteFile(file); else _host.Files.WriteAllTextAtomic(file, after); Invalidate(); },
+            () => { _host.Files.WriteAllTextAtomic(file, before); Invalidate(); },
+            $"restore {file}");
+        return plan;
+    }
+
+    private static string StripComments(string text)
+        => string.Join("\n", text.Split('\n').Where(l => !l.TrimStart().StartsWith('#') && !l.TrimStart().StartsWith("//")));
+
+    /// <summary>
+    /// The plan for Set-Jail: update the running jail (jail_set JAIL_UPDATE) and, with persist, its
+    /// definition file. The live change is undone if writing the file fails.
+    /// </summary>
+    public JailPlan PlanUpdate(Jail jail, IDictionary changes, bool writeDefinition)
+    {
+        var plan = new JailPlan(jail.Name, "update");
+        var conf = new List<JailConfParameter>();
+        var live = new List<JailParameterSetting>();
+        var undo = new List<JailParameterSetting>();
+        var catalog = _host.Kernel.Catalog;
+        foreach (DictionaryEntry e in changes)
+        {
+            string key = Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "";
+            var p = ToConfParameter(key, e.Value);
+            conf.Add(p);
+            if (jail.State != JailState.Running) continue;
+            var info = catalog.Resolve(key, out bool negated);
+            if (info is null)
+            {
+                if (!writeDefinition)
+                    throw new JailOperationException("JailParameterNotLive", jail.Name,
+                        $"{key} is a jail(8) setting used when the jail starts or stops; it cannot be changed in the running jail.",
+                        "Add -Persist to change the jail's definition.");
+                continue;
+            }
+            if (info.Access == JailParameterAccess.CreateOnly)
+            {
+                if (!writeDefinition)
+                    throw new JailOperationException("JailParameterCreateOnly", jail.Name,
+                        $"{info.Name} can only be set when a jail is created; jail \"{jail.Name}\" is running.",
+                        "Save it to the definition with -Persist, then Restart-Jail.");
+                plan.Notes.Add($"{info.Name} can only be set when a jail is created: it is saved to the definition and takes effect at the next Restart-Jail.");
+                continue;
+            }
+            object typed = JailParameterCodec.FromObject(info, e.Value, negated);
+            live.Add(new JailParameterSetting(info, typed));
+            object? old = jail.Parameters.Contains(info.Name) ? jail.Parameters[info.Name] : null;
+            if (old != null) undo.Add(new JailParameterSetting(info, JailParameterCodec.FromObject(info, old, false)));
+        }
+        if (jail.State != JailState.Running && !writeDefinition)
+            throw new JailOperationException("JailNotRunning", jail.Name,
+                $"jail \"{jail.Name}\" is not running, so there is nothing to change live.", "Add -Persist to change its definition.");
+        var jidInfo = catalog.Find("jid")!;
+        if (live.Count > 0)
+        {
+            int jid = jail.Jid!.Value;
+            var set = new List<JailParameterSetting> { new(jidInfo, jid) };
+            set.AddRange(live);
+            var revert = new List<JailParameterSetting> { new(jidInfo, jid) };
+            revert.AddRange(undo);
+            plan.Add("jail_set", "jail_set(JAIL_UPDATE) " + JailLifecycle.DescribeSettings(set),
+                () => _host.Kernel.Set(set, JailFlags.Update, jail.Name),
+                undo.Count > 0 ? () => _host.Kernel.Set(revert, JailFlags.Update, jail.Name) : null,
+                "restore the previous values in the running jail");
+        }
+        if (writeDefinition)
+        {
+            var def = jail.Definition ?? throw new JailOperationException("JailNotDefined", jail.Name,
+                $"jail \"{jail.Name}\" has no jail.conf definition to change.", "Create one with New-Jail or Export-JailConfig.");
+            string file = def.SourceFile ?? throw new JailOperationException("JailNotDefined", jail.Name, $"jail \"{jail.Name}\" has no definition file.");
+            string before = _host.Files.ReadAllText(file) ?? throw new JailOperationException("JailConfigMissing", jail.Name, $"{file} no longer exists.");
+            var doc = JailConfDocument.Parse(before, file);
+            if (!doc.HasBlock(jail.Name))
+                throw new JailOperationException("JailConfigReadOnly", jail.Name,
+                    $"jail \"{jail.Name}\" has no block of its own in {file}; JailPS will not edit wildcard definitions.", "Edit the file by hand.");
+            foreach (var p in conf)
+                doc.SetParameter(jail.Name, p.Name, p.Values.Count == 0 ? null : p.Values);
+            string after = doc.ToString();
+            // Type-check the edited definition as a whole before anything is written.
+            var edited = JailConfLoader.Evaluate(new[] { JailConfDocument.Parse(after, file) }).FirstOrDefault(d => d.Name == jail.Name);
+            if (edited != null) JailSpec.Resolve(edited, catalog);
+            plan.Add("write", $"update {file}: " + string.Join("; ", conf.Select(c => c.Values.Count == 0 ? c.Name : c.Name + " = " + string.Join(", ", c.Values))),
+                () => { _host.Files.WriteAllTextAtomic(file, after); Invalidate(); },
+                () => { _host.Files.WriteAllTextAtomic(file, before); Invalidate(); },
+                $"restore {file}");
+        }
+        return plan;
+    }
+
+    /// <summary>
+    /// The parameters Export-JailConfig writes: the evaluated definition, or for a jail that exists only in
+    /// the kernel what `jls -s` would give (settable parameters; booleans as name / noname).
+    /// </summary>
+    public IReadOnlyList<JailConfParameter> ExportParameters(Jail jail)
+    {
+        if (jail.Definition != null)
+            return jail.Definition.Parameters
+                .Where(p => !(p.Name == "name" && p.Values.Count == 1 && p.Values[0] == jail.Name))
+                .ToList();
+        var catalog = _host.Kernel.Catalog;
+        var list = new List<JailConfParameter>();
+        foreach (DictionaryEntry e in jail.Parameters)
+        {
+            string key = (string)e.Key;
+            if (key is "name" or "jid") continue;
+            var info = catalog.Find(key);
+            if (info is null || info.Access == JailParameterAccess.ReadOnly) continue;
+            int dot = key.LastIndexOf('.');
+            if (dot > 0 && catalog.Find(key.Substring(0, dot)) is { Type: JailParameterType.JailSys } parent
+                && jail.Parameters[parent.Name] as string == "inherit")
+                continue; // host.* of a jail that shares its parent's values, and the like
+            switch (e.Value)
+            {
+                case bool b:
+                    list.Add(new JailConfParameter(b ? info.Name : info.NoName, Array.Empty<string>()));
+                    break;
+                case string[] addrs:
+                    if (addrs.Length > 0) list.Add(new JailConfParameter(info.Name, addrs));
+                    break;
+                case string text when (key is "ip4" or "ip6") && text == "disable"
+                    && jail.Parameters[key + ".addr"] is string[] { Length: > 0 }:
+                    break; // the kernel reads restricted ip4/ip6 back as disable (kern_jail.c); ip4.addr says it all
+                case null:
+                    break;
+                default:
+                    list.Add(new JailConfParameter(info.Name, new[] { Convert.ToString(e.Value, CultureInfo.InvariantCulture) ?? "" }));
+                    break;
+            }
+        }
+        return list;
+    }
+
+    /// <summary>The same jail, shown as stopped (for a jail that existed only in the kernel and is gone now).</summary>
+    public Jail AsStopped(Jail jail) => new(jail.Name, JailState.Stopped, null, jail.Path, jail.Hostname, jail.IPv4Address,
+        jail.IPv6Address, false, jail.Parameters, jail.DependsOn, jail.ConfigFile, jail.Definition, jail.ComputerName, jail.IsSimulated);
+
+    public static JailOperationException NotFound(string name) => new("JailNotFound", name,
+        $"no jail named \"{name}\" is defined or running.", "List jails with Get-Jail.");
+}

@@ -1,0 +1,179 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using JailPS.Core.Config;
+using JailPS.Core.Host;
+using JailPS.Core.Kernel;
+
+namespace JailPS.Core.Lifecycle;
+
+/// <summary>
+/// A jail definition split the way jail(8) splits it (usr.sbin/jail/config.c intparams): the
+/// pseudo-parameters jail(8) acts on itself (exec.*, stop.timeout, depend, mount*, interface...)
+/// and the kernel parameters that go to jail_set, already converted to their kernel types.
+/// </summary>
+public sealed class JailSpec
+{
+    /// <summary>jail(8)'s own parameters (freebsd-abi.md §4.2); never sent to the kernel.</summary>
+    public static readonly IReadOnlySet<string> PseudoParameters = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "exec.prepare", "exec.prestart", "exec.created", "exec.start", "command", "exec.poststart",
+        "exec.prestop", "exec.stop", "exec.poststop", "exec.release",
+        "exec.clean", "exec.jail_user", "exec.system_jail_user", "exec.system_user", "exec.timeout",
+        "exec.consolelog", "exec.fib", "stop.timeout", "interface", "vnet.interface", "ip_hostname",
+        "mount", "mount.fstab", "mount.devfs", "mount.fdescfs", "mount.procfs", "allow.dying", "depend",
+        "zfs.dataset",
+    };
+
+    /// <summary>
+    /// Pseudo-parameters whose steps belong to later work (mounts/devfs, network, ZFS). They are
+    /// refused with a clear error, never ignored.
+    /// </summary>
+    private static readonly Dictionary<string, string> s_notImplemented = new(StringComparer.Ordinal)
+    {
+        ["mount"] = "mounts from jail.conf",
+        ["mount.fstab"] = "mount.fstab",
+        ["mount.devfs"] = "mounting devfs",
+        ["mount.fdescfs"] = "mounting fdescfs",
+        ["mount.procfs"] = "mounting procfs",
+        ["interface"] = "IP aliases on an interface",
+        ["vnet.interface"] = "moving interfaces into a vnet jail",
+        ["ip_hostname"] = "resolving host.hostname into addresses",
+        ["zfs.dataset"] = "attaching ZFS datasets",
+    };
+
+    private readonly Dictionary<string, IReadOnlyList<string>> _pseudo = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _pseudoBools = new(StringComparer.Ordinal);
+
+    private JailSpec(JailDefinition definition) => Definition = definition;
+
+    public JailDefinition Definition { get; }
+    public string Name => Definition.Name;
+
+    /// <summary>Kernel parameters for jail_set(JAIL_CREATE), in definition order (name/jid first).</summary>
+    public List<JailParameterSetting> KernelSettings { get; } = new();
+
+    public bool Persist { get; private set; }
+    public string? Path { get; private set; }
+    public IReadOnlyList<string> Depend => Values("depend");
+    public TimeSpan? ExecTimeout { get; private set; }
+    public int StopTimeoutSeconds { get; private set; } = 10; // jail(8) default stop.timeout (usr.sbin/jail/jail.8)
+    public string? ConsoleLog => Single("exec.consolelog");
+    public bool Clean => Bool("exec.clean");
+    public string? JailUser => Single("exec.jail_user");
+    public bool SystemJailUser => Bool("exec.system_jail_user");
+    public string? SystemUser => Single("exec.system_user");
+    public int? Fib { get; private set; }
+
+    public IReadOnlyList<string> Commands(string pseudoName) => Values(pseudoName);
+
+    private IReadOnlyList<string> Values(string name) => _pseudo.TryGetValue(name, out var v) ? v : Array.Empty<string>();
+    private string? Single(string name) => _pseudo.TryGetValue(name, out var v) && v.Count > 0 ? v[v.Count - 1] : null;
+    private bool Bool(string name) => _pseudoBools.TryGetValue(name, out bool b) && b;
+
+    /// <summary>Splits and type-checks a definition against the kernel's parameter catalog.</summary>
+    public static JailSpec Resolve(JailDefinition definition, JailParameterCatalog catalog)
+    {
+        var spec = new JailSpec(definition);
+        var kernel = new Dictionary<string, JailParameterSetting>(StringComparer.Ordinal);
+        var order = new List<string>();
+        bool nameGiven = false;
+
+        foreach (var p in definition.Parameters)
+        {
+            string name = p.Name;
+            string? positive = JailParameterInfo.PositiveNameOf(name);
+            if (PseudoParameters.Contains(name) || (positive != null && PseudoParameters.Contains(positive)))
+            {
+                string key = PseudoParameters.Contains(name) ? name : positive!;
+                bool negated = key != name;
+                if (IsPseudoBool(key))
+                    spec._pseudoBools[key] = negated ? false : (p.Values.Count == 0 || ParsePseudoBool(key, p.Values[0]));
+                else
+                    spec._pseudo[key] = p.Values;
+                continue;
+            }
+            var info = catalog.Resolve(name, out bool isNo);
+            if (info is null)
+                throw new JailParameterException("JailParameterUnknown", name, $"jail \"{definition.Name}\": unknown parameter: {name}");
+            if (info.Access == JailParameterAccess.ReadOnly)
+                throw new JailParameterException("JailParameterReadOnly", name, $"jail \"{definition.Name}\": {info.Name} is read-only (reported by the kernel, never set)");
+            object value;
+            try
+            {
+                value = JailParameterCodec.FromText(info, p.Values, isNo);
+            }
+            catch (JailParameterException ex)
+            {
+                throw new JailParameterException(ex.ErrorId, ex.ParameterName, $"jail \"{definition.Name}\": {ex.Message}");
+            }
+            if (info.Name == "name") nameGiven = true;
+            if (!kernel.ContainsKey(info.Name)) order.Add(info.Name);
+            kernel[info.Name] = new JailParameterSetting(info, value);
+        }
+
+        foreach (var (pseudo, what) in s_notImplemented)
+        {
+            bool used = IsPseudoBool(pseudo) ? spec.Bool(pseudo) : spec._pseudo.ContainsKey(pseudo);
+            if (used)
+                throw new JailOperationException("JailParameterNotImplemented", definition.Name,
+                    $"jail \"{definition.Name}\": parameter {pseudo} ({what}) is not supported by this version of JailPS yet; nothing was changed.",
+                    $"Remove {pseudo} from the definition, or start this jail with jail(8) until JailPS supports it.");
+        }
+        foreach (string ipParam in new[] { "ip4.addr", "ip6.addr" })
+            if (definition.Get(ipParam) is { } ip)
+                foreach (string v in ip.Values)
+                    foreach (string item in v.Split(','))
+                        if (item.Contains('|'))
+                            throw new JailOperationException("JailParameterNotImplemented", definition.Name,
+                                $"jail \"{definition.Name}\": {ipParam} entry \"{item.Trim()}\" names an interface; adding IP aliases is not supported by this version of JailPS yet; nothing was changed.",
+                                "Configure the alias on the host yourself and give the bare address.");
+
+        // The block name is the jail's name (or its jid when all digits), as jail(8) sets it.
+        if (!nameGiven && !kernel.ContainsKey("jid"))
+        {
+            bool numeric = definition.Name.Length > 0 && IsAllDigits(definition.Name);
+            var info = catalog.Find(numeric ? "jid" : "name");
+            if (info != null)
+            {
+                object v = numeric ? int.Parse(definition.Name, CultureInfo.InvariantCulture) : definition.Name;
+                kernel[info.Name] = new JailParameterSetting(info, v);
+                order.Insert(0, info.Name);
+            }
+        }
+        foreach (string n in order)
+            spec.KernelSettings.Add(kernel[n]);
+
+        spec.Persist = kernel.TryGetValue("persist", out var persist) && persist.Value is true;
+        spec.Path = kernel.TryGetValue("path", out var path) ? path.Value as string : null;
+        spec.ExecTimeout = spec.IntPseudo("exec.timeout") is int t && t > 0 ? TimeSpan.FromSeconds(t) : null;
+        if (spec.IntPseudo("stop.timeout") is int st) spec.StopTimeoutSeconds = st;
+        spec.Fib = spec.IntPseudo("exec.fib");
+        return spec;
+    }
+
+    private int? IntPseudo(string name)
+    {
+        string? text = Single(name);
+        if (text is null) return null;
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int v)) return v;
+        throw new JailParameterException("JailParameterInvalidValue", name, $"jail \"{Name}\": {name}: invalid value \"{text}\": non-integer value");
+    }
+
+    private static bool IsPseudoBool(string name) => name is "exec.clean" or "exec.system_jail_user" or "ip_hostname"
+        or "mount.devfs" or "mount.fdescfs" or "mount.procfs" or "allow.dying";
+
+    private static bool ParsePseudoBool(string name, string text)
+    {
+        if (string.Equals(text, "true", StringComparison.OrdinalIgnoreCase)) return true;
+        if (string.Equals(text, "false", StringComparison.OrdinalIgnoreCase)) return false;
+        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long n)) return n != 0;
+        throw new JailParameterException("JailParameterInvalidValue", name, $"{name}: invalid value \"{text}\": expected true or false");
+    }
+
+    internal static bool IsAllDigits(string s)
+    {
+        foreach (char c in s) if (c < '0' || c > '9') return false;
+        return s.Length > 0;
+    }
+}

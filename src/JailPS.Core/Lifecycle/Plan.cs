@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+
+namespace JailPS.Core.Lifecycle;
+
+/// <summary>Where the engine reports progress; the cmdlets map it to Write-Verbose/Warning/Debug.</summary>
+public interface IJailOutput
+{
+    void Verbose(string message);
+    void Warning(string message);
+    void Debug(string message);
+}
+
+/// <summary>An output that drops everything (tests, and callers that do not care).</summary>
+public sealed class NullJailOutput : IJailOutput
+{
+    public static readonly NullJailOutput Instance = new();
+    public void Verbose(string message) { }
+    public void Warning(string message) { }
+    public void Debug(string message) { }
+}
+
+/// <summary>One step of a plan: what it does, how to do it and, when it changes the host, how to undo it.</summary>
+public sealed class PlanStep
+{
+    public PlanStep(string name, string description, Action execute, Action? undo = null, string? undoDescription = null)
+    {
+        Name = name;
+        Description = description;
+        Execute = execute;
+        Undo = undo;
+        UndoDescription = undoDescription;
+    }
+
+    /// <summary>The jail(8) step it stands for: "exec.prestart", "jail_set", "exec.start", ...</summary>
+    public string Name { get; }
+
+    /// <summary>Exactly what the step does (the parameter list, the command), shown by -WhatIf.</summary>
+    public string Description { get; }
+
+    public Action Execute { get; }
+    public Action? Undo { get; }
+    public string? UndoDescription { get; }
+
+    public override string ToString() => $"{Name}: {Description}";
+}
+
+/// <summary>An ordered list of steps for one jail and one operation, in jail(8)'s order.</summary>
+public sealed class JailPlan
+{
+    public JailPlan(string jailName, string operation)
+    {
+        JailName = jailName;
+        Operation = operation;
+    }
+
+    public string JailName { get; }
+
+    /// <summary>"start", "stop", "create", "remove", "update".</summary>
+    public string Operation { get; }
+
+    public List<PlanStep> Steps { get; } = new();
+
+    /// <summary>Warnings found while planning (shown with -WhatIf too).</summary>
+    public List<string> Notes { get; } = new();
+
+    public PlanStep Add(string name, string description, Action execute, Action? undo = null, string? undoDescription = null)
+    {
+        var step = new PlanStep(name, description, execute, undo, undoDescription);
+        Steps.Add(step);
+        return step;
+    }
+
+    /// <summary>One line per step, numbered, for -WhatIf and -Verbose.</summary>
+    public IReadOnlyList<string> Describe()
+    {
+        var lines = new List<string>(Steps.Count);
+        for (int i = 0; i < Steps.Count; i++)
+            lines.Add($"{i + 1}. {Steps[i].Name}: {Steps[i].Description}");
+        return lines;
+    }
+}
+
+/// <summary>A plan failed: the step, the cause, and what the undo journal rolled back.</summary>
+public sealed class JailPlanException : Exception
+{
+    public JailPlanException(JailPlan plan, PlanStep failedStep, Exception cause,
+        IReadOnlyList<string> rolledBack, IReadOnlyList<string> rollbackFailures)
+        : base(Compose(plan, failedStep, cause, rolledBack, rollbackFailures), cause)
+    {
+        JailName = plan.JailName;
+        Operation = plan.Operation;
+        FailedStep = failedStep.Name;
+        RolledBack = rolledBack;
+        RollbackFailures = rollbackFailures;
+    }
+
+    public string JailName { get; }
+    public string Operation { get; }
+    public string FailedStep { get; }
+    public IReadOnlyList<string> RolledBack { get; }
+    public IReadOnlyList<string> RollbackFailures { get; }
+
+    private static string Compose(JailPlan plan, PlanStep step, Exception cause, IReadOnlyList<string> rolledBack, IReadOnlyList<string> failures)
+    {
+        string text = $"{plan.Operation} of jail \"{plan.JailName}\" failed at {step.Name}: {cause.Message}";
+        text += rolledBack.Count == 0 ? " Nothing had to be rolled back." : " Rolled back: " + string.Join("; ", rolledBack) + ".";
+        if (failures.Count > 0)
+            text += " ROLLBACK INCOMPLETE: " + string.Join("; ", failures) + ".";
+        return text;
+    }
+}
+
+/// <summary>Runs a plan with an undo journal: on failure the completed steps are undone in reverse.</summary>
+public static class PlanRunner
+{
+    public static void Execute(JailPlan plan, IJailOutput output)
+    {
+        var journal = new Stack<PlanStep>();
+        foreach (var step in plan.Steps)
+        {
+            output.Verbose($"jail {plan.JailName}: {step.Name}: {step.Description}");
+            try
+            {
+                step.Execute();
+            }
+            catch (Exception ex)
+            {
+                var rolledBack = new List<string>();
+                var failures = new List<string>();
+                while (journal.Count > 0)
+                {
+                    var done = journal.Pop();
+                    if (done.Undo is null) continue;
+                    string what = done.UndoDescription ?? ("undo " + done.Name);
+                    try
+                    {
+                        output.Verbose($"jail {plan.JailName}: rollback: {what}");
+                        done.Undo();
+                        rolledBack.Add(what);
+                    }
+                    catch (Exception undoError)
+                    {
+                        failures.Add($"{what}: {undoError.Message}");
+                    }
+                }
+                throw new JailPlanException(plan, step, ex, rolledBack, failures);
+            }
+            journal.Push(step);
+        }
+    }
+}

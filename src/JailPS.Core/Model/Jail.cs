@@ -1,0 +1,85 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Collections.Specialized;
+using JailPS.Core.Config;
+
+namespace JailPS;
+
+/// <summary>Where a jail is in its life, as the kernel reports it.</summary>
+public enum JailState
+{
+    /// <summary>Defined (jail.conf) but not in the kernel.</summary>
+    Stopped,
+    /// <summary>Alive in the kernel.</summary>
+    Running,
+    /// <summary>Removed but still held by the kernel (jls -d).</summary>
+    Dying,
+}
+
+/// <summary>
+/// A jail: its definition (jail.conf) merged with what the kernel reports for it. Type name
+/// JailPS.Jail is stable; deserialized copies are Deserialized.JailPS.Jail and keep every property.
+/// </summary>
+public sealed class Jail
+{
+    internal Jail(string name, JailState state, int? jid, string? path, string? hostname,
+        string[] ipv4, string[] ipv6, bool persist, IDictionary parameters, string[] dependsOn,
+        string? configFile, JailDefinition? definition, string computerName, bool isSimulated)
+    {
+        Name = name;
+        State = state;
+        Jid = jid;
+        Path = path;
+        Hostname = hostname;
+        IPv4Address = ipv4;
+        IPv6Address = ipv6;
+        Persist = persist;
+        Parameters = parameters;
+        DependsOn = dependsOn;
+        ConfigFile = configFile;
+        Definition = definition;
+        ComputerName = computerName;
+        IsSimulated = isSimulated;
+    }
+
+    public string Name { get; }
+    public JailState State { get; }
+
+    /// <summary>Jail ID while the jail is in the kernel; null when stopped.</summary>
+    public int? Jid { get; }
+
+    public string? Path { get; }
+    public string? Hostname { get; }
+    public string[] IPv4Address { get; }
+    public string[] IPv6Address { get; }
+
+    /// <summary>The kernel's persist flag while running; the definition's otherwise.</summary>
+    public bool Persist { get; }
+
+    /// <summary>
+    /// Parameter values by name: typed values from the kernel while running (bool, int, string,
+    /// string[] for addresses), jail.conf values otherwise.
+    /// </summary>
+    public IDictionary Parameters { get; }
+
+    /// <summary>The jails this one depends on (jail.conf "depend").</summary>
+    public string[] DependsOn { get; }
+
+    /// <summary>The jail.conf file that defines the jail; null for a jail that exists only in the kernel.</summary>
+    public string? ConfigFile { get; }
+
+    /// <summary>True when a jail.conf definition exists for the jail.</summary>
+    public bool IsDefined => Definition != null;
+
+    /// <summary>The host the object came from: its host name, or "simulated:DIR" for the simulated host.</summary>
+    public string ComputerName { get; }
+
+    /// <summary>True when the object came from the simulated host, never from a real kernel.</summary>
+    public bool IsSimulated { get; }
+
+    /// <summary>The evaluated jail.conf definition used by Start-Jail (not serialized in depth).</summary>
+    public JailDefinition? Definition { get; }
+
+    public override string ToString() => Name;
+}

@@ -1,0 +1,230 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace JailPS.Core.Simulation;
+
+public sealed partial class SimulatedKernel
+{
+    private const int StateVersion = 1;
+
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private sealed class StateDto
+    {
+        public int Version { get; set; }
+        public long Generation { get; set; }
+        public int LastJid { get; set; }
+        public int LastPid { get; set; }
+        public uint MaxAfIps { get; set; }
+        public string HostName { get; set; } = "";
+        public List<int> HostChildren { get; set; } = new();
+        public List<JailDto> Jails { get; set; } = new();
+        public List<ProcessDto> Processes { get; set; } = new();
+    }
+
+    private sealed class JailDto
+    {
+        public int Jid { get; set; }
+        public int Parent { get; set; }
+        public List<int> Children { get; set; } = new();
+        public string State { get; set; } = "alive";
+        public uint Flags { get; set; }
+        public string Name { get; set; } = "";
+        public string Path { get; set; } = "/";
+        public string HostName { get; set; } = "";
+        public string DomainName { get; set; } = "";
+        public string HostUuid { get; set; } = "";
+        public ulong HostId { get; set; }
+        public string OsRelease { get; set; } = "";
+        public int OsRelDate { get; set; }
+        public int SecureLevel { get; set; }
+        public int EnforceStatfs { get; set; }
+        public int DevfsRuleset { get; set; }
+        public int ChildMax { get; set; }
+        public int CpusetId { get; set; }
+        public List<string>? Ip4 { get; set; }
+        public List<string>? Ip6 { get; set; }
+        public List<string> Allow { get; set; } = new();
+        public Dictionary<string, int> Sysv { get; set; } = new();
+        public int Holds { get; set; }
+    }
+
+    private sealed class ProcessDto
+    {
+        public int Pid { get; set; }
+        public int Jid { get; set; }
+        public string Command { get; set; } = "";
+        public bool IgnoresSigterm { get; set; }
+    }
+
+    /// <summary>
+    /// Writes the whole simulated host (jails with every parameter, processes, jid/pid allocation
+    /// state, holds) to <paramref name="file"/> as JSON, replacing it atomically.
+    /// </summary>
+    public void SaveState(string file)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        string json;
+        lock (_lock)
+        {
+            var dto = new StateDto
+            {
+                Version = StateVersion,
+                Generation = _generation,
+                LastJid = _lastprid,
+                LastPid = _lastPid,
+                MaxAfIps = _maxAfIps,
+                HostName = _prison0.HostName,
+                HostChildren = _prison0.Children.Select(c => c.Id).ToList(),
+            };
+            foreach (var p in _allprison)
+            {
+                dto.Jails.Add(new JailDto
+                {
+                    Jid = p.Id,
+                    Parent = p.Parent!.Id,
+                    Children = p.Children.Select(c => c.Id).ToList(),
+                    State = p.IsAlive ? "alive" : "dying",
+                    Flags = p.Flags,
+                    Name = p.Name,
+                    Path = p.Path,
+                    HostName = p.HostName,
+                    DomainName = p.DomainName,
+                    HostUuid = p.HostUuid,
+                    HostId = p.HostId,
+                    OsRelease = p.OsRelease,
+                    OsRelDate = p.OsRelDate,
+                    SecureLevel = p.SecureLevel,
+                    EnforceStatfs = p.EnforceStatfs,
+                    DevfsRuleset = p.DevfsRuleset,
+                    ChildMax = p.ChildMax,
+                    CpusetId = p.CpusetId,
+                    Ip4 = IpsToText(p.Ip4, 4),
+                    Ip6 = IpsToText(p.Ip6, 6),
+                    Allow = p.Allow.OrderBy(a => a, StringComparer.Ordinal).ToList(),
+                    Sysv = p.SysvRoot.ToDictionary(kv => kv.Key, kv => kv.Value.Id, StringComparer.Ordinal),
+                    Holds = p.Holds,
+                });
+                foreach (var proc in p.Processes)
+                    dto.Processes.Add(new ProcessDto { Pid = proc.Pid, Jid = p.Id, Command = proc.Command, IgnoresSigterm = proc.IgnoresSigterm });
+            }
+            json = JsonSerializer.Serialize(dto, s_json);
+        }
+        string full = Path.GetFullPath(file);
+        string dir = Path.GetDirectoryName(full) ?? ".";
+        Directory.CreateDirectory(dir);
+        string tmp = Path.Combine(dir, "." + Path.GetFileName(full) + "." + Guid.NewGuid().ToString("N") + ".tmp");
+        File.WriteAllText(tmp, json);
+        File.Move(tmp, full, overwrite: true);
+    }
+
+    /// <summary>Restores a simulated host written by <see cref="SaveState"/>.</summary>
+    public static SimulatedKernel LoadState(string file, SimulatedKernelOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(options);
+        var dto = JsonSerializer.Deserialize<StateDto>(File.ReadAllText(file), s_json)
+            ?? throw new InvalidDataException("Empty simulated kernel state: " + file);
+        if (dto.Version != StateVersion)
+            throw new InvalidDataException("Unsupported simulated kernel state version " + dto.Version + " in " + file);
+        var k = new SimulatedKernel(options);
+        k.Restore(dto, file);
+        return k;
+    }
+
+    /// <summary><see cref="LoadState"/> when the file exists, otherwise a new empty host.</summary>
+    public static SimulatedKernel LoadOrCreate(string file, SimulatedKernelOptions options)
+        => File.Exists(file) ? LoadState(file, options) : new SimulatedKernel(options);
+
+    private void Restore(StateDto dto, string file)
+    {
+        var byId = new Dictionary<int, SimPrison> { [0] = _prison0 };
+        foreach (var j in dto.Jails)
+        {
+            if (j.Jid <= 0 || byId.ContainsKey(j.Jid))
+                throw new InvalidDataException("Bad or duplicate jid " + j.Jid + " in " + file);
+            var p = new SimPrison
+            {
+                Id = j.Jid,
+                State = j.State == "dying" ? PrisonState.Dying : PrisonState.Alive,
+                Flags = j.Flags,
+                Name = j.Name,
+                Path = j.Path,
+                HostName = j.HostName,
+                DomainName = j.DomainName,
+                HostUuid = j.HostUuid,
+                HostId = j.HostId,
+                OsRelease = j.OsRelease,
+                OsRelDate = j.OsRelDate,
+                SecureLevel = j.SecureLevel,
+                EnforceStatfs = j.EnforceStatfs,
+                DevfsRuleset = j.DevfsRuleset,
+                ChildMax = j.ChildMax,
+                CpusetId = j.CpusetId,
+                Ip4 = IpsFromText(j.Ip4, 4),
+                Ip6 = IpsFromText(j.Ip6, 6),
+                Holds = j.Holds,
+            };
+            p.Allow.UnionWith(j.Allow);
+            byId[j.Jid] = p;
+        }
+        SimPrison Get(int id) => byId.TryGetValue(id, out var p) ? p
+            : throw new InvalidDataException("Reference to unknown jid " + id + " in " + file);
+        foreach (var j in dto.Jails)
+        {
+            var p = byId[j.Jid];
+            p.Parent = Get(j.Parent);
+            foreach (var kv in j.Sysv) p.SysvRoot[kv.Key] = Get(kv.Value);
+            InsertSorted(p);
+        }
+        foreach (var id in dto.HostChildren) _prison0.Children.Add(Get(id));
+        foreach (var j in dto.Jails)
+            foreach (var id in j.Children) byId[j.Jid].Children.Add(Get(id));
+        foreach (var pd in dto.Processes)
+        {
+            var p = Get(pd.Jid);
+            var proc = new SimProcess { Pid = pd.Pid, Command = pd.Command, IgnoresSigterm = pd.IgnoresSigterm, Prison = p };
+            if (!_procs.TryAdd(pd.Pid, proc))
+                throw new InvalidDataException("Duplicate pid " + pd.Pid + " in " + file);
+            p.Processes.Add(proc);
+        }
+        _prison0.HostName = dto.HostName;
+        _lastprid = dto.LastJid;
+        _lastPid = dto.LastPid;
+        _maxAfIps = dto.MaxAfIps;
+        _generation = dto.Generation;
+    }
+
+    private static List<string>? IpsToText(byte[]? ips, int family)
+    {
+        if (ips is null) return null;
+        int size = SimIp.Size(family);
+        var list = new List<string>();
+        for (int i = 0; i < ips.Length / size; i++)
+            list.Add(new IPAddress(ips.AsSpan(i * size, size)).ToString());
+        return list;
+    }
+
+    private static byte[]? IpsFromText(List<string>? text, int family)
+    {
+        if (text is null) return null;
+        int size = SimIp.Size(family);
+        var ips = new byte[text.Count * size];
+        for (int i = 0; i < text.Count; i++)
+        {
+            var b = IPAddress.Parse(text[i]).GetAddressBytes();
+            if (b.Length != size) throw new InvalidDataException("Address of the wrong family: " + text[i]);
+            b.CopyTo(ips, i * size);
+        }
+        return ips;
+    }
+}

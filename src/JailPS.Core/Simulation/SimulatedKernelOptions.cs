@@ -1,0 +1,66 @@
+using System;
+using System.Collections.Generic;
+using JailPS.Native;
+
+namespace JailPS.Core.Simulation;
+
+/// <summary>
+/// How the simulated FreeBSD host looks: its release, the caller's uid, the loaded kernel modules
+/// and the sandbox directory that stands for "/".
+/// </summary>
+public sealed class SimulatedKernelOptions
+{
+    /// <summary>
+    /// Jail-aware modules loaded by default: the file systems that register an
+    /// <c>allow.mount.&lt;fs&gt;</c> parameter and the SysV IPC modules that register the
+    /// <c>sysvmsg</c>/<c>sysvsem</c>/<c>sysvshm</c> jailsys parameters.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultModules { get; } = new[]
+    {
+        "devfs", "fdescfs", "nullfs", "procfs", "tmpfs", "zfs", "sysvmsg", "sysvsem", "sysvshm",
+    };
+
+    /// <summary>kern.osrelease of the host, and the default osrelease of new jails.</summary>
+    public string OsRelease { get; init; } = "14.3-RELEASE";
+
+    /// <summary>kern.osreldate of the host, and the default osreldate of new jails.</summary>
+    public int OsRelDate { get; init; } = 1403000;
+
+    /// <summary>kern.hostname of the host (prison0's host.hostname).</summary>
+    public string Hostname { get; init; } = "simulated-host";
+
+    /// <summary>Effective uid of the calling process; anything but 0 lacks PRIV_JAIL_*.</summary>
+    public uint CallerUid { get; init; }
+
+    /// <summary>security.jail.jail_max_af_ips.</summary>
+    public uint MaxAfIps { get; init; } = (uint)JailLimits.DefaultMaxAfIps;
+
+    /// <summary>
+    /// Loaded jail-aware modules. "sysvmsg", "sysvsem" and "sysvshm" add their jailsys parameter;
+    /// any other name is taken as a file system registered with VFCF_JAIL and adds
+    /// <c>allow.mount.&lt;name&gt;</c>. A parameter of a module not listed here is unknown to the kernel.
+    /// </summary>
+    public IReadOnlyList<string> LoadedModules { get; init; } = DefaultModules;
+
+    /// <summary>
+    /// Local directory that stands for the simulated host's "/". Jail paths are looked up under it
+    /// with chroot semantics. Null skips the existence check (paths are then only normalised).
+    /// </summary>
+    public string? RootDirectory { get; init; }
+
+    internal SimulatedKernelOptions Validate()
+    {
+        if (OsRelease is null || OsRelease.Length == 0 || OsRelease.Length >= JailLimits.OsReleaseLen)
+            throw new ArgumentException("OsRelease must be 1-31 characters.", nameof(OsRelease));
+        if (Hostname is null || Hostname.Length >= JailLimits.MaxHostNameLen)
+            throw new ArgumentException("Hostname must be shorter than MAXHOSTNAMELEN.", nameof(Hostname));
+        if (LoadedModules is null)
+            throw new ArgumentException("LoadedModules must not be null.", nameof(LoadedModules));
+        foreach (var m in LoadedModules)
+        {
+            if (string.IsNullOrEmpty(m) || m.IndexOf('.') >= 0 || m.IndexOf('\0') >= 0)
+                throw new ArgumentException("Invalid module name: '" + m + "'.", nameof(LoadedModules));
+        }
+        return this;
+    }
+}

@@ -1,0 +1,56 @@
+using System.IO;
+using JailPS.Core.Config;
+using JailPS.Core.Host;
+using JailPS.Core.Lifecycle;
+
+namespace JailPS.Core.Tests.Lifecycle;
+
+/// <summary>A fresh simulated host per test, and an output that keeps what the engine reported.</summary>
+public sealed class SimulatedHostFixture : IDisposable, IJailOutput
+{
+    public SimulatedHostFixture()
+    {
+        Root = Path.Combine(Path.GetTempPath(), "jailps-core-" + Guid.NewGuid().ToString("N"));
+        Host = JailHost.Simulated(Root);
+        Service = new JailService(Host, this);
+    }
+
+    public string Root { get; }
+    public JailHost Host { get; }
+    public JailService Service { get; }
+    public SimulatedHost Sim => Host.Simulation!;
+    public List<string> Warnings { get; } = new();
+    public List<string> VerboseLines { get; } = new();
+
+    public void Verbose(string message) => VerboseLines.Add(message);
+    public void Warning(string message) => Warnings.Add(message);
+    public void Debug(string message) { }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+    }
+
+    /// <summary>Writes a host file (under the simulated root) and returns its host path.</summary>
+    public string WriteFile(string hostPath, string text)
+    {
+        Host.Files.WriteAllTextAtomic(hostPath, text);
+        Service.Invalidate();
+        return hostPath;
+    }
+
+    public JailDefinition Define(string name, string body)
+    {
+        Host.Files.CreateDirectory("/usr/jails/" + name);
+        WriteFile($"/etc/jail.conf.d/{name}.conf", $"{name} {{\n\tpath = \"/usr/jails/{name}\";\n{body}\n}}\n");
+        return Service.FindDefinition(name) ?? throw new InvalidOperationException("definition not found");
+    }
+
+    public JailSpec Spec(JailDefinition def) => JailSpec.Resolve(def, Host.Kernel.Catalog);
+
+    public JailLifecycle Lifecycle() => new(Host, this);
+
+    public int RunningCount() => Host.Kernel.List().Count();
+
+    public string[] CommandPurposes() => Sim.Processes.Log.Select(c => c.Purpose).ToArray();
+}
