@@ -50,9 +50,6 @@ public sealed class JailHost
     /// <summary>The directory of per-jail files; New-Jail writes NAME.conf here.</summary>
     public string JailConfDirectory { get; set; } = DefaultJailConfDirectory;
 
-    /// <summary>The files read for defined jails: jail.conf and jail.conf.d/*.conf (rc.d/jail's set).</summary>
-    public IReadOnlyList<string> ConfigRoots => new[] { JailConfPath, HostPath.Combine(JailConfDirectory, "*.conf") };
-
     /// <summary>
     /// The host selected by the environment: the simulated host when JAILPS_SIMULATED_HOST names a
     /// directory, the real kernel on FreeBSD, and otherwise an error that says how to opt in.

@@ -48,16 +48,38 @@ public sealed class JailService
     public JailHost Host => _host;
 
     /// <summary>Every defined jail (jail.conf and jail.conf.d/*.conf), read once per service.</summary>
-    public IReadOnlyList<JailDefinition> Definitions => _definitions ??= JailConfLoader.Load(_host.Files, RootFiles());
+    public IReadOnlyList<JailDefinition> Definitions => _definitions ??= LoadDefinitions();
 
-    /// <summary>jail.conf, then jail.conf.d/*.conf in glob(3) order (what rc.d/jail reads).</summary>
-    private IEnumerable<string> RootFiles()
+    /// <summary>
+    /// Definitions as `service jail start NAME` finds them (libexec/rc/rc.d/jail parse_options):
+    /// /etc/jail.NAME.conf, else /etc/jail.conf.d/NAME.conf, else /etc/jail.conf — each file
+    /// evaluated on its own, so jail.conf's global defaults do not reach a jail.conf.d file
+    /// unless jail.conf includes it. Jails in order of first appearance.
+    /// </summary>
+    private IReadOnlyList<JailDefinition> LoadDefinitions()
     {
-        foreach (string root in _host.ConfigRoots)
+        var byName = new Dictionary<string, JailDefinition>(StringComparer.Ordinal);
+        var order = new List<string>();
+        void Add(JailDefinition d, bool wins)
         {
-            if (root.IndexOfAny(new[] { '*', '?', '[' }) < 0) { yield return root; continue; }
-            foreach (string match in _host.Files.Glob(root))
-                yield return match;
+            if (!byName.ContainsKey(d.Name)) order.Add(d.Name);
+            else if (!wins) return;
+            byName[d.Name] = d;
+        }
+        foreach (var d in JailConfLoader.Load(_host.Files, new[] { _host.JailConfPath }))
+            Add(d, wins: false);
+        AddPerJailFiles(HostPath.Combine(_host.JailConfDirectory, "*.conf"), name => name.Substring(0, name.Length - ".conf".Length));
+        AddPerJailFiles(HostPath.Combine(HostPath.GetDirectoryName(_host.JailConfPath), "jail.*.conf"), name => name.Substring("jail.".Length, name.Length - "jail..conf".Length));
+        return order.ConvertAll(n => byName[n]);
+
+        void AddPerJailFiles(string pattern, Func<string, string> jailOf)
+        {
+            foreach (string file in _host.Files.Glob(pattern))
+            {
+                string owner = jailOf(HostPath.GetFileName(file));
+                foreach (var d in JailConfLoader.Load(_host.Files, new[] { file }))
+                    Add(d, wins: d.Name == owner); // the file rc.d/jail would pick for that jail
+            }
         }
     }
 

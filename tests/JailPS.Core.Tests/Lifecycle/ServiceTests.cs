@@ -60,6 +60,21 @@ public sealed class ServiceTests : IDisposable
     }
 
     [Fact]
+    public void Definitions_follow_rc_d_jail_precedence_and_keep_globals_in_their_file()
+    {
+        _f.WriteFile("/etc/jail.conf", "host.hostname = \"$name.global\";\nweb { path = /from/main; }\ndb { path = /from/main; }\n");
+        _f.WriteFile("/etc/jail.conf.d/web.conf", "web { path = /from/d; }\napp { path = /app; }\n");
+        _f.WriteFile("/etc/jail.db.conf", "db { path = /from/jail.db.conf; }\n");
+        var defs = _f.Service.Definitions.ToDictionary(d => d.Name);
+        Assert.Equal(new[] { "web", "db", "app" }, _f.Service.Definitions.Select(d => d.Name));
+        Assert.Equal("/from/d", defs["web"].Get("path")!.Values.Single());
+        Assert.Null(defs["web"].Get("host.hostname"));            // jail.conf's globals stay in jail.conf
+        Assert.Equal("/etc/jail.conf.d/web.conf", defs["web"].SourceFile);
+        Assert.Equal("/from/jail.db.conf", defs["db"].Get("path")!.Values.Single());
+        Assert.Equal("/app", defs["app"].Get("path")!.Values.Single());
+    }
+
+    [Fact]
     public void Start_order_puts_dependencies_first_and_finds_cycles()
     {
         _f.Define("db", "persist;");
