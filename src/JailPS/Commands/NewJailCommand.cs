@@ -1,0 +1,118 @@
+using System;
+using System.Collections;
+using System.Management.Automation;
+using JailPS.Core.Lifecycle;
+
+namespace JailPS.Commands;
+
+/// <summary>New-Jail: defines a jail in /etc/jail.conf.d/NAME.conf (what jail(8) and service jail read).</summary>
+[Cmdlet(VerbsCommon.New, "Jail", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Jail))]
+public sealed class NewJailCommand : JailCmdletBase
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [Alias("JailName")]
+    public string Name { get; set; } = "";
+
+    /// <summary>The jail's root directory; created (empty, mode 0755) when missing.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Hostname { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("IP4", "IPv4")]
+    public string[]? IPv4Address { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("IP6", "IPv6")]
+    public string[]? IPv6Address { get; set; }
+
+    /// <summary>More parameters: kernel ones (allow.raw_sockets, securelevel, ...) or jail(8) ones (exec.*, stop.timeout, ...).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public IDictionary? Parameter { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? ExecStart { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public string[]? ExecStop { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Depend")]
+    [ArgumentCompleter(typeof(JailNameCompleter))]
+    public string[]? DependsOn { get; set; }
+
+    /// <summary>Sets persist: the jail stays alive without processes.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter Persist { get; set; }
+
+    /// <summary>The file to write the definition to; default /etc/jail.conf.d/NAME.conf.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigFile { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        if (WildcardPattern.ContainsWildcardCharacters(Name))
+        {
+            WriteError(new ErrorRecord(new ArgumentException($"\"{Name}\" contains wildcard characters; a new jail needs a literal name."),
+                "JailNameContainsWildcard", ErrorCategory.InvalidArgument, Name));
+            return;
+        }
+        ForItem(Name, () =>
+        {
+            var request = new NewJailRequest
+            {
+                Name = Name,
+                Path = Path,
+                Hostname = Hostname,
+                IPv4Address = IPv4Address ?? Array.Empty<string>(),
+                IPv6Address = IPv6Address ?? Array.Empty<string>(),
+                ExecStart = ExecStart ?? Array.Empty<string>(),
+                ExecStop = ExecStop ?? Array.Empty<string>(),
+                DependsOn = DependsOn ?? Array.Empty<string>(),
+                Persist = Persist.IsPresent,
+                Parameters = Unwrap(Parameter),
+                ConfigFile = ConfigFile,
+            };
+            var plan = Service.PlanCreate(request);
+            if (RunPlan(plan, "Create"))
+                WriteObject(Service.Refresh(Name));
+        });
+    }
+
+    /// <summary>Hashtable values arrive wrapped in PSObject; the engine wants plain .NET values.</summary>
+    /// <summary>
+    /// Keeps the order of an [ordered] dictionary; a plain hashtable has none, so its keys are
+    /// sorted to make the written jail.conf the same on every run.
+    /// </summary>
+    internal static IDictionary? Unwrap(IDictionary? table)
+    {
+        if (table is null) return null;
+        var keys = new System.Collections.Generic.List<object>();
+        foreach (object k in table.Keys) keys.Add(k);
+        if (table is not System.Collections.Specialized.IOrderedDictionary)
+            keys.Sort((a, b) => string.CompareOrdinal(a.ToString(), b.ToString()));
+        var result = new System.Collections.Specialized.OrderedDictionary();
+        foreach (object k in keys)
+            result[k is PSObject pk ? pk.BaseObject : k] = UnwrapValue(table[k]);
+        return result;
+    }
+
+    private static object? UnwrapValue(object? v)
+    {
+        if (v is PSObject p) v = p.BaseObject;
+        if (v is object[] arr)
+        {
+            var list = new object?[arr.Length];
+            for (int i = 0; i < arr.Length; i++) list[i] = arr[i] is PSObject pi ? pi.BaseObject : arr[i];
+            return list;
+        }
+        return v;
+    }
+}

@@ -1,0 +1,37 @@
+using System;
+using System.Collections;
+using System.Management.Automation;
+using JailPS.Core.Lifecycle;
+
+namespace JailPS.Commands;
+
+/// <summary>Set-Jail: changes a running jail (`jail -m`) and, with -Persist, its jail.conf definition too.</summary>
+[Cmdlet(VerbsCommon.Set, "Jail", DefaultParameterSetName = ByObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(Jail))]
+public sealed class SetJailCommand : JailTargetCmdletBase
+{
+    /// <summary>Parameters to change, by name (kernel parameters, or jail(8) ones with -Persist).</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public IDictionary Parameter { get; set; } = new Hashtable();
+
+    /// <summary>Also write the change into the jail's jail.conf definition, keeping the file's comments and layout.</summary>
+    [Parameter]
+    public SwitchParameter Persist { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var changes = NewJailCommand.Unwrap(Parameter)!;
+        foreach (var target in ResolveTargets())
+            ForItem(target.Name, () =>
+            {
+                var jail = Current(target);
+                var plan = Service.PlanUpdate(jail, changes, Persist);
+                if (RunPlan(plan, "Update") && PassThru)
+                    WriteObject(Service.Refresh(jail.Name));
+            });
+    }
+}

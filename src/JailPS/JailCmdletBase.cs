@@ -1,0 +1,238 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Threading;
+using JailPS.Core.Config;
+using JailPS;
+using JailPS.Core.Host;
+using JailPS.Core.Kernel;
+using JailPS.Core.Lifecycle;
+using JailPS.Native;
+
+namespace JailPS.Commands;
+
+/// <summary>
+/// What every JailPS cmdlet shares: the host (real or the opted-in simulated one), the engine,
+/// Ctrl+C, and one mapping from engine exceptions to ErrorRecords with stable ids.
+/// </summary>
+public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
+{
+    private readonly CancellationTokenSource _cancel = new();
+    private JailHost? _host;
+    private JailService? _service;
+
+    protected internal JailHost JailHost => _host ?? throw new InvalidOperationException("BeginProcessing has not run.");
+    protected internal JailService Service => _service ?? throw new InvalidOperationException("BeginProcessing has not run.");
+    protected internal CancellationToken Cancellation => _cancel.Token;
+
+    protected override void BeginProcessing()
+    {
+        try
+        {
+            _host = JailHost.FromEnvironment();
+        }
+        catch (JailHostException ex)
+        {
+            var record = new ErrorRecord(ex, ex.ErrorId, ErrorCategory.ResourceUnavailable, null);
+            if (ex.RecommendedAction != null)
+                record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = ex.RecommendedAction };
+            ThrowTerminatingError(record);
+        }
+        _service = new JailService(_host!, this);
+        if (_host!.IsSimulated)
+            WriteDebug($"JailPS: acting on the simulated host {_host.ComputerName}");
+    }
+
+    protected override void EndProcessing() => _host?.Commit();
+
+    protected override void StopProcessing() => _cancel.Cancel();
+
+    public void Dispose()
+    {
+        _host?.Commit();
+        _cancel.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    void IJailOutput.Verbose(string message) => WriteVerbose(message);
+    void IJailOutput.Warning(string message) => WriteWarning(message);
+    void IJailOutput.Debug(string message) => WriteDebug(message);
+
+    /// <summary>
+    /// Asks ShouldProcess with the whole plan as its description (so -WhatIf prints every step and
+    /// the exact jail_set parameter list), then runs it with its undo journal.
+    /// </summary>
+    protected internal bool RunPlan(JailPlan plan, string action)
+    {
+        var lines = new List<string> { $"{action} jail \"{plan.JailName}\" on {JailHost.ComputerName}:" };
+        foreach (var l in plan.Describe()) lines.Add("  " + l.Replace("\n", "\n      "));
+        foreach (var n in plan.Notes) lines.Add("  note: " + n);
+        string description = string.Join(Environment.NewLine, lines);
+        if (!ShouldProcess(description, $"{action} jail \"{plan.JailName}\"?", "Confirm"))
+            return false;
+        // Locked only once the user agreed, so -WhatIf leaves no trace on the host.
+        using (JailLock.Acquire(JailHost.Files, plan.JailName, TimeSpan.FromSeconds(30), Cancellation))
+            PlanRunner.Execute(plan, this);
+        foreach (var note in plan.Notes)
+            WriteWarning($"jail {plan.JailName}: {note}");
+        return true;
+    }
+
+    /// <summary>
+    /// True under -WhatIf: plans are only shown, so a caller that runs several plans (dependencies,
+    /// restart) goes on showing the next one instead of treating "not run" as "declined".
+    /// </summary>
+    protected internal bool WhatIfMode => MyInvocation.BoundParameters.TryGetValue("WhatIf", out var bound)
+        ? IsTrue(bound)
+        : IsTrue(GetVariableValue("WhatIfPreference"));
+
+    private static bool IsTrue(object? value) => value switch
+    {
+        SwitchParameter sp => sp.IsPresent,
+        bool b => b,
+        PSObject p => IsTrue(p.BaseObject),
+        _ => false,
+    };
+
+    /// <summary>Starts a definition after the jails it depends on (those already running are left alone). False when declined.</summary>
+    protected internal bool StartWithDependencies(JailDefinition definition)
+    {
+        var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
+        foreach (var d in Service.StartOrder(new[] { definition }))
+        {
+            if (d.Name != definition.Name && Service.Get(d.Name)?.State == JailState.Running)
+                continue;
+            var plan = lifecycle.PlanStart(JailSpec.Resolve(d, JailHost.Kernel.Catalog));
+            if (!RunPlan(plan, "Start") && !WhatIfMode)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Stops a running jail after the running jails that depend on it. Returns the dependents it
+    /// stopped (so a restart can start them again), or null when the user declined.
+    /// </summary>
+    protected internal List<string>? StopWithDependents(Jail jail, int? timeout, bool force)
+    {
+        var stopped = new List<string>();
+        foreach (string dependent in Service.DependentsToStopFirst(jail.Name))
+        {
+            var d = Service.Get(dependent);
+            if (d?.State != JailState.Running) continue;
+            if (!StopOne(d, timeout, force) && !WhatIfMode) return null;
+            stopped.Add(dependent);
+        }
+        return StopOne(jail, timeout, force) || WhatIfMode ? stopped : null;
+    }
+
+    private bool StopOne(Jail jail, int? timeout, bool force)
+    {
+        // Resolving the definition first refuses (JailParameterNotImplemented) a jail whose stop
+        // would need steps JailPS does not have yet, such as unmounting.
+        JailSpec? spec = jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
+        var plan = new JailLifecycle(JailHost, this, Cancellation).PlanStop(jail.Name, jail.Jid!.Value, spec, timeout, force);
+        return RunPlan(plan, "Stop");
+    }
+
+    /// <summary>Writes a non-terminating error for one item.</summary>
+    protected void WriteJailError(Exception ex, object? target) => WriteError(ToErrorRecord(ex, target));
+
+    /// <summary>Runs work for one pipeline item; any engine failure becomes that item's error.</summary>
+    protected void ForItem(object? target, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (IsEngineError(ex))
+        {
+            WriteJailError(ex, target);
+        }
+    }
+
+    protected static bool IsEngineError(Exception ex) => ex is JailOperationException or JailParameterException
+        or JailKernelException or JailPlanException or JailConfException or JailHostException
+        or System.IO.IOException or UnauthorizedAccessException;
+
+    public static ErrorRecord ToErrorRecord(Exception ex, object? target)
+    {
+        string id;
+        ErrorCategory category;
+        string? action = null;
+        Exception cause = ex is JailPlanException plan && plan.InnerException != null ? plan.InnerException : ex;
+        switch (cause)
+        {
+            case JailOperationException op:
+                id = op.ErrorId;
+                category = CategoryFor(op.ErrorId);
+                action = op.RecommendedAction;
+                break;
+            case JailParameterException pe:
+                id = pe.ErrorId;
+                category = pe.ErrorId == "JailParameterReadOnly" ? ErrorCategory.InvalidOperation : ErrorCategory.InvalidArgument;
+                action = pe.ErrorId == "JailParameterUnknown"
+                    ? "Check the spelling: `sysctl -N security.jail.param` lists the kernel's parameters; about_JailPS lists jail(8)'s own (exec.*, depend, ...)."
+                    : null;
+                break;
+            case JailKernelException ke:
+                (id, category, action) = ForErrno(ke);
+                break;
+            case JailConfException ce:
+                id = ce.ErrorId;
+                category = ErrorCategory.ParserError;
+                action = "Fix the jail.conf file at the position given.";
+                target ??= ce.File;
+                break;
+            case JailHostException he:
+                id = he.ErrorId;
+                category = ErrorCategory.ResourceUnavailable;
+                action = he.RecommendedAction;
+                break;
+            case UnauthorizedAccessException:
+                id = "JailPermissionDenied";
+                category = ErrorCategory.PermissionDenied;
+                action = "Run as root.";
+                break;
+            case System.IO.IOException:
+                id = "JailIOError";
+                category = ErrorCategory.WriteError;
+                break;
+            default:
+                id = "JailUnexpectedError";
+                category = ErrorCategory.NotSpecified;
+                break;
+        }
+        var record = new ErrorRecord(ex, id, category, target);
+        if (action != null)
+            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };
+        return record;
+    }
+
+    private static (string, ErrorCategory, string?) ForErrno(JailKernelException ke) => ke.Errno switch
+    {
+        Errno.EPERM => ("JailPermissionDenied", ErrorCategory.PermissionDenied, "Run as root on the host (jails cannot be managed from inside a jail without children.max)."),
+        Errno.ENOENT => ("JailKernelENOENT", ErrorCategory.ObjectNotFound, null),
+        Errno.EEXIST => ("JailKernelEEXIST", ErrorCategory.ResourceExists, null),
+        Errno.EINVAL => ("JailKernelEINVAL", ErrorCategory.InvalidArgument, null),
+        Errno.EBUSY => ("JailKernelEBUSY", ErrorCategory.ResourceBusy, null),
+        Errno.EAGAIN => ("JailKernelEAGAIN", ErrorCategory.ResourceUnavailable, "Try again once dying jails are gone."),
+        Errno.EADDRINUSE => ("JailKernelEADDRINUSE", ErrorCategory.ResourceExists, "Another jail already uses that address."),
+        Errno.ENAMETOOLONG => ("JailKernelENAMETOOLONG", ErrorCategory.InvalidArgument, null),
+        Errno.ENOTDIR => ("JailKernelENOTDIR", ErrorCategory.InvalidArgument, null),
+        _ => ("JailKernel" + ke.ErrnoName.Replace(" ", ""), ErrorCategory.NotSpecified, null),
+    };
+
+    private static ErrorCategory CategoryFor(string id) => id switch
+    {
+        "JailNotFound" or "JailDependencyNotFound" or "JailPathNotFound" or "JailConfigMissing" => ErrorCategory.ObjectNotFound,
+        "JailAlreadyExists" or "JailConfigExists" => ErrorCategory.ResourceExists,
+        "JailConfigIsDirectory" or "JailPathOutsideSimulatedHost" => ErrorCategory.InvalidArgument,
+        "JailParameterNotImplemented" => ErrorCategory.NotImplemented,
+        "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => ErrorCategory.InvalidArgument,
+        "JailLocked" => ErrorCategory.ResourceBusy,
+        "JailCommandTimedOut" => ErrorCategory.OperationTimeout,
+        "JailCommandFailed" => ErrorCategory.InvalidResult,
+        _ => ErrorCategory.InvalidOperation,
+    };
+}

@@ -1,0 +1,38 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using JailPS.Core.Host;
+using JailPS.Core.Lifecycle;
+
+namespace JailPS.Commands;
+
+/// <summary>Completes jail names (defined and running) on the current host.</summary>
+public sealed class JailNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var results = new List<CompletionResult>();
+        string word = (wordToComplete ?? "").Trim('\'', '"');
+        IReadOnlyList<Jail> jails;
+        try
+        {
+            jails = new JailService(JailHost.FromEnvironment(), NullJailOutput.Instance).GetAll();
+        }
+        catch (Exception)
+        {
+            return results; // no host (not FreeBSD, no simulation) or unreadable config: nothing to offer
+        }
+        var pattern = WildcardPattern.Get(word + "*", WildcardOptions.IgnoreCase);
+        foreach (var j in jails)
+        {
+            if (!pattern.IsMatch(j.Name)) continue;
+            string text = j.Name.IndexOfAny(" '\"$`(){}[];,&|".ToCharArray()) >= 0 ? "'" + j.Name.Replace("'", "''") + "'" : j.Name;
+            string tip = j.State == JailState.Running ? $"{j.Name} (running, jid {j.Jid})" : $"{j.Name} ({j.State.ToString().ToLowerInvariant()})";
+            results.Add(new CompletionResult(text, j.Name, CompletionResultType.ParameterValue, tip));
+        }
+        return results;
+    }
+}

@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Management.Automation;
+using JailPS.Core.Lifecycle;
+
+namespace JailPS.Commands;
+
+/// <summary>
+/// Base for cmdlets that act on existing jails: a ByName set (-Name, wildcards, pipeline by value
+/// and by property name) and a ByObject set (-InputObject taking JailPS.Jail from Get-Jail or
+/// Import-JailConfig).
+/// </summary>
+public abstract class JailTargetCmdletBase : JailCmdletBase
+{
+    protected const string ByNameSet = "ByName";
+    protected const string ByObjectSet = "ByObject";
+
+    private IReadOnlyList<Jail>? _all;
+
+    [Parameter(ParameterSetName = ByNameSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [Alias("JailName")]
+    [ArgumentCompleter(typeof(JailNameCompleter))]
+    public string[] Name { get; set; } = Array.Empty<string>();
+
+    [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public Jail[] InputObject { get; set; } = Array.Empty<Jail>();
+
+    /// <summary>
+    /// The jails this record names. A name without wildcards that matches nothing is an error
+    /// (JailNotFound); a wildcard that matches nothing is not, as with Get-Process.
+    /// </summary>
+    protected IEnumerable<Jail> ResolveTargets()
+    {
+        if (ParameterSetName == ByObjectSet)
+        {
+            foreach (var j in InputObject)
+                yield return j;
+            yield break;
+        }
+        foreach (string name in Name)
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+                _all ??= Service.GetAll();
+                foreach (var j in _all)
+                    if (pattern.IsMatch(j.Name))
+                        yield return j;
+                continue;
+            }
+            Jail? found = null;
+            try
+            {
+                found = Service.Get(name);
+            }
+            catch (Exception ex) when (IsEngineError(ex))
+            {
+                WriteJailError(ex, name);
+                continue;
+            }
+            if (found is null)
+                WriteJailError(JailService.NotFound(name), name);
+            else
+                yield return found;
+        }
+    }
+
+    /// <summary>The jail as it is in the kernel and jail.conf right now (input objects may be stale).</summary>
+    protected Jail Current(Jail jail)
+    {
+        var fresh = Service.Get(jail.Name);
+        if (fresh is null)
+        {
+            if (jail.Definition != null)
+                return Service.ToJail(jail.Name, jail.Definition, null);
+            throw JailService.NotFound(jail.Name);
+        }
+        // Keep a definition that came with the object (Import-JailConfig of another file).
+        if (jail.Definition != null && fresh.Definition is null)
+            return Service.ToJail(jail.Name, jail.Definition, fresh.Jid is null ? null : Service.Host.Kernel.GetByJid(fresh.Jid.Value));
+        return fresh;
+    }
+}
