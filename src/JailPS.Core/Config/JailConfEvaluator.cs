@@ -267,11 +267,17 @@ internal sealed class JailConfEvaluator
         // jid and name are PF_IMMUTABLE: once set they cannot be redefined.
         public static PF FlagsOf(int index) => index == JidIndex || index == NameIndex ? PF.Immutable : PF.None;
 
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> Cache = new(StringComparer.Ordinal);
+
         public static int Find(string name)
         {
-            for (int i = 0; i < Names.Length; i++)
-                if (JailConfNames.EquivalentNames(name, Names[i])) return i;
-            return -1;
+            if (Cache.TryGetValue(name, out int cached)) return cached;
+            int found = -1;
+            for (int i = 0; i < Names.Length && found < 0; i++)
+                if (JailConfNames.EquivalentNames(name, Names[i])) found = i;
+            // Parameter names repeat across jails; keep the cache from growing without bound.
+            if (Cache.Count < 4096) Cache.TryAdd(name, found);
+            return found;
         }
     }
 

@@ -31,6 +31,9 @@ public static class JailConfNames
         if (name1 is null) throw new ArgumentNullException(nameof(name1));
         if (name2 is null) throw new ArgumentNullException(nameof(name2));
         if (string.Equals(name1, name2, StringComparison.Ordinal)) return true;
+        // Equivalent names differ at most by one "no".
+        int difference = name1.Length - name2.Length;
+        if (difference != 2 && difference != -2) return false;
         ReadOnlySpan<char> a = name1, b = name2;
         if (IsNoFormOf(a, b) || IsNoFormOf(b, a)) return true;
         // Walk matching "component." prefixes and compare the rest for a "no" form.

@@ -14,16 +14,8 @@ namespace JailPS.Core.Lifecycle;
 /// </summary>
 public sealed class JailSpec
 {
-    /// <summary>jail(8)'s own parameters (freebsd-abi.md §4.2); never sent to the kernel.</summary>
-    public static readonly IReadOnlySet<string> PseudoParameters = new HashSet<string>(StringComparer.Ordinal)
-    {
-        "exec.prepare", "exec.prestart", "exec.created", "exec.start", "command", "exec.poststart",
-        "exec.prestop", "exec.stop", "exec.poststop", "exec.release",
-        "exec.clean", "exec.jail_user", "exec.system_jail_user", "exec.system_user", "exec.timeout",
-        "exec.consolelog", "exec.fib", "stop.timeout", "interface", "vnet.interface", "ip_hostname",
-        "mount", "mount.fstab", "mount.devfs", "mount.fdescfs", "mount.procfs", "allow.dying", "depend",
-        "zfs.dataset",
-    };
+    /// <summary>jail(8)'s own parameters (usr.sbin/jail/config.c intparams); never sent to the kernel.</summary>
+    public static readonly IReadOnlySet<string> PseudoParameters = new HashSet<string>(JailConfNames.PseudoParameters, StringComparer.Ordinal);
 
     /// <summary>
     /// Pseudo-parameters whose steps belong to later work (mounts/devfs, network, ZFS). They are

@@ -196,6 +196,14 @@ public sealed class JailConfEditTests
     }
 
     [Fact]
+    public void RemoveBlockPrefersTheBlankLineBelow()
+    {
+        var doc = JailConfDocument.Parse("a {\n}\n\nb {\n}\n", null);
+        Assert.True(doc.RemoveBlock("a"));
+        Assert.Equal("b {\n}\n", doc.ToString());
+    }
+
+    [Fact]
     public void RemoveLastBlockKeepsTheUnattachedComment()
     {
         var doc = JailConfDocument.Parse(BlocksFile, null);

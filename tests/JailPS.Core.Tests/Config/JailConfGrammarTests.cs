@@ -353,6 +353,15 @@ public sealed class JailConfGrammarTests
     }
 
     [Fact]
+    public void BracedVariableTakesTheLongestMatch()
+    {
+        // flex picks the longest ${...}: a backslash may escape a brace, so the name is  a}b .
+        var e = Assert.Throws<JailConfException>(() => Single("foo { x = ${a\\}b}; }\n"));
+        Assert.Contains("variable \"a}b\" not found", e.Message);
+        Assert.Equal((1, 11), (e.Line, e.Column));
+    }
+
+    [Fact]
     public void CarriageReturnsAreWhitespace()
     {
         var j = Single("foo {\r\n\tpath = /j/foo;\r\n\tpersist;\r\n}\r\n");
