@@ -133,14 +133,17 @@ public sealed class JailService
 
     public Jail ToJail(string name, JailDefinition? def, JailRecord? rec)
     {
-        IDictionary parameters = new OrderedDictionary(StringComparer.Ordinal);
+        IDictionary parameters;
         string? path, hostname;
         string[] v4, v6;
         bool persist;
         if (rec != null)
         {
-            foreach (var kv in rec.Values.OrderBy(k => k.Key, StringComparer.Ordinal))
-                parameters[kv.Key] = JailParameterCodec.ToDisplayValue(kv.Value);
+            // Kernel values sorted by name (SortedList: two arrays, cheap for ~70 entries per jail).
+            var sorted = new SortedList(StringComparer.Ordinal, rec.Values.Count);
+            foreach (var kv in rec.Values)
+                sorted.Add(kv.Key, JailParameterCodec.ToDisplayValue(kv.Value));
+            parameters = sorted;
             path = rec.Path;
             hostname = rec["host.hostname"] as string;
             v4 = rec["ip4.addr"] is System.Net.IPAddress[] a4 ? Array.ConvertAll(a4, x => x.ToString()) : Array.Empty<string>();
@@ -149,6 +152,7 @@ public sealed class JailService
         }
         else
         {
+            parameters = new OrderedDictionary(StringComparer.Ordinal); // definition order, as written
             foreach (var p in def!.Parameters)
                 parameters[p.Name] = p.Values.Count == 0 ? true : p.Values.Count == 1 ? p.Values[0] : p.Values.ToArray();
             path = def.Get("path")?.Values.LastOrDefault();
