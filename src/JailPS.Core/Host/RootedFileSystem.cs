@@ -26,12 +26,12 @@ public sealed class RootedFileSystem : IHostFileSystem
         return _root.Length == 0 ? normalized : _root + (normalized == "/" ? "" : normalized);
     }
 
-    public bool FileExists(string hostPath) => File.Exists(ToLocalPath(hostPath));
-    public bool DirectoryExists(string hostPath) => Directory.Exists(ToLocalPath(hostPath));
+    public bool FileExists(string hostPath) => File.Exists(FollowLinks(ToLocalPath(hostPath)));
+    public bool DirectoryExists(string hostPath) => Directory.Exists(FollowLinks(ToLocalPath(hostPath)));
 
     public string? ReadAllText(string hostPath)
     {
-        string local = ToLocalPath(hostPath);
+        string local = FollowLinks(ToLocalPath(hostPath));
         return File.Exists(local) ? File.ReadAllText(local) : null;
     }
 

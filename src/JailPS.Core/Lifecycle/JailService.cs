@@ -52,9 +52,10 @@ public sealed class JailService
 
     /// <summary>
     /// Definitions as `service jail start NAME` finds them (libexec/rc/rc.d/jail parse_options):
-    /// /etc/jail.NAME.conf, else /etc/jail.conf.d/NAME.conf, else /etc/jail.conf — each file
-    /// evaluated on its own, so jail.conf's global defaults do not reach a jail.conf.d file
-    /// unless jail.conf includes it. Jails in order of first appearance.
+    /// /etc/jail.NAME.conf, else /etc/jail.conf.d/NAME.conf — unless /etc/jail.conf has an
+    /// `.include "/etc/jail.conf.d/..."` line, in which case jail.conf (with its includes) is used —
+    /// else /etc/jail.conf. Each file is evaluated on its own, so jail.conf's global defaults reach
+    /// a jail.conf.d file only through such an include. Jails in order of first appearance.
     /// </summary>
     private IReadOnlyList<JailDefinition> LoadDefinitions()
     {
@@ -68,7 +69,8 @@ public sealed class JailService
         }
         foreach (var d in JailConfLoader.Load(_host.Files, new[] { _host.JailConfPath }))
             Add(d, wins: false);
-        AddPerJailFiles(HostPath.Combine(_host.JailConfDirectory, "*.conf"), name => name.Substring(0, name.Length - ".conf".Length));
+        if (!IncludesConfDirectory(_host.Files.ReadAllText(_host.JailConfPath)))
+            AddPerJailFiles(HostPath.Combine(_host.JailConfDirectory, "*.conf"), name => name.Substring(0, name.Length - ".conf".Length));
         AddPerJailFiles(HostPath.Combine(HostPath.GetDirectoryName(_host.JailConfPath), "jail.*.conf"), name => name.Substring("jail.".Length, name.Length - "jail..conf".Length));
         return order.ConvertAll(n => byName[n]);
 
@@ -182,6 +184,12 @@ public sealed class JailService
             }
         return list.ToArray();
     }
+
+    /// <summary>rc.d/jail's test: a line `.include "/etc/jail.conf.d/...` (quotes optional) in jail.conf.</summary>
+    private bool IncludesConfDirectory(string? jailConf)
+        => jailConf != null && System.Text.RegularExpressions.Regex.IsMatch(jailConf,
+            @"^\s*\.include\s*[""']?" + System.Text.RegularExpressions.Regex.Escape(HostPath.Normalize(_host.JailConfDirectory) + "/"),
+            System.Text.RegularExpressions.RegexOptions.Multiline);
 
     // ---- dependencies -------------------------------------------------------------------
 

@@ -75,6 +75,16 @@ public sealed class ServiceTests : IDisposable
     }
 
     [Fact]
+    public void A_jail_conf_that_includes_jail_conf_d_is_used_for_those_jails()
+    {
+        _f.WriteFile("/etc/jail.conf", "host.hostname = \"$name.global\";\n.include \"/etc/jail.conf.d/*.conf\";\n");
+        _f.WriteFile("/etc/jail.conf.d/web.conf", "web { path = /from/d; }\n");
+        var web = _f.Service.FindDefinition("web")!;
+        Assert.Equal("web.global", web.Get("host.hostname")!.Values.Single()); // merged, as `jail -f /etc/jail.conf` sees it
+        Assert.Equal("/etc/jail.conf.d/web.conf", web.SourceFile);
+    }
+
+    [Fact]
     public void Start_order_puts_dependencies_first_and_finds_cycles()
     {
         _f.Define("db", "persist;");

@@ -176,7 +176,7 @@ public static class CmdletCatalog
                     var position = (int)Unwrap(p.Properties["Position"].Value);
                     return new ParameterShape(
                         (string)Unwrap(p.Properties["Name"].Value),
-                        type.FullName ?? type.Name,
+                        DisplayName(type),
                         type.Name,
                         type == typeof(SwitchParameter),
                         (bool)Unwrap(p.Properties["IsMandatory"].Value),
@@ -194,4 +194,16 @@ public static class CmdletCatalog
     }
 
     private static object Unwrap(object? value) => value is PSObject p ? p.BaseObject : value!;
+
+    /// <summary>
+    /// A type's name as PlatyPS writes it: the full name, with generic arguments spelled out
+    /// without assembly details ("System.Nullable`1[System.Int32]").
+    /// </summary>
+    internal static string DisplayName(Type type)
+    {
+        if (!type.IsGenericType || type.IsGenericTypeDefinition)
+            return type.FullName ?? type.Name;
+        var args = type.GetGenericArguments().Select(DisplayName);
+        return type.GetGenericTypeDefinition().FullName + "[" + string.Join(",", args) + "]";
+    }
 }
