@@ -248,18 +248,15 @@ internal sealed class JailConfEvaluator
     /// <summary>The non-PF_CONV entries of intparams[] in usr.sbin/jail/config.c.</summary>
     private static class IntParam
     {
+        // jail(8)'s own parameters first (the same list JailConfNames publishes), then the kernel
+        // parameters config.c also keeps in intparams[].
         public static readonly string[] Names =
-        {
-            "allow.dying", "command", "depend", "exec.clean", "exec.consolelog", "exec.fib",
-            "exec.jail_user", "exec.poststart", "exec.poststop", "exec.prepare", "exec.prestart",
-            "exec.prestop", "exec.release", "exec.created", "exec.start", "exec.stop",
-            "exec.system_jail_user", "exec.system_user", "exec.timeout", "interface", "ip_hostname",
-            "mount", "mount.devfs", "mount.fdescfs", "mount.procfs", "mount.fstab", "stop.timeout",
-            "vnet.interface", "zfs.dataset",
+        [
+            .. JailConfNames.PseudoParameters,
             "allow.chflags", "allow.mount", "allow.raw_sockets", "allow.set_hostname",
             "allow.socket_af", "allow.sysvipc", "devfs_ruleset", "host.hostname", "ip4.addr",
             "ip6.addr", "jid", "name", "path", "persist", "securelevel", "vnet",
-        };
+        ];
 
         public static readonly int JidIndex = Array.IndexOf(Names, "jid");
         public static readonly int NameIndex = Array.IndexOf(Names, "name");
