@@ -31,7 +31,24 @@ public sealed class ProcessRequest
     public bool CleanEnvironment { get; init; }
     public string? WorkingDirectory { get; init; }
     public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Text written to the process's standard input, which is then closed; null leaves stdin empty (/dev/null-like).</summary>
     public string? StandardInput { get; init; }
+
+    /// <summary>
+    /// Called with each line of standard output as it arrives (without the newline), from a
+    /// reader thread, in order. The whole output is still returned in the result.
+    /// </summary>
+    public Action<string>? OnOutputLine { get; init; }
+
+    /// <summary>Like <see cref="OnOutputLine"/>, for standard error.</summary>
+    public Action<string>? OnErrorLine { get; init; }
+
+    /// <summary>
+    /// Interactive: the process gets this process's terminal (stdin, stdout and stderr are not
+    /// redirected) and the call returns when it exits. Output is not captured.
+    /// </summary>
+    public bool Interactive { get; init; }
 }
 
 public sealed class ProcessResult
@@ -41,6 +58,7 @@ public sealed class ProcessResult
     public string StandardError { get; init; } = "";
     public bool TimedOut { get; init; }
     public TimeSpan Duration { get; init; }
+    public DateTime StartTime { get; init; }
 }
 
 /// <summary>The process seam. The real runner starts processes; the simulated host answers from its responder.</summary>
