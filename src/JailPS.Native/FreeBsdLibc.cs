@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace JailPS.Native;
 
 /// <summary>The real kernel: direct calls into FreeBSD's libc.so.7. Usable only on FreeBSD.</summary>
-public sealed unsafe class FreeBsdLibc : ILibc
+public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc
 {
     [ThreadStatic] private static int t_errno;
 
@@ -36,4 +36,11 @@ public sealed unsafe class FreeBsdLibc : ILibc
         => Capture(Interop.SysctlByName(name, oldp, oldlenp, newp, newlen));
 
     public uint GetEuid() => Interop.GetEuid();
+
+    public int Nmount(IoVec* iov, uint niov, int flags) => Capture(Interop.Nmount(iov, niov, flags));
+    public int Unmount(byte* path, int flags) => Capture(Interop.Unmount(path, flags));
+    public int GetFsStat(StatFs* buf, long bufsize, int mode) => Capture(Interop.GetFsStat(buf, bufsize, mode));
+    public int Open(byte* path, int flags) => Capture(Interop.Open(path, flags));
+    public int Close(int fd) => Capture(Interop.Close(fd));
+    public int Ioctl(int fd, ulong request, void* arg) => Capture(Interop.Ioctl(fd, request, arg));
 }
