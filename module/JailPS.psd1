@@ -20,6 +20,9 @@
         'Remove-Jail'
         'Import-JailConfig'
         'Export-JailConfig'
+        'Enter-Jail'
+        'Invoke-JailCommand'
+        'Wait-Jail'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

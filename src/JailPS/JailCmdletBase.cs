@@ -231,7 +231,10 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         "JailParameterNotImplemented" => ErrorCategory.NotImplemented,
         "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => ErrorCategory.InvalidArgument,
         "JailLocked" => ErrorCategory.ResourceBusy,
-        "JailCommandTimedOut" => ErrorCategory.OperationTimeout,
+        "JailCommandTimedOut" or "JailWaitTimeout" => ErrorCategory.OperationTimeout,
+        "JailPwshNotFound" => ErrorCategory.NotInstalled,
+        "JailNoTerminal" => ErrorCategory.ResourceUnavailable,
+        "JailCommandEmpty" or "JailCommandInvalidEnvironment" => ErrorCategory.InvalidArgument,
         "JailCommandFailed" => ErrorCategory.InvalidResult,
         _ => ErrorCategory.InvalidOperation,
     };

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.IO.Enumeration;
@@ -25,8 +26,18 @@ public sealed class SimulatedResponse
     public int LeaveRunning { get; set; }
     /// <summary>Whether those processes ignore SIGTERM (so only jail_remove's SIGKILL ends them).</summary>
     public bool IgnoreSigterm { get; set; }
-    /// <summary>The command never ends by itself: it runs until its timeout.</summary>
+    /// <summary>
+    /// The command never ends by itself (after its delay and its output): it runs until its
+    /// timeout (a TimedOut result) or until it is cancelled (OperationCanceledException). With
+    /// neither, the call blocks for good, as a real hung command would.
+    /// </summary>
     public bool Hang { get; set; }
+    /// <summary>How long the command takes before it answers (a real wait; a timeout or a cancellation ends it).</summary>
+    public int DelayMilliseconds { get; set; }
+    /// <summary>Pause before each output line after the first, so that streaming can be observed.</summary>
+    public int LineDelayMilliseconds { get; set; }
+    /// <summary>The command's standard output is the request's standard input (like cat); <see cref="StandardOutput"/> is ignored.</summary>
+    public bool EchoStandardInput { get; set; }
 }
 
 /// <summary>A command the simulated host was asked to run.</summary>
@@ -39,6 +50,16 @@ public sealed class SimulatedCommand
     public string[] Arguments { get; set; } = Array.Empty<string>();
     public string? Text { get; set; }
     public int ExitCode { get; set; }
+    /// <summary>Length (in characters) of the text given on standard input; null when none was given.</summary>
+    public int? StandardInputLength { get; set; }
+    /// <summary>The timeout the command was run with; null for none.</summary>
+    public TimeSpan? Timeout { get; set; }
+    /// <summary>Whether the command asked for the terminal (Enter-Jail).</summary>
+    public bool Interactive { get; set; }
+    /// <summary>Whether the command was ended by its timeout.</summary>
+    public bool TimedOut { get; set; }
+    /// <summary>Whether the command was ended by cancellation (Ctrl+C).</summary>
+    public bool Cancelled { get; set; }
 }
 
 /// <summary>
@@ -48,6 +69,10 @@ public sealed class SimulatedCommand
 /// DIR/.simulation/responses.json or <see cref="AddResponse"/>; by default commands succeed and an
 /// in-jail exec.start or command leaves one process running, as /etc/rc leaves daemons.
 /// Every request is appended to DIR/.simulation/commands.log (one JSON object a line).
+/// Answers behave like processes: they take their delay in real time, deliver their output line by
+/// line through the request's line callbacks, end at the request's timeout with a TimedOut result
+/// and throw OperationCanceledException when cancelled. Interactive requests are answered the
+/// same way (no terminal is touched).
 /// </summary>
 public sealed class SimulatedProcessRunner : IProcessRunner
 {
@@ -70,18 +95,49 @@ public sealed class SimulatedProcessRunner : IProcessRunner
 
     public ProcessResult Run(ProcessRequest request, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         var argv = request.Arguments;
+        if (argv is null || argv.Count == 0)
+            throw new ArgumentException("the request has no program (Arguments is empty).", nameof(request));
+        DateTime startTime = DateTime.UtcNow;
+        var duration = Stopwatch.StartNew();
         string program = Path.GetFileName(argv[0]);
-        ProcessResult result;
-        if (request.Jid is null && (program == "pkill" || program == "pgrep") && TryJailOption(argv, out int jid))
-            result = ProcessTool(program, argv, jid);
-        else
-            result = Respond(request, cancellationToken);
-        Record(request, result);
-        return result;
+        Answer answer;
+        try
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (request.Jid is null && (program == "pkill" || program == "pgrep") && TryJailOption(argv, out int jid))
+                answer = ProcessTool(program, argv, jid, request);
+            else
+                answer = Respond(request, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            Record(request, new Answer { ExitCode = -1 }, cancelled: true);
+            throw;
+        }
+        Record(request, answer, cancelled: false);
+        return new ProcessResult
+        {
+            ExitCode = answer.TimedOut ? -1 : answer.ExitCode,
+            StandardOutput = answer.StandardOutput,
+            StandardError = answer.StandardError,
+            TimedOut = answer.TimedOut,
+            StartTime = startTime,
+            Duration = duration.Elapsed,
+        };
     }
 
-    private ProcessResult ProcessTool(string program, IReadOnlyList<string> argv, int jid)
+    /// <summary>What a command produced, before it becomes a <see cref="ProcessResult"/>.</summary>
+    private sealed class Answer
+    {
+        public int ExitCode;
+        public string StandardOutput = "";
+        public string StandardError = "";
+        public bool TimedOut;
+    }
+
+    private Answer ProcessTool(string program, IReadOnlyList<string> argv, int jid, ProcessRequest request)
     {
         var kernel = _host.Kernel;
         if (program == "pgrep")
@@ -89,7 +145,10 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             var procs = kernel.ProcessesIn(jid);
             var lines = new System.Text.StringBuilder();
             foreach (var p in procs) lines.Append(p.Pid.ToString(CultureInfo.InvariantCulture)).Append('\n');
-            return new ProcessResult { ExitCode = procs.Count > 0 ? 0 : 1, StandardOutput = lines.ToString() };
+            string text = lines.ToString();
+            foreach (var (start, end) in Lines(text))
+                request.OnOutputLine?.Invoke(LineText(text, start, end));
+            return new Answer { ExitCode = procs.Count > 0 ? 0 : 1, StandardOutput = text };
         }
         int signal = 15; // pkill's default, SIGTERM (sys/sys/signal.h)
         foreach (var a in argv)
@@ -100,10 +159,10 @@ public sealed class SimulatedProcessRunner : IProcessRunner
                 else if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n)) signal = n;
             }
         int matched = kernel.Signal(jid, signal);
-        return new ProcessResult { ExitCode = matched > 0 ? 0 : 1 };
+        return new Answer { ExitCode = matched > 0 ? 0 : 1 };
     }
 
-    private ProcessResult Respond(ProcessRequest request, CancellationToken cancellationToken)
+    private Answer Respond(ProcessRequest request, CancellationToken cancellationToken)
     {
         string text = request.DisplayText ?? CommandLine.Render(request.Arguments);
         SimulatedResponse? match = null;
@@ -120,17 +179,111 @@ public sealed class SimulatedProcessRunner : IProcessRunner
         {
             LeaveRunning = request.Jid != null && (request.Purpose == "exec.start" || request.Purpose == "command") ? 1 : 0,
         };
+
+        // The command "starts" now that its answer is chosen: its timeout counts from here.
+        var clock = new Clock(request.Timeout, cancellationToken);
+        string stdout = match.EchoStandardInput ? request.StandardInput ?? "" : match.StandardOutput ?? "";
+        string stderr = match.StandardError ?? "";
+        if (!clock.Wait(match.DelayMilliseconds))
+            return new Answer { TimedOut = true };
+
+        // Output, line by line: standard output first, then standard error.
+        var outLines = Lines(stdout);
+        var errLines = Lines(stderr);
+        int delivered = 0;
+        int outDone = 0, errDone = 0;
+        for (; outDone < outLines.Count; outDone++)
+        {
+            if (delivered++ > 0 && !clock.Wait(match.LineDelayMilliseconds))
+                return new Answer { TimedOut = true, StandardOutput = Prefix(stdout, outLines, outDone) };
+            request.OnOutputLine?.Invoke(LineText(stdout, outLines[outDone].Start, outLines[outDone].End));
+        }
+        for (; errDone < errLines.Count; errDone++)
+        {
+            if (delivered++ > 0 && !clock.Wait(match.LineDelayMilliseconds))
+                return new Answer { TimedOut = true, StandardOutput = stdout, StandardError = Prefix(stderr, errLines, errDone) };
+            request.OnErrorLine?.Invoke(LineText(stderr, errLines[errDone].Start, errLines[errDone].End));
+        }
+
         if (match.Hang)
         {
-            var wait = request.Timeout ?? Timeout.InfiniteTimeSpan;
-            bool cancelled = cancellationToken.WaitHandle.WaitOne(wait);
-            cancellationToken.ThrowIfCancellationRequested();
-            return new ProcessResult { ExitCode = -1, TimedOut = !cancelled, Duration = request.Timeout ?? TimeSpan.Zero };
+            clock.WaitForTimeout();
+            return new Answer { TimedOut = true, StandardOutput = stdout, StandardError = stderr };
         }
         if (request.Jid is int jid && match.ExitCode == 0)
             for (int i = 0; i < match.LeaveRunning; i++)
                 _host.Kernel.Spawn(jid, text, match.IgnoreSigterm);
-        return new ProcessResult { ExitCode = match.ExitCode, StandardOutput = match.StandardOutput, StandardError = match.StandardError };
+        return new Answer { ExitCode = match.ExitCode, StandardOutput = stdout, StandardError = stderr };
+    }
+
+    /// <summary>
+    /// Lines of <paramref name="text"/> as the real runner cuts them: each ends at '\n' (End is the
+    /// index after it); a last line without '\n' counts too.
+    /// </summary>
+    private static List<(int Start, int End)> Lines(string text)
+    {
+        var lines = new List<(int, int)>();
+        int start = 0;
+        while (start < text.Length)
+        {
+            int nl = text.IndexOf('\n', start);
+            int end = nl < 0 ? text.Length : nl + 1;
+            lines.Add((start, end));
+            start = end;
+        }
+        return lines;
+    }
+
+    /// <summary>A line's text without its '\n' and without a '\r' before it.</summary>
+    private static string LineText(string text, int start, int end)
+    {
+        if (end > start && text[end - 1] == '\n') end--;
+        if (end > start && text[end - 1] == '\r') end--;
+        return text.Substring(start, end - start);
+    }
+
+    /// <summary>The text of the first <paramref name="count"/> lines, as far as a command that timed out got.</summary>
+    private static string Prefix(string text, List<(int Start, int End)> lines, int count)
+        => count == 0 ? "" : text.Substring(0, lines[count - 1].End);
+
+    /// <summary>Real waits for simulated commands, bounded by the request's timeout and cancellation.</summary>
+    private sealed class Clock
+    {
+        private readonly Stopwatch _watch = Stopwatch.StartNew();
+        private readonly TimeSpan? _timeout;
+        private readonly CancellationToken _cancel;
+
+        public Clock(TimeSpan? timeout, CancellationToken cancel)
+        {
+            _timeout = timeout is { } t && t != System.Threading.Timeout.InfiniteTimeSpan ? t : null;
+            _cancel = cancel;
+        }
+
+        /// <summary>Waits <paramref name="milliseconds"/>; false when the timeout came first; throws when cancelled.</summary>
+        public bool Wait(int milliseconds)
+        {
+            _cancel.ThrowIfCancellationRequested();
+            if (milliseconds <= 0)
+                return true;
+            TimeSpan wanted = TimeSpan.FromMilliseconds(milliseconds);
+            TimeSpan? left = _timeout - _watch.Elapsed;
+            bool cut = left is { } l && l < wanted;
+            TimeSpan wait = cut ? Max(left!.Value, TimeSpan.Zero) : wanted;
+            _cancel.WaitHandle.WaitOne(wait);
+            _cancel.ThrowIfCancellationRequested();
+            return !cut;
+        }
+
+        /// <summary>Waits until the timeout (or for good when there is none); throws when cancelled.</summary>
+        public void WaitForTimeout()
+        {
+            _cancel.ThrowIfCancellationRequested();
+            TimeSpan wait = _timeout is { } t ? Max(t - _watch.Elapsed, TimeSpan.Zero) : System.Threading.Timeout.InfiniteTimeSpan;
+            _cancel.WaitHandle.WaitOne(wait);
+            _cancel.ThrowIfCancellationRequested();
+        }
+
+        private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
     }
 
     private IEnumerable<SimulatedResponse> Responses()
@@ -165,7 +318,7 @@ public sealed class SimulatedProcessRunner : IProcessRunner
         return false;
     }
 
-    private void Record(ProcessRequest request, ProcessResult result)
+    private void Record(ProcessRequest request, Answer answer, bool cancelled)
     {
         var entry = new SimulatedCommand
         {
@@ -175,7 +328,12 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             Jid = request.Jid,
             Arguments = new List<string>(request.Arguments).ToArray(),
             Text = request.DisplayText,
-            ExitCode = result.ExitCode,
+            ExitCode = answer.TimedOut || cancelled ? -1 : answer.ExitCode,
+            StandardInputLength = request.StandardInput?.Length,
+            Timeout = request.Timeout,
+            Interactive = request.Interactive,
+            TimedOut = answer.TimedOut,
+            Cancelled = cancelled,
         };
         lock (_lock)
         {

@@ -519,6 +519,34 @@ public sealed class JailService
     public Jail AsStopped(Jail jail) => new(jail.Name, JailState.Stopped, null, jail.Path, jail.Hostname, jail.IPv4Address,
         jail.IPv6Address, false, jail.Parameters, jail.DependsOn, jail.ConfigFile, jail.Definition, jail.ComputerName, jail.IsSimulated);
 
+    /// <summary>
+    /// Waits until the jail is running (alive in the kernel) or stopped (gone, or dying: removed
+    /// and no longer listed by jls), polling one jail_get at a time. Returns the jail as it is then.
+    /// </summary>
+    public Jail WaitFor(string name, JailState state, TimeSpan? timeout, System.Threading.CancellationToken cancellationToken)
+    {
+        var poll = TimeSpan.FromMilliseconds(200);
+        var deadline = timeout is { } t ? DateTime.UtcNow + t : DateTime.MaxValue;
+        while (true)
+        {
+            _host.Simulation?.Refresh(); // another process may have changed the simulated kernel
+            var rec = _host.Kernel.GetByName(name);
+            bool running = rec != null && !rec.Dying;
+            if (running == (state == JailState.Running))
+            {
+                Invalidate();
+                return Get(name) ?? ToJail(name, FindDefinition(name) ?? new JailDefinition(name, Array.Empty<JailConfParameter>()), null);
+            }
+            if (DateTime.UtcNow >= deadline)
+                throw new JailOperationException("JailWaitTimeout", name,
+                    $"jail \"{name}\" was not {state.ToString().ToLowerInvariant()} after {timeout!.Value.TotalSeconds:0.#}s.",
+                    "Raise -Timeout, or check why the jail does not change state (Get-Jail, the jail's exec.* commands).");
+            var left = deadline - DateTime.UtcNow;
+            if (cancellationToken.WaitHandle.WaitOne(left < poll ? left : poll))
+                cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
     public static JailOperationException NotFound(string name) => new("JailNotFound", name,
         $"no jail named \"{name}\" is defined or running.", "List jails with Get-Jail.");
 }

@@ -163,7 +163,7 @@ public sealed class JailSpec
         throw new JailParameterException("JailParameterInvalidValue", name, $"{name}: invalid value \"{text}\": expected true or false");
     }
 
-    internal static bool IsAllDigits(string s)
+    public static bool IsAllDigits(string s)
     {
         foreach (char c in s) if (c < '0' || c > '9') return false;
         return s.Length > 0;
