@@ -244,6 +244,15 @@ public sealed class CmdletTests : IDisposable
     }
 
     [Fact]
+    public void The_runbook_example_runs_clean_in_the_hosted_engine()
+    {
+        string runbook = Path.Combine(RepoPaths.Root, "docs", "examples", "runbook.ps1");
+        var r = _s.Run($"& '{runbook}' | Out-Default");
+        Assert.True(r.Errors.Count == 0, string.Join(" | ", r.Errors.Select(e => e.FullyQualifiedErrorId + ": " + e.Exception.Message)));
+        Assert.Contains("SIMULATED", r.HostText.ToUpperInvariant());
+    }
+
+    [Fact]
     public void The_tour_runs_clean_in_the_hosted_engine()
     {
         string tour = Path.Combine(RepoPaths.Root, "docs", "examples", "tour.ps1");

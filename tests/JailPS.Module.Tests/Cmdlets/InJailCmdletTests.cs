@@ -101,6 +101,24 @@ public sealed class InJailCmdletTests : IDisposable
     }
 
     [Fact]
+    public void Ctrl_C_stops_a_hanging_command_and_ends_it_in_the_jail()
+    {
+        RunningWeb();
+        Respond("""[ { "Command": "tail*", "Hang": true, "StandardOutput": "first\n" } ]""");
+        using var ps = PowerShell.Create();
+        ps.Runspace = _s.Runspace;
+        ps.AddScript("Invoke-JailCommand web -Command tail, -f, /var/log/messages -Stream");
+        var output = new PSDataCollection<PSObject>();
+        var running = ps.BeginInvoke<PSObject, PSObject>(null, output);
+        var w = System.Diagnostics.Stopwatch.StartNew();
+        while (output.Count == 0 && w.Elapsed < TimeSpan.FromSeconds(10)) System.Threading.Thread.Sleep(20);
+        Assert.Equal("first", output.Single().BaseObject.ToString());   // streaming: the line arrived while tail still runs
+        ps.Stop();                                                       // what Ctrl+C does
+        Assert.True(running.IsCompleted, "the pipeline did not stop");
+        Assert.Contains("\"Cancelled\":true", Logged("invoke").Single());
+    }
+
+    [Fact]
     public void Stream_writes_lines_tagged_with_their_jail_and_stderr_to_information()
     {
         RunningWeb();
