@@ -135,6 +135,14 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         return RunPlan(plan, "Stop");
     }
 
+    /// <summary>-UserFromHost only says where to look -User up (jexec -u vs -U); alone it means nothing.</summary>
+    protected void ThrowIfUserFromHostWithoutUser(bool userFromHost, string? user)
+    {
+        if (userFromHost && user is null)
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-UserFromHost says where to look up -User, but no -User was given."),
+                "JailCommandUserMissing", ErrorCategory.InvalidArgument, null));
+    }
+
     /// <summary>Writes a non-terminating error for one item.</summary>
     protected void WriteJailError(Exception ex, object? target) => WriteError(ToErrorRecord(ex, target));
 

@@ -66,12 +66,13 @@ public sealed class JailCommandService
         return CommandLine.Jexec(jid, inner, options.Login, options.User, options.UserFromHost);
     }
 
-    /// <summary>Runs a command in a running jail; throws JailNotRunning when it is not.</summary>
-    public JailCommandResult Run(string jailName, JailCommandOptions options, CancellationToken cancellationToken,
-        Action<string>? onOutputLine = null, Action<string>? onErrorLine = null, string purpose = "invoke")
+    /// <summary>
+    /// The running jail a name means: its name, or (like jexec(8)'s jail_getid) an all-digit jid.
+    /// Throws JailNotFound for a name no jail has, JailNotRunning for a defined jail not running.
+    /// </summary>
+    public Kernel.JailRecord ResolveRunning(string jailName)
     {
         var record = _host.Kernel.GetByName(jailName);
-        // Like jexec(8) (jail_getid), an all-digit name that is no jail's name is a jid.
         if (record is null && JailSpec.IsAllDigits(jailName))
             record = _host.Kernel.GetByJid(int.Parse(jailName, System.Globalization.CultureInfo.InvariantCulture));
         if (record is null || record.Dying)
@@ -80,6 +81,14 @@ public sealed class JailCommandService
                 throw JailService.NotFound(jailName);
             throw new JailOperationException("JailNotRunning", jailName, $"jail \"{jailName}\" is not running.", "Start it with Start-Jail.");
         }
+        return record;
+    }
+
+    /// <summary>Runs a command in a running jail (see <see cref="ResolveRunning"/> for the errors).</summary>
+    public JailCommandResult Run(string jailName, JailCommandOptions options, CancellationToken cancellationToken,
+        Action<string>? onOutputLine = null, Action<string>? onErrorLine = null, string purpose = "invoke")
+    {
+        var record = ResolveRunning(jailName);
         jailName = record.Name;
         var argv = BuildArguments(record.Jid, options);
         string[] shown = options.ShellCommand != null ? new[] { ShellPath, "-c", options.ShellCommand } : ToArray(options.Arguments);

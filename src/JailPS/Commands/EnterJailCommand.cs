@@ -40,9 +40,7 @@ public sealed class EnterJailCommand : JailCmdletBase
     protected override void ProcessRecord()
     {
         string name = InputObject?.Name ?? Name;
-        if (UserFromHost && User is null)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-UserFromHost says where to look up -User, but no -User was given."),
-                "JailCommandUserMissing", ErrorCategory.InvalidArgument, null));
+        ThrowIfUserFromHostWithoutUser(UserFromHost, User);
         if (!HasTerminal(out string why))
         {
             ThrowTerminatingError(new ErrorRecord(
@@ -57,14 +55,7 @@ public sealed class EnterJailCommand : JailCmdletBase
         }
         ForItem(name, () =>
         {
-            var rec = JailHost.Kernel.GetByName(name);
-            if (rec is null && Core.Lifecycle.JailSpec.IsAllDigits(name))
-                rec = JailHost.Kernel.GetByJid(int.Parse(name, System.Globalization.CultureInfo.InvariantCulture));
-            if (rec is null || rec.Dying)
-            {
-                if (Service.FindDefinition(name) is null) throw JailService.NotFound(name);
-                throw new JailOperationException("JailNotRunning", name, $"jail \"{name}\" is not running.", "Start it with Start-Jail.");
-            }
+            var rec = new Core.Exec.JailCommandService(JailHost, Service).ResolveRunning(name);
             var inner = new List<string>();
             if (Shell != null) inner.Add(Shell);
             // jexec with no command runs the user's shell; -l gives the login environment.

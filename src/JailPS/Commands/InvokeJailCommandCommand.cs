@@ -116,9 +116,7 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        if (UserFromHost && User is null)
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-UserFromHost says where to look up -User, but no -User was given."),
-                "JailCommandUserMissing", ErrorCategory.InvalidArgument, null));
+        ThrowIfUserFromHostWithoutUser(UserFromHost, User);
         try
         {
             JailCommandService.BuildArguments(0, Options(null)); // bad environment names or an empty command: say so once, up front
