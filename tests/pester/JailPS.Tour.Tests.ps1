@@ -140,3 +140,43 @@ Describe 'Remoting round trip' {
         $copy.ComputerName | Should -BeLike 'simulated:*'
     }
 }
+
+Describe 'Working inside jails' {
+    BeforeAll {
+        $script:root = New-TestHost
+        New-Jail -Name web -Path /usr/jails/web -Persist | Start-Jail
+        New-Item -ItemType Directory -Force -Path (Join-Path $root '.simulation') | Out-Null
+        Set-Content -Path (Join-Path $root '.simulation/responses.json') -Value @'
+[
+  { "Command": "service nginx status", "StandardOutput": "nginx is running as pid 42.\n" },
+  { "Command": "service nginx stop-check", "StandardError": "nginx is not running.\n", "ExitCode": 3 },
+  { "Command": "tail*", "Hang": true }
+]
+'@
+    }
+
+    It 'returns a result object with the exit code and output' {
+        $r = Invoke-JailCommand web -Command service, nginx, status
+        $r.PSObject.TypeNames[0] | Should -Be 'JailPS.JailCommandResult'
+        $r.ExitCode | Should -Be 0
+        $r.Output | Should -Be @('nginx is running as pid 42.')
+    }
+
+    It 'stops a runbook on a failing command under -ErrorAction Stop, with the exit code' {
+        { Invoke-JailCommand web -Command service, nginx, stop-check -ErrorAction Stop } |
+            Should -Throw -ErrorId 'JailCommandFailed,JailPS.Commands.InvokeJailCommandCommand'
+        try { Invoke-JailCommand web -Command service, nginx, stop-check -ErrorAction Stop }
+        catch { $_.TargetObject.ExitCode | Should -Be 3 }
+    }
+
+    It 'ends a hanging command at -Timeout' {
+        { Invoke-JailCommand web -Command tail, -f, /var/log/messages -Timeout 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'JailCommandTimedOut,JailPS.Commands.InvokeJailCommandCommand'
+    }
+
+    It 'waits for a state and times out with a typed error' {
+        (Wait-Jail web -For Running -Timeout 5 -PassThru).State | Should -Be 'Running'
+        { Wait-Jail web -For Stopped -Timeout 1 -ErrorAction Stop } |
+            Should -Throw -ErrorId 'JailWaitTimeout,JailPS.Commands.WaitJailCommand'
+    }
+}
