@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace JailPS.Native;
 
 /// <summary>The real kernel: direct calls into FreeBSD's libc.so.7. Usable only on FreeBSD.</summary>
-public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc
+public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc
 {
     [ThreadStatic] private static int t_errno;
 
@@ -43,4 +43,15 @@ public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc
     public int Open(byte* path, int flags) => Capture(Interop.Open(path, flags));
     public int Close(int fd) => Capture(Interop.Close(fd));
     public int Ioctl(int fd, ulong request, void* arg) => Capture(Interop.Ioctl(fd, request, arg));
+
+    public int OpenAt(int fd, byte* path, int flags, int mode) => Capture(Interop.OpenAt(fd, path, flags, mode));
+    public int MkdirAt(int fd, byte* path, ushort mode) => Capture(Interop.MkdirAt(fd, path, mode));
+    public nint ReadLinkAt(int fd, byte* path, byte* buf, nuint bufsize)
+    {
+        nint n = Interop.ReadLinkAt(fd, path, buf, bufsize);
+        if (n == -1)
+            t_errno = Marshal.GetLastPInvokeError();
+        return n;
+    }
+    // Close(int) above serves IAtLibc too.
 }

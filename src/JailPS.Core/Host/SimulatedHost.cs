@@ -9,10 +9,10 @@ namespace JailPS.Core.Host;
 /// The simulated host: a directory that stands for "/", a <see cref="SimulatedKernel"/> whose state
 /// lives in DIR/.simulation/kernel.json (so separate pwsh processes see the same jails), and a
 /// process runner that records every command and answers from a responder instead of running it.
-/// It implements the libc seam by forwarding to the current kernel, so reloading the state file
+/// It implements the libc seams (ILibc, IMountLibc) by forwarding to the current kernel, so reloading the state file
 /// never invalidates a JailKernel built on it.
 /// </summary>
-public sealed unsafe class SimulatedHost : ILibc
+public sealed unsafe class SimulatedHost : ILibc, IMountLibc
 {
     public const string StateFolderName = ".simulation";
 
@@ -73,5 +73,13 @@ public sealed unsafe class SimulatedHost : ILibc
     public int Sysctl(int* name, uint namelen, void* oldp, nuint* oldlenp, void* newp, nuint newlen) => Kernel.Sysctl(name, namelen, oldp, oldlenp, newp, newlen);
     public int SysctlByName(byte* name, void* oldp, nuint* oldlenp, void* newp, nuint newlen) => Kernel.SysctlByName(name, oldp, oldlenp, newp, newlen);
     public uint GetEuid() => Kernel.GetEuid();
+
+    // IMountLibc, forwarded to the current kernel.
+    public int Nmount(IoVec* iov, uint niov, int flags) => Kernel.Nmount(iov, niov, flags);
+    public int Unmount(byte* path, int flags) => Kernel.Unmount(path, flags);
+    public int GetFsStat(StatFs* buf, long bufsize, int mode) => Kernel.GetFsStat(buf, bufsize, mode);
+    public int Open(byte* path, int flags) => Kernel.Open(path, flags);
+    public int Close(int fd) => Kernel.Close(fd);
+    public int Ioctl(int fd, ulong request, void* arg) => Kernel.Ioctl(fd, request, arg);
     public int LastErrno => Kernel.LastErrno;
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.IO;
 using JailPS.Native;
 
@@ -16,6 +17,14 @@ internal static class SimPathLookup
     private enum Kind { Missing, File, Directory, Link }
 
     public static int Lookup(string? root, string path, out string globalPath, out bool isDirectory)
+        => Lookup(root, path, null, out globalPath, out isDirectory);
+
+    /// <summary>
+    /// As <see cref="Lookup(string?, string, out string, out bool)"/>, but a component whose global
+    /// path is a mount root (<paramref name="isMountRoot"/>) is a directory even when the sandbox
+    /// lacks it: the root vnode of a mounted file system always exists.
+    /// </summary>
+    public static int Lookup(string? root, string path, Func<string, bool>? isMountRoot, out string globalPath, out bool isDirectory)
     {
         globalPath = "";
         isDirectory = false;
@@ -52,6 +61,11 @@ internal static class SimPathLookup
             switch (Classify(local, out string? target))
             {
                 case Kind.Missing:
+                    if (isMountRoot is not null && isMountRoot("/" + string.Join('/', cur.Append(c))))
+                    {
+                        cur.Add(c);
+                        break;
+                    }
                     return Errno.ENOENT;
                 case Kind.Directory:
                     cur.Add(c);
@@ -77,7 +91,8 @@ internal static class SimPathLookup
             }
         }
         globalPath = "/" + string.Join('/', cur);
-        isDirectory = Directory.Exists(Local(root, cur, null));
+        isDirectory = Directory.Exists(Local(root, cur, null))
+            || (isMountRoot is not null && isMountRoot(globalPath));
         if (!isDirectory && mustBeDir)
             return Errno.ENOTDIR;
         return 0;

@@ -29,6 +29,50 @@ public sealed partial class SimulatedKernel
         public List<int> HostChildren { get; set; } = new();
         public List<JailDto> Jails { get; set; } = new();
         public List<ProcessDto> Processes { get; set; } = new();
+        public int NextMountId { get; set; }
+        public int MntIdBase { get; set; }
+        /// <summary>Null in states written before mounts were modelled: the boot mounts stay.</summary>
+        public List<MountDto>? Mounts { get; set; }
+        public List<RulesetDto>? Rulesets { get; set; }
+    }
+
+    private sealed class MountDto
+    {
+        public int Id { get; set; }
+        public string FsType { get; set; } = "";
+        public string On { get; set; } = "";
+        public string From { get; set; } = "";
+        public ulong Flags { get; set; }
+        public ulong StatFlags { get; set; }
+        public uint TypeNum { get; set; }
+        public int FsId0 { get; set; }
+        public int FsId1 { get; set; }
+        public uint Owner { get; set; }
+        public int CoveredId { get; set; }
+        public int LowerId { get; set; }
+        public int Busy { get; set; }
+        public long TmpfsSize { get; set; }
+        public int TmpfsMode { get; set; }
+        public string? RulesetOpt { get; set; }
+        public int Ruleset { get; set; }
+        public List<DevNodeDto>? Nodes { get; set; }
+    }
+
+    private sealed class DevNodeDto
+    {
+        public string Path { get; set; } = "";
+        public bool Hidden { get; set; }
+        public uint Uid { get; set; }
+        public uint Gid { get; set; }
+        public ushort Mode { get; set; }
+    }
+
+    private sealed class RulesetDto
+    {
+        public int Number { get; set; }
+        public int RefCount { get; set; }
+        /// <summary>Each rule as the base64 of its 236-byte struct devfs_rule.</summary>
+        public List<string> Rules { get; set; } = new();
     }
 
     private sealed class JailDto
@@ -117,6 +161,22 @@ public sealed partial class SimulatedKernel
                 foreach (var proc in p.Processes)
                     dto.Processes.Add(new ProcessDto { Pid = proc.Pid, Jid = p.Id, Command = proc.Command, IgnoresSigterm = proc.IgnoresSigterm });
             }
+            dto.NextMountId = _nextMountId;
+            dto.MntIdBase = _mntIdBase;
+            dto.Mounts = _mounts.Select(m => new MountDto
+            {
+                Id = m.Id, FsType = m.FsType, On = m.On, From = m.From, Flags = m.Flags, StatFlags = m.StatFlags,
+                TypeNum = m.TypeNum, FsId0 = m.FsId0, FsId1 = m.FsId1, Owner = m.Owner, CoveredId = m.CoveredId,
+                LowerId = m.LowerId, Busy = m.Busy, TmpfsSize = m.TmpfsSize, TmpfsMode = m.TmpfsMode,
+                RulesetOpt = m.RulesetOpt, Ruleset = m.Ruleset,
+                Nodes = m.Nodes?.Select(kv => new DevNodeDto { Path = kv.Key, Hidden = kv.Value.Hidden, Uid = kv.Value.Uid, Gid = kv.Value.Gid, Mode = kv.Value.Mode }).ToList(),
+            }).ToList();
+            dto.Rulesets = _rulesets.Values.Select(r => new RulesetDto
+            {
+                Number = r.Number,
+                RefCount = r.RefCount,
+                Rules = r.Rules.Select(RuleToText).ToList(),
+            }).ToList();
             json = JsonSerializer.Serialize(dto, s_json);
         }
         string full = Path.GetFullPath(file);
@@ -202,6 +262,58 @@ public sealed partial class SimulatedKernel
         _lastPid = dto.LastPid;
         _maxAfIps = dto.MaxAfIps;
         _generation = dto.Generation;
+        if (dto.Mounts is not null)
+        {
+            _mounts.Clear();
+            foreach (var m in dto.Mounts)
+            {
+                var mp = new SimMount
+                {
+                    Id = m.Id, FsType = m.FsType, On = m.On, From = m.From, Flags = m.Flags, StatFlags = m.StatFlags,
+                    TypeNum = m.TypeNum, FsId0 = m.FsId0, FsId1 = m.FsId1, Owner = m.Owner, CoveredId = m.CoveredId,
+                    LowerId = m.LowerId, Busy = m.Busy, TmpfsSize = m.TmpfsSize, TmpfsMode = m.TmpfsMode,
+                    RulesetOpt = m.RulesetOpt, Ruleset = (ushort)m.Ruleset,
+                };
+                if (m.Nodes is not null)
+                {
+                    mp.Nodes = NewDevfsNodes();
+                    foreach (var n in m.Nodes)
+                    {
+                        if (!mp.Nodes.TryGetValue(n.Path, out var de)) continue; // a node no longer in the device list
+                        de.Hidden = n.Hidden; de.Uid = n.Uid; de.Gid = n.Gid; de.Mode = n.Mode;
+                    }
+                }
+                _mounts.Add(mp);
+            }
+            _nextMountId = dto.NextMountId;
+            _mntIdBase = dto.MntIdBase;
+        }
+        if (dto.Rulesets is not null)
+        {
+            foreach (var r in dto.Rulesets)
+            {
+                if (r.Number <= 0 || r.Number > ushort.MaxValue)
+                    throw new InvalidDataException("Bad devfs ruleset number " + r.Number + " in " + file);
+                var ds = new SimRuleset { Number = (ushort)r.Number, RefCount = r.RefCount };
+                foreach (var t in r.Rules) ds.Rules.Add(RuleFromText(t, file));
+                _rulesets[ds.Number] = ds;
+            }
+        }
+    }
+
+    private static string RuleToText(JailPS.Native.DevfsRule rule)
+    {
+        var b = new byte[System.Runtime.InteropServices.Marshal.SizeOf<JailPS.Native.DevfsRule>()];
+        System.Runtime.InteropServices.MemoryMarshal.Write(b, in rule);
+        return Convert.ToBase64String(b);
+    }
+
+    private static JailPS.Native.DevfsRule RuleFromText(string text, string file)
+    {
+        byte[] b = Convert.FromBase64String(text);
+        if (b.Length != System.Runtime.InteropServices.Marshal.SizeOf<JailPS.Native.DevfsRule>())
+            throw new InvalidDataException("Bad devfs rule in " + file);
+        return System.Runtime.InteropServices.MemoryMarshal.Read<JailPS.Native.DevfsRule>(b);
     }
 
     private static List<string>? IpsToText(byte[]? ips, int family)

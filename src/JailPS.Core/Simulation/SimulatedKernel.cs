@@ -37,12 +37,13 @@ namespace JailPS.Core.Simulation;
 /// SysV IPC objects themselves; jail_attach moving a real process (it validates and returns 0).
 /// </para>
 /// </summary>
-public sealed unsafe partial class SimulatedKernel : ILibc
+public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
 {
     /// <summary>Syscall names used as keys of <see cref="CallCounts"/> and by <see cref="InjectFault"/>.</summary>
     public static IReadOnlyList<string> SyscallNames { get; } = new[]
     {
         "jail_set", "jail_get", "jail_attach", "jail_remove", "sysctl", "sysctlbyname",
+        "nmount", "unmount", "getfsstat", "open", "close", "ioctl",
     };
 
     /// <summary>SIGKILL (sys/sys/signal.h).</summary>
@@ -103,6 +104,7 @@ public sealed unsafe partial class SimulatedKernel : ILibc
         foreach (var a in _allowParams) _prison0.Allow.Add(a.Name);
         foreach (var m in _sysvModules) _prison0.SysvRoot[m] = _prison0;
         BuildSysctlTree();
+        BootMounts();
     }
 
     /// <summary>The options this kernel was created with.</summary>

@@ -93,7 +93,7 @@ public sealed unsafe class KernelServiceTests : IDisposable
     public void InjectFault_RejectsBadArguments()
     {
         var k = K.NewKernel();
-        Assert.Throws<ArgumentException>(() => k.InjectFault("nmount", 1, Errno.EIO));
+        Assert.Throws<ArgumentException>(() => k.InjectFault("kldload", 1, Errno.EIO));
         Assert.Throws<ArgumentOutOfRangeException>(() => k.InjectFault("jail_set", 0, Errno.EIO));
     }
 

@@ -1,0 +1,65 @@
+using System.Collections.Generic;
+
+namespace JailPS.Core.Simulation;
+
+/// <summary>One entry of the simulated mount list (struct mount, the parts the model needs).</summary>
+internal sealed class SimMount
+{
+    /// <summary>Position in mount order; never reused.</summary>
+    public int Id;
+    public string FsType = "";
+    /// <summary>f_mntonname: the global path the file system is mounted on.</summary>
+    public string On = "";
+    /// <summary>f_mntfromname (vfs_mountedfrom).</summary>
+    public string From = "";
+    /// <summary>mnt_flag (MNT_* bits).</summary>
+    public ulong Flags;
+    /// <summary>f_flags as the file system's statfs reports them (devfs 0, nullfs merged with the lower mount).</summary>
+    public ulong StatFlags;
+    public uint TypeNum;
+    public int FsId0;
+    public int FsId1;
+    /// <summary>f_owner: uid of the caller that mounted it.</summary>
+    public uint Owner;
+    /// <summary>The mount holding the covered vnode (-1 for the root file system).</summary>
+    public int CoveredId = -1;
+    /// <summary>nullfs: the mount of the lower vnode, on whose mnt_uppers this mount is registered (-1 otherwise).</summary>
+    public int LowerId = -1;
+    /// <summary>Simulated vnodes in use below the root (open files, working directories): vflush sees them as busy.</summary>
+    public int Busy;
+    /// <summary>tmpfs: size_max in bytes (0 = unlimited), root mode (-1 = the covered directory's).</summary>
+    public long TmpfsSize;
+    public int TmpfsMode = -1;
+    /// <summary>The "ruleset" option of the last (update) mount, kept in mnt_opt and merged into updates.</summary>
+    public string? RulesetOpt;
+    /// <summary>devfs: dm_ruleset, the mount's current ruleset (0 = none).</summary>
+    public ushort Ruleset;
+    /// <summary>devfs: per-mount dirent state by path relative to the mount.</summary>
+    public Dictionary<string, SimDevNode>? Nodes;
+}
+
+/// <summary>A devfs dirent's rule-controlled state (DE_WHITEOUT, de_uid, de_gid, de_mode).</summary>
+internal sealed class SimDevNode
+{
+    public bool Hidden;
+    public uint Uid;
+    public uint Gid;
+    public ushort Mode;
+}
+
+/// <summary>A kernel devfs ruleset (struct devfs_ruleset): rules sorted by rule number, and a reference count.</summary>
+internal sealed class SimRuleset
+{
+    public ushort Number;
+    public int RefCount;
+    public readonly List<JailPS.Native.DevfsRule> Rules = new();
+}
+
+/// <summary>An open file descriptor of the simulated process: the mount it refers to and whether it is that mount's root.</summary>
+internal sealed class SimFd
+{
+    public int MountId;
+    public bool IsRoot;
+    /// <summary>The mount was forcibly unmounted: the vnode is dead.</summary>
+    public bool Dead;
+}
