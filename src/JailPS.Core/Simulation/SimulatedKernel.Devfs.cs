@@ -193,86 +193,9 @@ public sealed unsafe partial class SimulatedKernel
         if ((dr.ICond & DevfsConditions.PathPattern) != 0)
         {
             string pattern = SimDefs.CString(new ReadOnlySpan<byte>(dr.PathPattern, DevfsConstants.MaxPatternLength));
-            if (!FnMatch(pattern, 0, e.Path, 0)) return false;
+            if (!Devfs.DevfsPattern.IsMatch(pattern, e.Path)) return false; // libkern fnmatch with FNM_PATHNAME
         }
         return true;
-    }
-
-    /// <summary>fnmatch(3) with FNM_PATHNAME: '*', '?' and bracket expressions never match '/'; backslash escapes.</summary>
-    internal static bool FnMatch(string p, int pi, string s, int si)
-    {
-        while (pi < p.Length)
-        {
-            char c = p[pi++];
-            switch (c)
-            {
-                case '?':
-                    if (si >= s.Length || s[si] == '/') return false;
-                    si++;
-                    break;
-                case '*':
-                    while (pi < p.Length && p[pi] == '*') pi++;
-                    if (pi == p.Length) return s.IndexOf('/', si) < 0;
-                    for (int k = si; k <= s.Length; k++)
-                    {
-                        if (FnMatch(p, pi, s, k)) return true;
-                        if (k < s.Length && s[k] == '/') break;
-                    }
-                    return false;
-                case '[':
-                {
-                    if (si >= s.Length || s[si] == '/') return false;
-                    int r = MatchBracket(p, pi, s[si], out int next);
-                    if (r < 0)
-                    {
-                        if (s[si] != '[') return false; // no closing bracket: a literal '['
-                        si++;
-                        break;
-                    }
-                    if (r == 0) return false;
-                    pi = next;
-                    si++;
-                    break;
-                }
-                case '\\':
-                    if (pi < p.Length) c = p[pi++];
-                    goto default;
-                default:
-                    if (si >= s.Length || s[si] != c) return false;
-                    si++;
-                    break;
-            }
-        }
-        return si == s.Length;
-    }
-
-    /// <summary>1 match, 0 no match, -1 malformed (no ']').</summary>
-    private static int MatchBracket(string p, int pi, char ch, out int next)
-    {
-        next = pi;
-        bool negate = pi < p.Length && (p[pi] == '!' || p[pi] == '^');
-        if (negate) pi++;
-        bool ok = false;
-        bool first = true;
-        while (true)
-        {
-            if (pi >= p.Length) return -1;
-            char c = p[pi++];
-            if (c == ']' && !first) break;
-            first = false;
-            if (c == '\\' && pi < p.Length) c = p[pi++];
-            if (c == '/') return 0;
-            if (pi + 1 < p.Length && p[pi] == '-' && p[pi + 1] != ']')
-            {
-                char hi = p[pi + 1];
-                pi += 2;
-                if (hi == '\\' && pi < p.Length) hi = p[pi++];
-                if (c <= ch && ch <= hi) ok = true;
-            }
-            else if (c == ch) ok = true;
-        }
-        next = pi;
-        return ok != negate ? 1 : 0;
     }
 
     // ------------------------------------------------------------------ open / close / ioctl
