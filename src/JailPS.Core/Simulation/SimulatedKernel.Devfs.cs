@@ -66,6 +66,10 @@ public sealed unsafe partial class SimulatedKernel
     /// </summary>
     public static IReadOnlyList<string> DevfsDeviceList { get; } = s_devices.Select(e => e.Path).ToArray();
 
+    /// <summary>The device list with each node's kind ('c' device, 'd' directory, 'l' link) and D_* type flags (for cross-checks in tests).</summary>
+    internal static IReadOnlyList<(string Path, char Kind, int DswFlags)> DevfsDeviceTable { get; } =
+        s_devices.Select(e => (e.Path, (char)e.Kind, e.DswFlags)).ToArray();
+
     private readonly SortedDictionary<ushort, SimRuleset> _rulesets = new();
     private readonly SortedDictionary<int, SimFd> _fds = new();
 
