@@ -272,16 +272,25 @@ public static class JailParameterCodec
         throw Invalid(info, text, "expected disable, new or inherit");
     }
 
-    private static IPAddress ParseAddress(JailParameterInfo info, string text)
+    /// <summary>
+    /// The address part of a jail.conf ip4.addr/ip6.addr entry "[iface|]addr[/mask][ extra]": only
+    /// the bare address reaches the kernel (usr.sbin/jail/config.c).
+    /// </summary>
+    public static string BareAddress(string entry)
     {
-        // jail.conf allows "iface|addr/mask"; only the bare address reaches the kernel (usr.sbin/jail/config.c).
-        string bare = text;
+        string bare = entry.Trim();
         int bar = bare.IndexOf('|');
         if (bar >= 0) bare = bare.Substring(bar + 1);
         int sp = bare.IndexOf(' ');
         if (sp >= 0) bare = bare.Substring(0, sp);
         int slash = bare.IndexOf('/');
         if (slash >= 0) bare = bare.Substring(0, slash);
+        return bare;
+    }
+
+    private static IPAddress ParseAddress(JailParameterInfo info, string text)
+    {
+        string bare = BareAddress(text);
         if (!IPAddress.TryParse(bare, out var ip) || bare.Contains('%'))
             throw Invalid(info, text, info.Type == JailParameterType.IPv4Array ? "not an IPv4 address" : "not an IPv6 address");
         return CheckFamily(info, ip, text);
@@ -293,7 +302,7 @@ public static class JailParameterCodec
         if (ip.AddressFamily != want)
             throw Invalid(info, text, want == AddressFamily.InterNetwork ? "not an IPv4 address" : "not an IPv6 address");
         // inet_pton(AF_INET) accepts only dotted quads; IPAddress.TryParse also takes "10" or "1.2.3".
-        if (want == AddressFamily.InterNetwork && text.Split('|')[^1].Split('/')[0].Split(' ')[0].Split('.').Length != 4)
+        if (want == AddressFamily.InterNetwork && BareAddress(text).Split('.').Length != 4)
             throw Invalid(info, text, "not an IPv4 address");
         return ip;
     }

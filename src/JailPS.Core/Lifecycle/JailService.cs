@@ -164,7 +164,7 @@ public sealed class JailService
             persist = def.Get("persist") is { } pp && (pp.Values.Count == 0 || pp.Values[0] is not ("0" or "false" or "False"));
         }
         var state = rec is null ? JailState.Stopped : rec.Dying ? JailState.Dying : JailState.Running;
-        string[] depends = def?.Get("depend")?.Values.SelectMany(v => v.Split(',')).Select(s => s.Trim()).Where(s => s.Length > 0).ToArray() ?? Array.Empty<string>();
+        string[] depends = def is null ? Array.Empty<string>() : DependNames(def).ToArray();
         return new Jail(name, state, rec?.Jid, path, hostname, v4, v6, persist, parameters, depends,
             def?.SourceFile, def, _host.ComputerName, _host.IsSimulated);
     }
@@ -176,10 +176,7 @@ public sealed class JailService
         foreach (var v in p.Values)
             foreach (var item in v.Split(','))
             {
-                string t = item.Trim();
-                int bar = t.IndexOf('|'); if (bar >= 0) t = t.Substring(bar + 1);
-                int sp = t.IndexOf(' '); if (sp >= 0) t = t.Substring(0, sp);
-                int sl = t.IndexOf('/'); if (sl >= 0) t = t.Substring(0, sl);
+                string t = JailParameterCodec.BareAddress(item);
                 if (t.Length > 0) list.Add(t);
             }
         return list.ToArray();
@@ -284,7 +281,7 @@ public sealed class JailService
             {
                 string key = Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "";
                 var p = ToConfParameter(key, e.Value);
-                list.RemoveAll(x => SameParameter(x.Name, p.Name));
+                list.RemoveAll(x => JailConfNames.EquivalentNames(x.Name, p.Name));
                 list.Add(p);
             }
         return list;
@@ -319,9 +316,6 @@ public sealed class JailService
         IEnumerable e => e.Cast<object?>().Select(x => Convert.ToString(x, CultureInfo.InvariantCulture) ?? "").ToArray(),
         _ => new[] { Convert.ToString(value, CultureInfo.InvariantCulture) ?? "" },
     };
-
-    private static bool SameParameter(string a, string b)
-        => a == b || JailParameterInfo.PositiveNameOf(a) == b || JailParameterInfo.PositiveNameOf(b) == a;
 
     /// <summary>The plan for New-Jail: create the root directory when missing, write NAME.conf.</summary>
     public JailPlan PlanCreate(NewJailRequest req)
