@@ -143,6 +143,18 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
                 "JailCommandUserMissing", ErrorCategory.InvalidArgument, null));
     }
 
+    private IReadOnlyList<Jail>? _inventory;
+
+    /// <summary>The jails (defined and running) whose names match a wildcard, from one inventory read per command.</summary>
+    protected internal IEnumerable<Jail> JailsMatching(string wildcard)
+    {
+        var pattern = WildcardPattern.Get(wildcard, WildcardOptions.IgnoreCase);
+        _inventory ??= Service.GetAll();
+        foreach (var j in _inventory)
+            if (pattern.IsMatch(j.Name))
+                yield return j;
+    }
+
     /// <summary>Writes a non-terminating error for one item.</summary>
     protected void WriteJailError(Exception ex, object? target) => WriteError(ToErrorRecord(ex, target));
 

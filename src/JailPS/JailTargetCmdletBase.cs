@@ -15,8 +15,6 @@ public abstract class JailTargetCmdletBase : JailCmdletBase
     protected const string ByNameSet = "ByName";
     protected const string ByObjectSet = "ByObject";
 
-    private IReadOnlyList<Jail>? _all;
-
     [Parameter(ParameterSetName = ByNameSet, Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
@@ -44,11 +42,8 @@ public abstract class JailTargetCmdletBase : JailCmdletBase
         {
             if (WildcardPattern.ContainsWildcardCharacters(name))
             {
-                var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
-                _all ??= Service.GetAll();
-                foreach (var j in _all)
-                    if (pattern.IsMatch(j.Name))
-                        yield return j;
+                foreach (var j in JailsMatching(name))
+                    yield return j;
                 continue;
             }
             Jail? found = null;

@@ -290,8 +290,7 @@ public sealed class JailService
     /// <summary>A parameter from PowerShell as jail.conf text: booleans as name / noname, lists as lists.</summary>
     public JailConfParameter ToConfParameter(string name, object? value)
     {
-        string? positive = JailParameterInfo.PositiveNameOf(name);
-        if (JailSpec.PseudoParameters.Contains(name) || (positive != null && JailSpec.PseudoParameters.Contains(positive)))
+        if (JailConfNames.IsPseudoParameter(name))
         {
             if (value is bool b) return new JailConfParameter(b ? name : JailParameterInfo.NoNameOf(name), Array.Empty<string>());
             return new JailConfParameter(name, ToStrings(value));

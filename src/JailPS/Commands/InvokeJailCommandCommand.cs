@@ -32,7 +32,6 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly StringBuilder _stdin = new();
     private bool _haveStdin;
-    private IReadOnlyList<Jail>? _all;
 
     [Parameter(ParameterSetName = NameCommandSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Parameter(ParameterSetName = NameShellSet, Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
@@ -157,12 +156,10 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
         {
             if (WildcardPattern.ContainsWildcardCharacters(name))
             {
-                var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
                 ForItem(name, () =>
                 {
-                    _all ??= Service.GetAll();
-                    foreach (var j in _all)
-                        if (j.State == JailState.Running && pattern.IsMatch(j.Name)) Add(j.Name);
+                    foreach (var j in JailsMatching(name))
+                        if (j.State == JailState.Running) Add(j.Name);
                 });
             }
             else

@@ -54,7 +54,7 @@ public sealed class WaitJailCommand : JailTargetCmdletBase
             foreach (string name in Name)
             {
                 if (WildcardPattern.ContainsWildcardCharacters(name))
-                    foreach (var j in ResolveTargetsFor(name)) Wait(j.Name);
+                    foreach (var j in JailsMatching(name)) Wait(j.Name);
                 else
                     Wait(name);
             }
@@ -62,13 +62,6 @@ public sealed class WaitJailCommand : JailTargetCmdletBase
         }
         foreach (var target in ResolveTargets())
             Wait(target.Name);
-    }
-
-    private IEnumerable<Jail> ResolveTargetsFor(string pattern)
-    {
-        var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
-        foreach (var j in Service.GetAll())
-            if (wildcard.IsMatch(j.Name)) yield return j;
     }
 
     private void Wait(string name) => ForItem(name, () =>
