@@ -6,6 +6,7 @@ using JailPS.Core.Config;
 using JailPS;
 using JailPS.Core.Host;
 using JailPS.Core.Kernel;
+using JailPS.Core.Host.SafePath;
 using JailPS.Core.Lifecycle;
 using JailPS.Native;
 
@@ -129,10 +130,20 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
     private bool StopOne(Jail jail, int? timeout, bool force)
     {
         // Resolving the definition first refuses (JailParameterNotImplemented) a jail whose stop
-        // would need steps JailPS does not have yet, such as unmounting.
+        // would need steps JailPS does not have yet, such as removing interface aliases.
         JailSpec? spec = jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
-        var plan = new JailLifecycle(JailHost, this, Cancellation).PlanStop(jail.Name, jail.Jid!.Value, spec, timeout, force);
-        return RunPlan(plan, "Stop");
+        var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
+        var plan = lifecycle.PlanStop(jail.Name, jail.Jid!.Value, spec, timeout, force, jail.Path);
+        return RunStopPlan(lifecycle, plan);
+    }
+
+    /// <summary>Runs a stop (or unmount cleanup) plan and writes the mounts it found left behind.</summary>
+    protected internal bool RunStopPlan(JailLifecycle lifecycle, JailPlan plan)
+    {
+        bool ran = RunPlan(plan, "Stop");
+        foreach (var leaked in lifecycle.LeakedMounts)
+            WriteObject(leaked);
+        return ran;
     }
 
     /// <summary>-UserFromHost only says where to look -User up (jexec -u vs -U); alone it means nothing.</summary>
@@ -172,7 +183,7 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
     }
 
     protected static bool IsEngineError(Exception ex) => ex is JailOperationException or JailParameterException
-        or JailKernelException or JailPlanException or JailConfException or JailHostException
+        or PathEscapeException or JailKernelException or JailPlanException or JailConfException or JailHostException
         or System.IO.IOException or UnauthorizedAccessException;
 
     public static ErrorRecord ToErrorRecord(Exception ex, object? target)
@@ -187,6 +198,12 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
                 id = op.ErrorId;
                 category = CategoryFor(op.ErrorId);
                 action = op.RecommendedAction;
+                target = op.TargetObject ?? target;
+                break;
+            case PathEscapeException pe:
+                id = pe.ErrorId;
+                category = ErrorCategory.SecurityError;
+                action = "Something inside the jail (a symbolic link, or '..') points outside its root. Inspect the path from the host with `ls -l`; JailPS never follows links beneath a jail root.";
                 break;
             case JailParameterException pe:
                 id = pe.ErrorId;
@@ -249,6 +266,10 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         "JailAlreadyExists" or "JailConfigExists" => ErrorCategory.ResourceExists,
         "JailConfigIsDirectory" or "JailPathOutsideSimulatedHost" => ErrorCategory.InvalidArgument,
         "JailParameterNotImplemented" => ErrorCategory.NotImplemented,
+        "JailMountBusy" or "JailMountPointBusy" => ErrorCategory.ResourceBusy,
+        "JailMountPointMissing" or "JailMountFstabMissing" or "DevfsRulesetMissing" or "DevfsNotMounted" => ErrorCategory.ObjectNotFound,
+        "JailMountOutsideRoot" or "JailMountInvalid" => ErrorCategory.InvalidArgument,
+        "JailMountsPresent" => ErrorCategory.ResourceBusy,
         "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => ErrorCategory.InvalidArgument,
         "JailLocked" => ErrorCategory.ResourceBusy,
         "JailCommandTimedOut" or "JailWaitTimeout" => ErrorCategory.OperationTimeout,
@@ -256,6 +277,10 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         "JailNoTerminal" => ErrorCategory.ResourceUnavailable,
         "JailCommandEmpty" or "JailCommandInvalidEnvironment" => ErrorCategory.InvalidArgument,
         "JailCommandFailed" => ErrorCategory.InvalidResult,
+        // Mount-JailFileSystem, Dismount-JailFileSystem, Get-JailMount
+        "JailMountNotFound" => ErrorCategory.ObjectNotFound,
+        "JailMountSourceMissing" => ErrorCategory.InvalidArgument,
+        "JailMountFailed" or "JailUnmountFailed" => ErrorCategory.InvalidOperation,
         _ => ErrorCategory.InvalidOperation,
     };
 }

@@ -13,6 +13,12 @@ public interface IHostFileSystem
     string ToLocalPath(string hostPath);
 
     bool FileExists(string hostPath);
+
+    /// <summary>
+    /// realpath(3) of a host path: every symbolic link resolved, as the kernel records a path it
+    /// mounted on. Used only for paths the host chose (a jail's root), never beneath one.
+    /// </summary>
+    string RealPath(string hostPath);
     bool DirectoryExists(string hostPath);
 
     /// <summary>The file's text, or null when it does not exist.</summary>

@@ -1,7 +1,10 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using JailPS.Core.Devfs;
+using JailPS.Core.Host.SafePath;
 using JailPS.Core.Kernel;
+using JailPS.Core.Mounts;
 using JailPS.Core.Processes;
 using JailPS.Native;
 
@@ -23,9 +26,13 @@ public sealed class JailHost
     private static readonly Dictionary<string, JailHost> s_simulated = new(StringComparer.Ordinal);
     private static JailHost? s_real;
 
-    private JailHost(ILibc libc, IProcessRunner processes, IHostFileSystem files, string computerName, SimulatedHost? simulation)
+    private IBeneathResolver? _resolver;
+
+    private JailHost(ILibc libc, IMountLibc mountLibc, IDevfsNodeSource? devfsNodes, IProcessRunner processes, IHostFileSystem files, string computerName, SimulatedHost? simulation)
     {
         Libc = libc;
+        MountLibc = mountLibc;
+        DevfsNodes = devfsNodes ?? new DevfsDirectoryNodeSource(MountPointsBelow);
         Kernel = new JailKernel(libc);
         Processes = processes;
         Files = files;
@@ -34,6 +41,19 @@ public sealed class JailHost
     }
 
     public ILibc Libc { get; }
+
+    /// <summary>nmount/unmount/getfsstat and the devfs ioctls.</summary>
+    public IMountLibc MountLibc { get; }
+
+    /// <summary>What a jail sees in a devfs mount (the kernel model's nodes on the simulated host).</summary>
+    public IDevfsNodeSource DevfsNodes { get; }
+
+    /// <summary>
+    /// The symlink-safe resolver for paths beneath jail roots. It works on local paths (see
+    /// <see cref="IHostFileSystem.ToLocalPath"/>): on the simulated host the jail roots are real
+    /// directories under the simulation directory, so the same openat2/openat walk runs for real.
+    /// </summary>
+    public IBeneathResolver Resolver => _resolver ??= BeneathResolvers.ForCurrentOs();
     public JailKernel Kernel { get; }
     public IProcessRunner Processes { get; }
     public IHostFileSystem Files { get; }
@@ -73,7 +93,8 @@ public sealed class JailHost
     {
         lock (s_lock)
         {
-            return s_real ??= new JailHost(new FreeBsdLibc(), new SystemProcessRunner(), new RootedFileSystem("/"),
+            var libc = new FreeBsdLibc();
+            return s_real ??= new JailHost(libc, libc, null, new SystemProcessRunner(), new RootedFileSystem("/"),
                 Environment.MachineName, null);
         }
     }
@@ -96,10 +117,18 @@ public sealed class JailHost
             Directory.CreateDirectory(root);
             var files = new RootedFileSystem(root);
             var sim = new SimulatedHost(root);
-            var host = new JailHost(sim.Kernel, sim.Processes, files, "simulated:" + root, sim);
+            var host = new JailHost(sim, sim, sim, sim.Processes, files, "simulated:" + root, sim);
             s_simulated[root] = host;
             return host;
         }
+    }
+
+    private ISet<string> MountPointsBelow(string directory)
+    {
+        var set = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in MountTable.Read(MountLibc))
+            if (m.On.StartsWith(directory + "/", StringComparison.Ordinal)) set.Add(m.On);
+        return set;
     }
 
     /// <summary>Makes the host's state durable after a command (the simulated kernel's state file); a no-op on FreeBSD.</summary>

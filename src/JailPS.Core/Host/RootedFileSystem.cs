@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.Collections.Generic;
 using System.IO;
@@ -24,6 +25,27 @@ public sealed class RootedFileSystem : IHostFileSystem
     {
         string normalized = HostPath.Normalize(hostPath);
         return _root.Length == 0 ? normalized : _root + (normalized == "/" ? "" : normalized);
+    }
+
+    public string RealPath(string hostPath)
+    {
+        var done = new List<string>();
+        var pending = new List<string>(HostPath.Normalize(hostPath).Split('/', StringSplitOptions.RemoveEmptyEntries));
+        int links = 0;
+        while (pending.Count > 0)
+        {
+            string c = pending[0];
+            pending.RemoveAt(0);
+            if (c == ".") continue;
+            if (c == "..") { if (done.Count > 0) done.RemoveAt(done.Count - 1); continue; }
+            string host = "/" + string.Join('/', done.Append(c));
+            string? target = new FileInfo(ToLocalPath(host)).LinkTarget;
+            if (target is null) { done.Add(c); continue; }
+            if (++links > 32) throw new IOException($"{hostPath}: too many levels of symbolic links");
+            if (target.StartsWith('/')) done.Clear();
+            pending.InsertRange(0, target.Split('/', StringSplitOptions.RemoveEmptyEntries));
+        }
+        return "/" + string.Join('/', done);
     }
 
     public bool FileExists(string hostPath) => File.Exists(FollowLinks(ToLocalPath(hostPath)));

@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using JailPS.Core.Devfs;
 using JailPS.Core.Simulation;
 using JailPS.Native;
 
@@ -12,7 +13,7 @@ namespace JailPS.Core.Host;
 /// It implements the libc seams (ILibc, IMountLibc) by forwarding to the current kernel, so reloading the state file
 /// never invalidates a JailKernel built on it.
 /// </summary>
-public sealed unsafe class SimulatedHost : ILibc, IMountLibc
+public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
 {
     public const string StateFolderName = ".simulation";
 
@@ -39,12 +40,41 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc
 
     private SimulatedKernel Load()
     {
-        SimulatedKernel kernel = File.Exists(_stateFile)
-            ? SimulatedKernel.LoadState(_stateFile, Options)
-            : new SimulatedKernel(Options);
+        SimulatedKernel kernel;
+        if (File.Exists(_stateFile))
+        {
+            kernel = SimulatedKernel.LoadState(_stateFile, Options);
+        }
+        else
+        {
+            kernel = new SimulatedKernel(Options);
+            Boot(kernel);
+        }
+        // The booted state is what every process would boot into, so it counts as saved: nothing is
+        // written until something changes it, and a state another process saves is still picked up.
         _savedGeneration = kernel.Generation;
         _stateStamp = File.Exists(_stateFile) ? File.GetLastWriteTimeUtc(_stateFile) : default;
         return kernel;
+    }
+
+    /// <summary>
+    /// What a booted FreeBSD host has that a bare kernel lacks: /etc/defaults/devfs.rules (installed
+    /// from sbin/devfs/devfs.rules; written when missing) and its rulesets 1-5 loaded into the kernel
+    /// as the boot-time devfs rc script does (devfs rule -s N delset, then one DEVFSIO_RADD per rule,
+    /// through the mount seam on /dev). The syscall counters start from zero afterwards.
+    /// </summary>
+    private void Boot(SimulatedKernel kernel)
+    {
+        string defaults = Path.Combine(Root, "etc", "defaults", "devfs.rules");
+        if (!File.Exists(defaults))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(defaults)!);
+            File.WriteAllText(defaults, DevfsRulesFile.Write(DevfsDefaults.Rulesets, Array.Empty<DevfsRuleset>()));
+        }
+        var devfs = new DevfsRulesetService(kernel);
+        foreach (DevfsRuleset rs in DevfsDefaults.Rulesets)
+            devfs.Replace(rs.Number, rs.Rules);
+        kernel.ResetCounts();
     }
 
     /// <summary>Reloads the kernel state when another process saved it since this one last did.</summary>
@@ -82,4 +112,7 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc
     public int Close(int fd) => Kernel.Close(fd);
     public int Ioctl(int fd, ulong request, void* arg) => Kernel.Ioctl(fd, request, arg);
     public int LastErrno => Kernel.LastErrno;
+
+    /// <summary>The kernel model's devfs nodes that are not hidden (what the jail would list).</summary>
+    public System.Collections.Generic.IReadOnlyList<string> VisibleNodes(string devfsMountPoint) => Kernel.DevfsVisibleNodes(devfsMountPoint);
 }

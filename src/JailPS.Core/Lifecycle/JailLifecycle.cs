@@ -1,10 +1,12 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Text;
 using System.Threading;
 using JailPS.Core.Host;
 using JailPS.Core.Kernel;
+using JailPS.Core.Mounts;
 using JailPS.Core.Processes;
 using JailPS.Native;
 
@@ -25,13 +27,18 @@ public sealed class JailLifecycle
     private readonly JailHost _host;
     private readonly IJailOutput _output;
     private readonly CancellationToken _cancel;
+    private readonly JailMountService _mounts;
 
     public JailLifecycle(JailHost host, IJailOutput output, CancellationToken cancellationToken = default)
     {
         _host = host;
         _output = output;
         _cancel = cancellationToken;
+        _mounts = new JailMountService(host);
     }
+
+    /// <summary>Mounts a stop found still under the jail root afterwards (reported, with a warning).</summary>
+    public List<JailMount> LeakedMounts { get; } = new();
 
     /// <summary>The plan for `jail -c NAME`.</summary>
     public JailPlan PlanStart(JailSpec spec)
@@ -42,6 +49,7 @@ public sealed class JailLifecycle
         bool tempPersist = !spec.Persist;
 
         AddHostCommands(plan, spec, "exec.prepare");
+        AddMountSteps(plan, spec);
         AddHostCommands(plan, spec, "exec.prestart");
 
         var settings = new List<JailParameterSetting>(spec.KernelSettings);
@@ -78,8 +86,11 @@ public sealed class JailLifecycle
         return plan;
     }
 
-    /// <summary>The plan for `jail -r NAME` of a running jail (spec null: a jail with no definition, as `jail -R`).</summary>
-    public JailPlan PlanStop(string name, int jid, JailSpec? spec, int? timeoutSeconds, bool force)
+    /// <summary>
+    /// The plan for `jail -r NAME` of a running jail (spec null: a jail with no definition, as `jail -R`).
+    /// <paramref name="rootPath"/> is the jail's path, for its unmounts and the check that nothing is left.
+    /// </summary>
+    public JailPlan PlanStop(string name, int jid, JailSpec? spec, int? timeoutSeconds, bool force, string? rootPath = null)
     {
         var plan = new JailPlan(name, "stop");
         if (spec != null)
@@ -95,11 +106,132 @@ public sealed class JailLifecycle
         }
         plan.Add("jail_remove", $"jail_remove({jid})", () => RemoveIfPresent(jid, name));
         if (spec != null)
-        {
             AddHostCommands(plan, spec, "exec.poststop");
+        AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
+        if (spec != null)
             AddHostCommands(plan, spec, "exec.release");
-        }
         return plan;
+    }
+
+    /// <summary>
+    /// True when a jail that is not running still has mounts to take down: ledger entries, or its
+    /// definition's mounts still under its root (an interrupted stop, or a stop by jail -R).
+    /// </summary>
+    public bool NeedsUnmountCleanup(string name, JailSpec? spec, string? rootPath)
+    {
+        string? root = rootPath ?? spec?.Path;
+        if (_mounts.Mounter.Ledger.Read(name).Count > 0) return true;
+        if (root is null || spec is null) return false;
+        var requests = JailMountPlanner.ForSpec(spec, _host.Files);
+        return requests.Count > 0 && _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable()).Unmount.Count > 0;
+    }
+
+    /// <summary>The unmount half of a stop, for a jail that is already gone (what `jail -C` does for mounts).</summary>
+    public JailPlan PlanUnmountCleanup(string name, JailSpec? spec, string? rootPath, bool force)
+    {
+        var plan = new JailPlan(name, "stop");
+        AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
+        return plan;
+    }
+
+    /// <summary>jail(8)'s mount steps (§4.3), each undone by unmounting it by file system id.</summary>
+    private void AddMountSteps(JailPlan plan, JailSpec spec)
+    {
+        var requests = JailMountPlanner.ForSpec(spec, _host.Files);
+        if (requests.Count == 0) return;
+        string root = spec.Path!;
+        var table = _mounts.Mounter.ReadTable();
+        foreach (var request in requests)
+        {
+            if (request.FsType != "devfs") continue;
+            var rulesetOption = request.Options.FirstOrDefault(o => o.Name == "ruleset");
+            if (rulesetOption?.Value is string text && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int ruleset))
+                CheckDevfsRuleset(spec.Name, ruleset);
+            else
+                plan.Notes.Add($"devfs on {request.Target} ({request.Origin}) has no ruleset option, so the jail sees every device of the host; add ruleset=4 (or use mount.devfs).");
+        }
+        foreach (var request in requests)
+        {
+            var req = request;
+            string fsPath = _mounts.Mounter.CheckTarget(spec.Name, root, req, table);
+            MountEntry? done = null;
+            plan.Add(req.Origin, req.Describe(fsPath),
+                () => done = _mounts.Mounter.Mount(spec.Name, root, req),
+                () => { if (done != null) _mounts.Mounter.Unmount(spec.Name, done, force: true); },
+                $"unmount {req.FsType} on {fsPath}");
+        }
+    }
+
+    /// <summary>
+    /// Pre-flight for mount.devfs (reference/prior-art.md #5): the kernel creates a missing ruleset
+    /// empty on mount, and an empty ruleset hides nothing, so the jail would see every host device
+    /// (mem, kmem, disks). A ruleset with no rules is refused before anything is mounted.
+    /// </summary>
+    private void CheckDevfsRuleset(string jailName, int ruleset)
+    {
+        if (ruleset == 0) return; // ruleset 0: no rules by the admin's explicit choice
+        if (new Devfs.DevfsRulesetService(_host).GetRules(ruleset).Count == 0)
+            throw new JailOperationException("DevfsRulesetMissing", jailName,
+                $"jail \"{jailName}\": devfs ruleset {ruleset} has no rules in the kernel, so a devfs mounted with it would show the jail every host device.",
+                $"Load the rulesets (service devfs restart, which reads /etc/defaults/devfs.rules and /etc/devfs.rules), or create it: Import-DevfsRules /etc/defaults/devfs.rules | Where-Object Number -eq {ruleset} | New-DevfsRuleset.");
+    }
+
+    /// <summary>
+    /// jail(8)'s unmount steps (§4.4), then a check with getfsstat that nothing is left under the
+    /// root. A busy mount does not stop the other unmounts; the check step then reports every busy
+    /// one as one JailMountBusy error, and the ledger keeps them so Stop-Jail again (or -Force)
+    /// completes the stop.
+    /// </summary>
+    private void AddUnmountSteps(JailPlan plan, string name, JailSpec? spec, string? root, bool force)
+    {
+        if (root is null || !HostPath.IsAbsolute(root)) return;
+        var requests = spec is null ? new List<MountRequest>() : JailMountPlanner.ForSpec(spec, _host.Files);
+        var (unmounts, stale) = _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable());
+        var busy = new List<(JailMount Mount, JailOperationException Error)>();
+        foreach (var s in stale)
+        {
+            var entry = s;
+            plan.Add("ledger", $"forget {entry.FsType} on {entry.MountPoint} ({entry.FsId}): no longer mounted",
+                () => _mounts.Mounter.Ledger.Remove(name, entry.FsId));
+        }
+        foreach (var (entry, mount) in unmounts)
+        {
+            var e = entry;
+            var m = mount;
+            plan.Add("unmount", $"unmount(\"{e.FsIdText}\", MNT_BYFSID{(force ? " [MNT_FORCE if busy]" : "")})  # umount {(force ? "-f " : "")}{e.On} ({e.FsType}, {m.Origin})",
+                () =>
+                {
+                    try
+                    {
+                        _mounts.Mounter.Unmount(name, e, force, m);
+                    }
+                    catch (JailOperationException ex) when (ex.ErrorId is "JailMountBusy" or "JailUnmountFailed")
+                    {
+                        _output.Verbose($"jail {name}: {ex.Message}");
+                        busy.Add((m, ex));
+                    }
+                });
+        }
+        plan.Add("check mounts", $"getfsstat: nothing may be left mounted under {root}",
+            () =>
+            {
+                var left = _mounts.Leftovers(name, root);
+                if (busy.Count > 0)
+                {
+                    string list = string.Join("; ", busy.Select(b => $"{b.Mount.FsType} on {b.Mount.MountPoint}"));
+                    throw new JailOperationException(busy[0].Error.ErrorId, name,
+                        $"jail \"{name}\": {(busy.Count == 1 ? "a mount is" : busy.Count + " mounts are")} still in use and stayed mounted: {list}. Everything else was stopped and unmounted.",
+                        $"End what uses {(busy.Count == 1 ? "it" : "them")} (fstat -f {busy[0].Mount.MountPoint}) and run Stop-Jail {name} again, or run Stop-Jail {name} -Force to force the unmount.",
+                        busy[0].Error.InnerException)
+                    { TargetObject = busy.Count == 1 ? busy[0].Mount : busy.Select(b => b.Mount).ToArray() };
+                }
+                if (left.Count > 0)
+                {
+                    LeakedMounts.AddRange(left);
+                    _output.Warning($"jail \"{name}\": {left.Count} file system(s) are still mounted under {root} and JailPS has no record of mounting them: " +
+                        string.Join("; ", left.Select(l => $"{l.FsType} {l.Source} on {l.MountPoint}")) + ". They are written to the pipeline; Dismount-JailFileSystem removes them.");
+                }
+            });
     }
 
     private void CheckPath(JailSpec spec)

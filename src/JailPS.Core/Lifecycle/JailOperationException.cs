@@ -22,4 +22,7 @@ public sealed class JailOperationException : Exception
     public string ErrorId { get; }
     public string? JailName { get; }
     public string? RecommendedAction { get; }
+
+    /// <summary>The object the error is about when it is not the pipeline item (a busy mount, a ruleset).</summary>
+    public object? TargetObject { get; init; }
 }

@@ -18,16 +18,11 @@ public sealed class JailSpec
     public static readonly IReadOnlySet<string> PseudoParameters = new HashSet<string>(JailConfNames.PseudoParameters, StringComparer.Ordinal);
 
     /// <summary>
-    /// Pseudo-parameters whose steps belong to later work (mounts/devfs, network, ZFS). They are
+    /// Pseudo-parameters whose steps belong to later work (network, ZFS). They are
     /// refused with a clear error, never ignored.
     /// </summary>
     private static readonly Dictionary<string, string> s_notImplemented = new(StringComparer.Ordinal)
     {
-        ["mount"] = "mounts from jail.conf",
-        ["mount.fstab"] = "mount.fstab",
-        ["mount.devfs"] = "mounting devfs",
-        ["mount.fdescfs"] = "mounting fdescfs",
-        ["mount.procfs"] = "mounting procfs",
         ["interface"] = "IP aliases on an interface",
         ["vnet.interface"] = "moving interfaces into a vnet jail",
         ["ip_hostname"] = "resolving host.hostname into addresses",
@@ -56,6 +51,16 @@ public sealed class JailSpec
     public bool SystemJailUser => Bool("exec.system_jail_user");
     public string? SystemUser => Single("exec.system_user");
     public int? Fib { get; private set; }
+
+    /// <summary>`mount`: fstab(5) lines mounted before the jail is created.</summary>
+    public IReadOnlyList<string> MountLines => Values("mount");
+    /// <summary>`mount.fstab`: an fstab(5) file whose entries are mounted after the `mount` lines.</summary>
+    public string? MountFstab => Single("mount.fstab");
+    public bool MountDevfs => Bool("mount.devfs");
+    public bool MountFdescfs => Bool("mount.fdescfs");
+    public bool MountProcfs => Bool("mount.procfs");
+    /// <summary>The devfs_ruleset kernel parameter when set (jail(8) mounts devfs with it, default 4).</summary>
+    public int? DevfsRuleset { get; private set; }
 
     public IReadOnlyList<string> Commands(string pseudoName) => Values(pseudoName);
 
@@ -141,6 +146,7 @@ public sealed class JailSpec
         spec.ExecTimeout = spec.IntPseudo("exec.timeout") is int t && t > 0 ? TimeSpan.FromSeconds(t) : null;
         if (spec.IntPseudo("stop.timeout") is int st) spec.StopTimeoutSeconds = st;
         spec.Fib = spec.IntPseudo("exec.fib");
+        if (kernel.TryGetValue("devfs_ruleset", out var rs) && rs.Value is int rsn) spec.DevfsRuleset = rsn;
         return spec;
     }
 

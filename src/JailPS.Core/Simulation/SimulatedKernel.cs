@@ -168,8 +168,16 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
     private void Touch() => _generation++;
 
     /// <summary>Counts the call and returns a fault that fires on it, if any. Caller holds the lock.</summary>
+    /// <summary>
+    /// Test seam: called with the syscall name at the start of every simulated syscall, before the
+    /// kernel looks at its arguments (to race a change against it, such as swapping a symbolic link
+    /// in after userland validated a path).
+    /// </summary>
+    public Action<string>? SyscallEntered { get; set; }
+
     private Fault? Enter(string syscall)
     {
+        SyscallEntered?.Invoke(syscall);
         _counts[syscall]++;
         Fault? fire = null;
         for (int i = 0; i < _faults.Count; i++)

@@ -9,9 +9,35 @@ namespace JailPS.Commands;
 [OutputType(typeof(void))]
 public sealed class RemoveJailCommand : JailTargetCmdletBase
 {
-    /// <summary>Stop the jail first when it is running.</summary>
+    /// <summary>Stop the jail first when it is running, and unmount what is left under its root.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
+
+    /// <summary>
+    /// A definition is never removed while anything is mounted beneath the jail's root: the mounts
+    /// would be orphaned, and a later delete of the root would reach through them into the host
+    /// (reference/prior-art.md #1). -Force finishes the unmounts first (as Stop-Jail -Force).
+    /// </summary>
+    private void RefuseWhileMounted(Jail jail)
+    {
+        if (jail.Path is null || WhatIfMode) return;
+        var mounts = new JailPS.Core.Mounts.JailMountService(JailHost);
+        var left = mounts.Leftovers(jail.Name, jail.Path);
+        if (left.Count > 0 && Force)
+        {
+            var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
+            JailSpec? spec = jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
+            if (!RunStopPlan(lifecycle, lifecycle.PlanUnmountCleanup(jail.Name, spec, jail.Path, force: true)))
+                return;
+            left = mounts.Leftovers(jail.Name, jail.Path);
+        }
+        if (left.Count > 0)
+            throw new JailOperationException("JailMountsPresent", jail.Name,
+                $"jail \"{jail.Name}\" still has {left.Count} file system(s) mounted under {jail.Path}: " +
+                string.Join("; ", System.Linq.Enumerable.Select(left, l => $"{l.FsType} on {l.MountPoint}")) + ". Its definition is not removed.",
+                $"Unmount them (Stop-Jail {jail.Name}, or Dismount-JailFileSystem {jail.Name} -All), or use Remove-Jail -Force to unmount them first.")
+            { TargetObject = left.ToArray() };
+    }
 
     protected override void ProcessRecord()
     {
@@ -27,6 +53,7 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
                     if (StopWithDependents(jail, null, force: true) is null)
                         return;
                 }
+                RefuseWhileMounted(jail);
                 if (jail.Definition is null)
                 {
                     if (jail.State != JailState.Running)

@@ -4,9 +4,9 @@ using JailPS.Core.Lifecycle;
 
 namespace JailPS.Commands;
 
-/// <summary>Stop-Jail: what `jail -r NAME` does; jails that depend on it are stopped first.</summary>
+/// <summary>Stop-Jail: what `jail -r NAME` does, unmounts included; jails that depend on it are stopped first. Mounts left behind are written out as JailMount objects.</summary>
 [Cmdlet(VerbsLifecycle.Stop, "Jail", DefaultParameterSetName = ByObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(Jail))]
+[OutputType(typeof(Jail), typeof(JailMount))]
 public sealed class StopJailCommand : JailTargetCmdletBase
 {
     /// <summary>Seconds to wait for the jail's processes after SIGTERM (overrides stop.timeout; 0 skips SIGTERM).</summary>
@@ -29,6 +29,16 @@ public sealed class StopJailCommand : JailTargetCmdletBase
                 var jail = Current(target);
                 if (jail.State != JailState.Running)
                 {
+                    // A stopped jail can still have mounts left: a stop that met a busy mount, or a
+                    // jail removed with jail -R. Stopping it again finishes the unmounts.
+                    var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
+                    JailSpec? spec = jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
+                    if (lifecycle.NeedsUnmountCleanup(jail.Name, spec, jail.Path))
+                    {
+                        if (RunStopPlan(lifecycle, lifecycle.PlanUnmountCleanup(jail.Name, spec, jail.Path, Force)) && PassThru && !WhatIfMode)
+                            WriteObject(Service.Refresh(jail.Name));
+                        return;
+                    }
                     if (Force) return;
                     throw new JailOperationException("JailNotRunning", jail.Name, $"jail \"{jail.Name}\" is not running.",
                         "Start it with Start-Jail, or use -Force to ignore stopped jails.");

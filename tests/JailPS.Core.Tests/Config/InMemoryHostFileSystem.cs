@@ -19,6 +19,7 @@ internal sealed class InMemoryHostFileSystem : IHostFileSystem
 
     public string ToLocalPath(string hostPath) => hostPath;
 
+    public string RealPath(string hostPath) => JailPS.Core.Host.HostPath.Normalize(hostPath);
     public bool FileExists(string hostPath) => _files.ContainsKey(hostPath);
 
     public bool DirectoryExists(string hostPath)

@@ -140,6 +140,7 @@ public sealed class JailConfIncludeTests
     private sealed class ThrowingFileSystem : JailPS.Core.Host.IHostFileSystem
     {
         public string ToLocalPath(string hostPath) => hostPath;
+        public string RealPath(string hostPath) => hostPath;
         public bool FileExists(string hostPath) => true;
         public bool DirectoryExists(string hostPath) => false;
         public string? ReadAllText(string hostPath) => throw new UnauthorizedAccessException("denied");

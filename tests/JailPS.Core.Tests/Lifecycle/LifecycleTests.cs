@@ -112,7 +112,7 @@ public sealed class LifecycleTests : IDisposable
         _f.Sim.Processes.Log.ToString();
         int before = _f.Sim.Processes.Log.Count;
         var plan = _f.Lifecycle().PlanStop("web", jid, spec, null, force: false);
-        Assert.Equal(new[] { "exec.prestop", "exec.stop", "stop.timeout", "jail_remove", "exec.poststop" }, plan.Steps.Select(s => s.Name));
+        Assert.Equal(new[] { "exec.prestop", "exec.stop", "stop.timeout", "jail_remove", "exec.poststop", "check mounts" }, plan.Steps.Select(s => s.Name));
         PlanRunner.Execute(plan, _f);
         Assert.Equal(new[] { "exec.prestop", "exec.stop", "pkill" }, _f.CommandPurposes().Skip(before).Take(3));
         Assert.Equal("exec.poststop", _f.CommandPurposes().Last());
@@ -191,11 +191,6 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Theory]
-    [InlineData("mount.devfs;")]
-    [InlineData("mount.fdescfs;")]
-    [InlineData("mount.procfs = 1;")]
-    [InlineData("mount = \"/a /b nullfs ro 0 0\";")]
-    [InlineData("mount.fstab = /etc/fstab.web;")]
     [InlineData("interface = em0;")]
     [InlineData("ip4.addr = \"em0|10.1.0.5/24\";")]
     [InlineData("vnet.interface = epair0b;")]

@@ -82,7 +82,8 @@ public sealed class CmdletTests : IDisposable
         Assert.Empty(r.Output);
         Assert.Contains("What if:", r.HostText);
         Assert.Contains("/etc/jail.conf.d/web.conf", r.HostText);
-        Assert.False(Directory.Exists(Path.Combine(Root, "etc")));
+        // The booted simulated host has only /etc/defaults/devfs.rules under etc; -WhatIf adds nothing.
+        Assert.Equal(new[] { Path.Combine(Root, "etc", "defaults") }, Directory.GetFileSystemEntries(Path.Combine(Root, "etc")));
         Assert.False(Directory.Exists(Path.Combine(Root, "usr")));
         Assert.False(Directory.Exists(Path.Combine(Root, "var")), "-WhatIf must not even take a lock");
 

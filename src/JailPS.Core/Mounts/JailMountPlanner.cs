@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using JailPS.Core.Host;
+using JailPS.Core.Lifecycle;
+
+namespace JailPS.Core.Mounts;
+
+/// <summary>
+/// The mounts a jail definition asks for, in jail(8)'s creation order (usr.sbin/jail/jail.c
+/// startcommands; freebsd-abi.md §4.3): the `mount` lines, the `mount.fstab` entries, then
+/// mount.devfs on PATH/dev, mount.fdescfs on PATH/dev/fd and mount.procfs on PATH/proc.
+/// </summary>
+public static class JailMountPlanner
+{
+    /// <summary>jail(8) mounts devfs with the jail's devfs_ruleset, 4 (devfsrules_jail) when unset.</summary>
+    public const int DefaultDevfsRuleset = 4;
+
+    public const string OriginMount = "mount";
+    public const string OriginFstab = "mount.fstab";
+    public const string OriginDevfs = "mount.devfs";
+    public const string OriginFdescfs = "mount.fdescfs";
+    public const string OriginProcfs = "mount.procfs";
+    public const string OriginCmdlet = "Mount-JailFileSystem";
+
+    /// <summary>True when the definition mounts anything.</summary>
+    public static bool HasMounts(JailSpec spec) => spec.MountLines.Count > 0 || spec.MountFstab != null
+        || spec.MountDevfs || spec.MountFdescfs || spec.MountProcfs;
+
+    /// <summary>The mount requests of a definition, in creation order. Reads mount.fstab through <paramref name="files"/>.</summary>
+    public static List<MountRequest> ForSpec(JailSpec spec, IHostFileSystem files)
+    {
+        var list = new List<MountRequest>();
+        if (!HasMounts(spec)) return list;
+        if (spec.Path is null)
+            throw new JailOperationException("JailPathMissing", spec.Name, $"jail \"{spec.Name}\": path is not set, so its mounts have nowhere to go.",
+                "Give the jail a path (the directory that becomes its root).");
+        string root = spec.Path.Length > 1 ? spec.Path.TrimEnd('/') : spec.Path;
+
+        foreach (string line in spec.MountLines)
+            if (MountRequest.ParseFstabLine(line, OriginMount, spec.Name) is { } r) list.Add(r);
+
+        if (spec.MountFstab is string fstab)
+        {
+            string? text = files.ReadAllText(fstab);
+            if (text is null)
+                throw new JailOperationException("JailMountFstabMissing", spec.Name,
+                    $"jail \"{spec.Name}\": mount.fstab \"{fstab}\" does not exist.",
+                    $"Create {fstab} (fstab(5) format) or remove mount.fstab from the definition.");
+            foreach (string line in text.Split('\n'))
+                if (MountRequest.ParseFstabLine(line, OriginFstab, spec.Name) is { } r) list.Add(r);
+        }
+
+        if (spec.MountDevfs)
+        {
+            int ruleset = spec.DevfsRuleset ?? DefaultDevfsRuleset;
+            list.Add(new MountRequest("devfs", "devfs", root + "/dev",
+                new[] { new MountOption("ruleset", ruleset.ToString(CultureInfo.InvariantCulture)) }, OriginDevfs));
+        }
+        if (spec.MountFdescfs)
+            list.Add(new MountRequest("fdescfs", "fdescfs", root + "/dev/fd", Array.Empty<MountOption>(), OriginFdescfs));
+        if (spec.MountProcfs)
+            list.Add(new MountRequest("procfs", "procfs", root + "/proc", Array.Empty<MountOption>(), OriginProcfs));
+        return list;
+    }
+
+    /// <summary>The devfs ruleset a definition's mount.devfs uses, or null when it mounts no devfs.</summary>
+    public static int? DevfsRulesetOf(JailSpec spec) => spec.MountDevfs ? spec.DevfsRuleset ?? DefaultDevfsRuleset : null;
+}

@@ -1,0 +1,250 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+using JailPS.Core.Host;
+using JailPS.Core.Host.SafePath;
+using JailPS.Core.Kernel;
+using JailPS.Core.Lifecycle;
+using JailPS.Native;
+
+namespace JailPS.Core.Mounts;
+
+/// <summary>
+/// Mounts and unmounts file systems beneath a jail root, safely (DESIGN.md, Host safety):
+/// <list type="bullet">
+/// <item>the mount point is resolved beneath the root without following a symbolic link (the
+/// jail's root user owns everything there and could turn dev into a link to /etc);</item>
+/// <item>after nmount, the kernel's own record of where the mount landed (getfsstat f_mntonname)
+/// must be the validated place; a link swapped in between the check and the mount is caught
+/// there, the stray mount is removed and the attempt is refused;</item>
+/// <item>unmounting goes by file system id (unmount "FSID:a:b" with MNT_BYFSID), so no path the
+/// jail controls is resolved on the way out either;</item>
+/// <item>every mount is recorded in the <see cref="MountLedger"/> and dropped from it when unmounted.</item>
+/// </list>
+/// </summary>
+public sealed unsafe class JailMounter
+{
+    private readonly JailHost _host;
+
+    public JailMounter(JailHost host)
+    {
+        _host = host;
+        Ledger = new MountLedger(host.Files);
+    }
+
+    public MountLedger Ledger { get; }
+
+    /// <summary>The mount table now.</summary>
+    public IReadOnlyList<MountEntry> ReadTable() => MountTable.Read(_host.MountLibc);
+
+    /// <summary>
+    /// The target's path relative to the jail root, lexically ("" for the root itself). A target
+    /// outside the root is refused; ".." and links are left for the resolver to refuse.
+    /// </summary>
+    public static string RelativeTo(string jailName, string jailRoot, string target)
+    {
+        string root = HostPath.Normalize(jailRoot);
+        string t = target.Length > 1 ? target.TrimEnd('/') : target;
+        string prefix = root == "/" ? "/" : root + "/";
+        if (t == root) return "";
+        if (!t.StartsWith(prefix, StringComparison.Ordinal))
+            throw new JailOperationException("JailMountOutsideRoot", jailName,
+                $"jail \"{jailName}\": mount point \"{target}\" is not beneath the jail's path \"{root}\".",
+                $"Give a mount point under {root}; JailPS mounts only inside the jail's root.");
+        return t.Substring(prefix.Length);
+    }
+
+    /// <summary>The jail-side view of a host path beneath the root ("/dev").</summary>
+    public static string JailPathOf(string rootRealPath, string mountPoint)
+    {
+        string r = rootRealPath.TrimEnd('/');
+        if (mountPoint == r || r.Length == 0) return mountPoint == r ? "/" : mountPoint;
+        return mountPoint.StartsWith(r + "/", StringComparison.Ordinal) ? mountPoint.Substring(r.Length) : mountPoint;
+    }
+
+    /// <summary>The jail root with the host's own links resolved (what the kernel records).</summary>
+    public string RootRealPath(string jailRoot) => _host.Files.RealPath(jailRoot);
+
+    /// <summary>
+    /// Checks a target the way <see cref="Mount"/> will and returns the host path nmount will be given.
+    /// Refuses a symlink, "..", a missing directory, a place outside the root, and a place that
+    /// already has a mount (stacking would hide it, and the jail's unmounts would take the wrong one).
+    /// </summary>
+    public string CheckTarget(string jailName, string jailRoot, MountRequest request, IReadOnlyList<MountEntry> table)
+    {
+        string rel = RelativeTo(jailName, jailRoot, request.Target);
+        ValidateBeneath(jailName, jailRoot, rel);
+        string fsPath = Join(RootRealPath(jailRoot), rel);
+        foreach (var m in table)
+            if (m.On == fsPath)
+                throw new JailOperationException("JailMountPointBusy", jailName,
+                    $"jail \"{jailName}\": {fsPath} already has {m.FsType} ({m.From}) mounted on it; JailPS does not stack mounts.",
+                    $"Unmount it first (Dismount-JailFileSystem {jailName} -Path {JailPathOf(RootRealPath(jailRoot), fsPath)}), or run Stop-Jail {jailName} to finish an interrupted stop.");
+        return fsPath;
+    }
+
+    private void ValidateBeneath(string jailName, string jailRoot, string rel)
+    {
+        var resolver = _host.Resolver;
+        try
+        {
+            using var root = resolver.OpenRoot(_host.Files.ToLocalPath(jailRoot));
+            using var dir = resolver.OpenDirectoryBeneath(root, rel);
+        }
+        catch (PathEscapeException)
+        {
+            throw;
+        }
+        catch (Exception ex) when (ex is DirectoryNotFoundException || (ex is FileNotFoundException fnf && !(fnf.FileName ?? "").Contains(", Version=", StringComparison.Ordinal)))
+        {
+            throw new JailOperationException("JailMountPointMissing", jailName,
+                $"jail \"{jailName}\": mount point \"{Join(jailRoot, rel)}\" does not exist.",
+                $"Create the directory first (New-Item -ItemType Directory {Join(jailRoot, rel)}); JailPS does not create mount points.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Mounts <paramref name="request"/> beneath the jail root, verifies where it landed and records
+    /// it in the ledger. Either all of that happens or nothing is left mounted.
+    /// </summary>
+    public MountEntry Mount(string jailName, string jailRoot, MountRequest request)
+    {
+        var before = ReadTable();
+        string fsPath = CheckTarget(jailName, jailRoot, request, before);
+        Nmount(jailName, request, fsPath);
+
+        var after = ReadTable();
+        var known = new HashSet<(int, int)>(before.Select(m => (m.FsId0, m.FsId1)));
+        var fresh = after.Where(m => !known.Contains((m.FsId0, m.FsId1)) && m.FsType == request.FsType).ToList();
+        var mine = fresh.LastOrDefault(m => m.On == fsPath);
+        if (mine is null)
+        {
+            // The kernel followed something other than what we validated: a link swapped in after the
+            // check. Take the stray mount away again and refuse.
+            foreach (var stray in fresh)
+                TryUnmountById(stray, force: true);
+            string landed = fresh.Count > 0 ? fresh[^1].On : "(nowhere visible)";
+            throw new PathEscapeException(jailRoot, RelativeTo(jailName, jailRoot, request.Target), RelativeTo(jailName, jailRoot, request.Target),
+                PathEscapeReason.OutsideRoot, null, $"the mount landed on {landed}: the path changed after it was checked; the mount was removed");
+        }
+        try
+        {
+            Ledger.Add(jailName, new MountLedgerEntry
+            {
+                Origin = request.Origin,
+                FsType = request.FsType,
+                Source = request.Source,
+                MountPoint = mine.On,
+                Options = request.OptionsText,
+                FsId = mine.FsIdText,
+            });
+        }
+        catch
+        {
+            TryUnmountById(mine, force: true);
+            throw;
+        }
+        return mine;
+    }
+
+    /// <summary>
+    /// Unmounts one mount by its file system id and drops it from the ledger. A mount that is
+    /// already gone is not an error. With <paramref name="force"/>, a busy mount is unmounted with
+    /// MNT_FORCE after a plain attempt; without it, EBUSY becomes JailMountBusy.
+    /// </summary>
+    public void Unmount(string jailName, MountEntry entry, bool force, JailMount? asObject = null)
+    {
+        int rc = UnmountById(entry, 0);
+        if (rc != 0 && _host.MountLibc.LastErrno is int e1 && e1 == Errno.EBUSY && force)
+            rc = UnmountById(entry, MountFlags.Force);
+        if (rc != 0)
+        {
+            int errno = _host.MountLibc.LastErrno;
+            if (errno == Errno.ENOENT)
+            {
+                Ledger.Remove(jailName, entry.FsIdText); // someone else unmounted it already
+                return;
+            }
+            var cause = new JailKernelException("unmount", errno, null, jailName);
+            if (errno == Errno.EBUSY)
+                throw new JailOperationException("JailMountBusy", jailName,
+                    $"jail \"{jailName}\": {entry.FsType} on {entry.On} is busy (EBUSY): a process still uses it, or another file system is mounted on or from it.",
+                    $"Find what holds it with `fstat -f {entry.On}` and end it, then run the command again; or use -Force to force the unmount.", cause)
+                { TargetObject = asObject };
+            throw new JailOperationException("JailUnmountFailed", jailName,
+                $"jail \"{jailName}\": unmounting {entry.FsType} on {entry.On} failed: {cause.Message}", null, cause)
+                { TargetObject = asObject };
+        }
+        Ledger.Remove(jailName, entry.FsIdText);
+    }
+
+    private void TryUnmountById(MountEntry entry, bool force)
+    {
+        if (UnmountById(entry, 0) != 0 && force)
+            UnmountById(entry, MountFlags.Force);
+    }
+
+    private int UnmountById(MountEntry entry, ulong extraFlags)
+    {
+        byte[] id = Encoding.UTF8.GetBytes(entry.FsIdText + "\0");
+        fixed (byte* p = id)
+            return _host.MountLibc.Unmount(p, unchecked((int)(MountFlags.ByFsId | extraFlags)));
+    }
+
+    private void Nmount(string jailName, MountRequest request, string fsPath)
+    {
+        if (CallNmount(_host.MountLibc, request.NmountPairs(fsPath), out int errno, out string? errmsg) == 0)
+            return;
+        var cause = new JailKernelException("nmount", errno, errmsg, jailName);
+        throw new JailOperationException("JailMountFailed", jailName,
+            $"jail \"{jailName}\": mounting {request.FsType} {request.Source} on {fsPath} failed: {errmsg ?? Errno.Describe(errno)} ({cause.ErrnoName}).",
+            errno == Errno.EINVAL && errmsg == "Invalid fstype"
+                ? $"Load the file system's kernel module (kldload {request.FsType}) or check the type's spelling."
+                : null, cause);
+    }
+
+    /// <summary>
+    /// nmount(2) with name/value pairs as vfs_buildopts reads them (freebsd-abi.md §8.1): each name a
+    /// NUL-terminated string, each value a NUL-terminated string or, for a valueless option, a
+    /// NULL pointer with length 0, and last an "errmsg" buffer the kernel fills on failure.
+    /// </summary>
+    internal static int CallNmount(IMountLibc libc, IReadOnlyList<MountOption> pairs, out int errno, out string? errmsg)
+    {
+        var iov = new IoVec[(pairs.Count + 1) * 2];
+        var handles = new List<GCHandle>(iov.Length);
+        byte* msg = stackalloc byte[JailLimits.ErrMsgLen];
+        msg[0] = 0;
+        try
+        {
+            for (int i = 0; i < pairs.Count; i++)
+            {
+                iov[2 * i] = Pin(JailKernel.CString(pairs[i].Name), handles);
+                iov[2 * i + 1] = pairs[i].Value is null ? default : Pin(JailKernel.CString(pairs[i].Value!), handles);
+            }
+            iov[2 * pairs.Count] = Pin(JailKernel.CString("errmsg"), handles);
+            iov[2 * pairs.Count + 1] = new IoVec((nint)msg, JailLimits.ErrMsgLen);
+            int rc;
+            fixed (IoVec* p = iov)
+                rc = libc.Nmount(p, (uint)iov.Length, 0);
+            errno = rc == 0 ? 0 : libc.LastErrno;
+            errmsg = rc == 0 ? null : JailKernel.ReadCString(msg, JailLimits.ErrMsgLen);
+            return rc;
+        }
+        finally
+        {
+            foreach (var h in handles) h.Free();
+        }
+    }
+
+    private static IoVec Pin(byte[] data, List<GCHandle> handles)
+    {
+        var h = GCHandle.Alloc(data, GCHandleType.Pinned);
+        handles.Add(h);
+        return new IoVec(h.AddrOfPinnedObject(), (nuint)data.Length);
+    }
+
+    internal static string Join(string root, string rel) => rel.Length == 0 ? root : HostPath.Combine(root, rel);
+}
