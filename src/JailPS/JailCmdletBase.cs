@@ -4,6 +4,7 @@ using System.Management.Automation;
 using System.Threading;
 using JailPS.Core.Config;
 using JailPS;
+using JailPS.Core.Devfs;
 using JailPS.Core.Host;
 using JailPS.Core.Kernel;
 using JailPS.Core.Host.SafePath;
@@ -183,11 +184,13 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
     }
 
     protected static bool IsEngineError(Exception ex) => ex is JailOperationException or JailParameterException
-        or PathEscapeException or JailKernelException or JailPlanException or JailConfException or JailHostException
+        or PathEscapeException or DevfsRulesetException or DevfsRuleException or JailKernelException or JailPlanException or JailConfException or JailHostException
         or System.IO.IOException or UnauthorizedAccessException;
 
     public static ErrorRecord ToErrorRecord(Exception ex, object? target)
     {
+        if (ForDevfs(ex is JailPlanException { InnerException: { } inner } ? inner : ex, target) is { } devfs)
+            return devfs;
         string id;
         ErrorCategory category;
         string? action = null;
@@ -239,6 +242,42 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
                 id = "JailUnexpectedError";
                 category = ErrorCategory.NotSpecified;
                 break;
+        }
+        var record = new ErrorRecord(ex, id, category, target);
+        if (action != null)
+            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };
+        return record;
+    }
+
+    /// <summary>An ErrorRecord with a devfs error's stable id and category; null for other exceptions.</summary>
+    private static ErrorRecord? ForDevfs(Exception ex, object? target)
+    {
+        string id;
+        ErrorCategory category;
+        string? action = null;
+        switch (ex)
+        {
+            case DevfsRulesetException d:
+                id = d.ErrorId;
+                action = d.RecommendedAction;
+                category = d.ErrorId switch
+                {
+                    DevfsRulesetErrorIds.NotFound or DevfsRulesetErrorIds.MountNotFound or DevfsRulesetErrorIds.RulesFileNotFound => ErrorCategory.ObjectNotFound,
+                    DevfsRulesetErrorIds.NotMounted => ErrorCategory.ResourceUnavailable,
+                    DevfsRulesetErrorIds.Exists => ErrorCategory.ResourceExists,
+                    DevfsRulesetErrorIds.InUse => ErrorCategory.ResourceBusy,
+                    DevfsRulesetErrorIds.InvalidNumber or DevfsRulesetErrorIds.RuleInvalid => ErrorCategory.InvalidArgument,
+                    DevfsRulesetErrorIds.PermissionDenied => ErrorCategory.PermissionDenied,
+                    DevfsRulesetErrorIds.RulesFileInvalid => ErrorCategory.ParserError,
+                    _ => ErrorCategory.InvalidOperation,
+                };
+                break;
+            case DevfsRuleException:
+                id = DevfsRulesetErrorIds.RuleInvalid;
+                category = ErrorCategory.InvalidArgument;
+                break;
+            default:
+                return null;
         }
         var record = new ErrorRecord(ex, id, category, target);
         if (action != null)

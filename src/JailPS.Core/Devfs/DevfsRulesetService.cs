@@ -277,7 +277,12 @@ public sealed unsafe class DevfsRulesetService
             throw new DevfsRulesetException(DevfsRulesetErrorIds.Exists, Target(rs),
                 $"devfs ruleset {rs} already exists with {current.Count} rule(s).",
                 "Use -Force to replace its rules, Set-DevfsRuleset to change them, or choose a free number (Get-DevfsRuleset lists the used ones).");
-        return BuildReplace("create", rs, current, rules);
+        var list = (rules ?? throw new ArgumentNullException(nameof(rules))).ToList();
+        if (list.Count == 0)
+            throw new DevfsRulesetException(DevfsRulesetErrorIds.RuleInvalid, Target(rs),
+                $"devfs ruleset {rs} would have no rules: the kernel keeps no empty ruleset, and a devfs mounted with an empty one hides nothing.",
+                "Give at least one rule, for example -Rule 'add include 1', 'add path null unhide'.");
+        return BuildReplace("create", rs, current, list);
     }
 
     /// <summary>
@@ -325,7 +330,7 @@ public sealed unsafe class DevfsRulesetService
     /// <summary>
     /// Set-DevfsRuleset -MountPoint: applies the ruleset once to the devfs mounted there (SAPPLY,
     /// <c>devfs -m MP rule -s N applyset</c>); with <paramref name="use"/> it first becomes that mount's
-    /// current ruleset (SUSE, <c>devfs -m MP ruleset N</c>), so nodes that appear later get it too.
+    /// current ruleset too (SUSE, <c>devfs -m MP ruleset N</c>), so nodes that appear later get it.
     /// Applying cannot be undone: rules change nodes, the kernel keeps no history.
     /// </summary>
     public JailPlan PlanApply(int number, string mountPoint, bool use)
@@ -335,11 +340,13 @@ public sealed unsafe class DevfsRulesetService
         if (!Exists(rs)) throw NotFound(rs);
         var plan = new JailPlan(Target(rs), use ? "use" : "apply");
         string n = rs.ToString(CultureInfo.InvariantCulture);
+        // Apply first, then use: the mount's current ruleset cannot be read back, so SUSE could not be
+        // undone if a later step failed; applied rules cannot be undone either way.
+        plan.Add("DEVFSIO_SAPPLY", $"ioctl({mp}, DEVFSIO_SAPPLY, {n})  # devfs -m {mp} rule -s {n} applyset",
+            () => WithFd(mp, fd => { IoctlSet(fd, DevfsIoctl.SetApply, "DEVFSIO_SAPPLY", rs, mp); return 0; }));
         if (use)
             plan.Add("DEVFSIO_SUSE", $"ioctl({mp}, DEVFSIO_SUSE, {n})  # devfs -m {mp} ruleset {n}",
                 () => WithFd(mp, fd => { IoctlSet(fd, DevfsIoctl.SetUse, "DEVFSIO_SUSE", rs, mp); return 0; }));
-        plan.Add("DEVFSIO_SAPPLY", $"ioctl({mp}, DEVFSIO_SAPPLY, {n})  # devfs -m {mp} rule -s {n} applyset",
-            () => WithFd(mp, fd => { IoctlSet(fd, DevfsIoctl.SetApply, "DEVFSIO_SAPPLY", rs, mp); return 0; }));
         return plan;
     }
 

@@ -68,7 +68,11 @@ namespace JailPS.Core.Devfs
         public static JailDeviceTest Run(JailHost host, string jailName, string jailPath, IEnumerable<string>? required, IEnumerable<string>? forbidden)
         {
             if (host is null) throw new ArgumentNullException(nameof(host));
-            string mp = HostPath.Combine(HostPath.Normalize(jailPath), "dev");
+            if (!HostPath.IsAbsolute(jailPath))
+                throw new JailPS.Core.Lifecycle.JailOperationException("JailPathNotAbsolute", jailName,
+                    $"jail \"{jailName}\": path \"{jailPath}\" is not an absolute path.", "Use an absolute path such as /usr/jails/NAME.");
+            // The kernel records mount points with the host's links resolved.
+            string mp = HostPath.Combine(new JailPS.Core.Mounts.JailMountService(host).RealRoot(jailPath), "dev");
             if (!MountTable.Read(host.MountLibc).Any(m => m.FsType == "devfs" && m.On == mp))
                 throw new DevfsRulesetException(DevfsRulesetErrorIds.NotMounted, jailName,
                     $"jail \"{jailName}\" has no devfs mounted on {mp}.",

@@ -114,5 +114,24 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
     public int LastErrno => Kernel.LastErrno;
 
     /// <summary>The kernel model's devfs nodes that are not hidden (what the jail would list).</summary>
-    public System.Collections.Generic.IReadOnlyList<string> VisibleNodes(string devfsMountPoint) => Kernel.DevfsVisibleNodes(devfsMountPoint);
+    /// <remarks>
+    /// As on the real host (<see cref="JailPS.Core.Devfs.DevfsDirectoryNodeSource"/>), nothing below another
+    /// file system mounted inside the devfs (fdescfs on fd) is listed: those are not devfs nodes.
+    /// </remarks>
+    public System.Collections.Generic.IReadOnlyList<string> VisibleNodes(string devfsMountPoint)
+    {
+        string root = devfsMountPoint.TrimEnd('/');
+        var covered = new System.Collections.Generic.List<string>();
+        foreach (var m in Kernel.Mounts)
+            if (m.MountedOn.StartsWith(root + "/", StringComparison.Ordinal))
+                covered.Add(m.MountedOn.Substring(root.Length + 1) + "/");
+        var nodes = new System.Collections.Generic.List<string>();
+        foreach (string node in Kernel.DevfsVisibleNodes(devfsMountPoint))
+        {
+            bool below = false;
+            foreach (string c in covered) below |= node.StartsWith(c, StringComparison.Ordinal);
+            if (!below) nodes.Add(node);
+        }
+        return nodes;
+    }
 }

@@ -123,7 +123,7 @@ public sealed class JailLifecycle
         if (_mounts.Mounter.Ledger.Read(name).Count > 0) return true;
         if (root is null || spec is null) return false;
         var requests = JailMountPlanner.ForSpec(spec, _host.Files);
-        return requests.Count > 0 && _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable()).Unmount.Count > 0;
+        return requests.Count > 0 && _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable(), spec.Path).Unmount.Count > 0;
     }
 
     /// <summary>The unmount half of a stop, for a jail that is already gone (what `jail -C` does for mounts).</summary>
@@ -143,37 +143,14 @@ public sealed class JailLifecycle
         var table = _mounts.Mounter.ReadTable();
         foreach (var request in requests)
         {
-            if (request.FsType != "devfs") continue;
-            var rulesetOption = request.Options.FirstOrDefault(o => o.Name == "ruleset");
-            if (rulesetOption?.Value is string text && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int ruleset))
-                CheckDevfsRuleset(spec.Name, ruleset);
-            else
-                plan.Notes.Add($"devfs on {request.Target} ({request.Origin}) has no ruleset option, so the jail sees every device of the host; add ruleset=4 (or use mount.devfs).");
-        }
-        foreach (var request in requests)
-        {
             var req = request;
-            string fsPath = _mounts.Mounter.CheckTarget(spec.Name, root, req, table);
+            string fsPath = _mounts.Mounter.CheckTarget(spec.Name, root, req, table, mustExist: false);
             MountEntry? done = null;
             plan.Add(req.Origin, req.Describe(fsPath),
                 () => done = _mounts.Mounter.Mount(spec.Name, root, req),
                 () => { if (done != null) _mounts.Mounter.Unmount(spec.Name, done, force: true); },
                 $"unmount {req.FsType} on {fsPath}");
         }
-    }
-
-    /// <summary>
-    /// Pre-flight for mount.devfs (reference/prior-art.md #5): the kernel creates a missing ruleset
-    /// empty on mount, and an empty ruleset hides nothing, so the jail would see every host device
-    /// (mem, kmem, disks). A ruleset with no rules is refused before anything is mounted.
-    /// </summary>
-    private void CheckDevfsRuleset(string jailName, int ruleset)
-    {
-        if (ruleset == 0) return; // ruleset 0: no rules by the admin's explicit choice
-        if (new Devfs.DevfsRulesetService(_host).GetRules(ruleset).Count == 0)
-            throw new JailOperationException("DevfsRulesetMissing", jailName,
-                $"jail \"{jailName}\": devfs ruleset {ruleset} has no rules in the kernel, so a devfs mounted with it would show the jail every host device.",
-                $"Load the rulesets (service devfs restart, which reads /etc/defaults/devfs.rules and /etc/devfs.rules), or create it: Import-DevfsRules /etc/defaults/devfs.rules | Where-Object Number -eq {ruleset} | New-DevfsRuleset.");
     }
 
     /// <summary>
@@ -186,7 +163,7 @@ public sealed class JailLifecycle
     {
         if (root is null || !HostPath.IsAbsolute(root)) return;
         var requests = spec is null ? new List<MountRequest>() : JailMountPlanner.ForSpec(spec, _host.Files);
-        var (unmounts, stale) = _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable());
+        var (unmounts, stale) = _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable(), spec?.Path);
         var busy = new List<(JailMount Mount, JailOperationException Error)>();
         foreach (var s in stale)
         {

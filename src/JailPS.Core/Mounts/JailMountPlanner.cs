@@ -64,6 +64,4 @@ public static class JailMountPlanner
         return list;
     }
 
-    /// <summary>The devfs ruleset a definition's mount.devfs uses, or null when it mounts no devfs.</summary>
-    public static int? DevfsRulesetOf(JailSpec spec) => spec.MountDevfs ? spec.DevfsRuleset ?? DefaultDevfsRuleset : null;
 }

@@ -24,37 +24,62 @@ public sealed class JailMountService
     /// <summary>The jail root with the host's links resolved; the normalised path when it does not exist.</summary>
     public string RealRoot(string root)
     {
+        if (!HostPath.IsAbsolute(root))
+            throw new Lifecycle.JailOperationException("JailPathNotAbsolute", null, $"\"{root}\" is not an absolute path.", "Use an absolute path such as /usr/jails/NAME.");
         try { return _host.Files.RealPath(root); }
-        catch (System.IO.IOException) { return HostPath.Normalize(root); }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException) { return HostPath.Normalize(root); }
     }
 
-    /// <summary>Mounts strictly beneath the root (a mount on the root itself is the jail's own file system, such as its ZFS dataset).</summary>
+    /// <summary>
+    /// Mounts strictly beneath the root (a mount on the root itself is the jail's own file system,
+    /// such as its ZFS dataset). A jail whose root is the host's "/" owns nothing by place: every
+    /// host mount would be "beneath" it, so only its ledger speaks for it.
+    /// </summary>
     public static List<MountEntry> Beneath(IReadOnlyList<MountEntry> table, string realRoot)
     {
-        string prefix = realRoot == "/" ? "/" : realRoot + "/";
-        return table.Where(m => m.On.StartsWith(prefix, StringComparison.Ordinal) && m.On != realRoot).ToList();
+        if (realRoot == "/") return new List<MountEntry>();
+        string prefix = realRoot + "/";
+        return table.Where(m => m.On.StartsWith(prefix, StringComparison.Ordinal)).ToList();
     }
+
+    /// <summary>
+    /// The mounts that belong to the jail, in mount-list order: everything strictly beneath its
+    /// root, plus what its ledger recorded that is still mounted where it was.
+    /// </summary>
+    public List<MountEntry> Owned(string jailName, string realRoot, IReadOnlyList<MountEntry> table)
+    {
+        var ledger = Mounter.Ledger.Read(jailName);
+        var beneath = new HashSet<MountEntry>(Beneath(table, realRoot));
+        foreach (var l in ledger)
+            if (Find(table, l) is { } m) beneath.Add(m);
+        return table.Where(beneath.Contains).ToList();
+    }
+
+    /// <summary>The mount a ledger entry recorded, if that file system is still mounted where it was (looked up in the whole table).</summary>
+    private static MountEntry? Find(IReadOnlyList<MountEntry> table, MountLedgerEntry l)
+        => table.LastOrDefault(m => m.FsIdText == l.FsId && m.On == l.MountPoint);
 
     /// <summary>
     /// Every mount under the jail root, plus the expected ones that are absent, as JailMount objects
     /// (Get-JailMount): ledger entries and, for a running jail, the definition's mounts are expected;
     /// anything else under the root is Leaked.
     /// </summary>
-    public List<JailMount> Inspect(string jailName, string root, IReadOnlyList<MountRequest> definition, bool running, IReadOnlyList<MountEntry>? table = null)
+    public List<JailMount> Inspect(string jailName, string root, IReadOnlyList<MountRequest> definition, bool running,
+        IReadOnlyList<MountEntry>? table = null, string? definitionRoot = null)
     {
         table ??= Mounter.ReadTable();
         string realRoot = RealRoot(root);
         var ledger = Mounter.Ledger.Read(jailName);
-        var beneath = Beneath(table, realRoot);
+        var present = Owned(jailName, realRoot, table);
         var result = new List<JailMount>();
         var matchedRequests = new HashSet<MountRequest>();
         var seenIds = new HashSet<string>(StringComparer.Ordinal);
 
-        foreach (var m in beneath)
+        foreach (var m in present)
         {
             seenIds.Add(m.FsIdText);
             var led = ledger.FirstOrDefault(l => l.FsId == m.FsIdText);
-            var req = definition.FirstOrDefault(r => !matchedRequests.Contains(r) && r.FsType == m.FsType && TargetOf(realRoot, root, r) == m.On);
+            var req = definition.FirstOrDefault(r => !matchedRequests.Contains(r) && r.FsType == m.FsType && TargetOf(realRoot, definitionRoot ?? root, r) == m.On);
             if (req != null) matchedRequests.Add(req);
             JailMountState state = led != null || (running && req != null) ? JailMountState.Mounted : JailMountState.Leaked;
             string origin = led?.Origin ?? req?.Origin ?? "";
@@ -64,14 +89,14 @@ public sealed class JailMountService
         foreach (var l in ledger)
         {
             if (seenIds.Contains(l.FsId)) continue;
-            var req = definition.FirstOrDefault(r => !matchedRequests.Contains(r) && r.FsType == l.FsType && TargetOf(realRoot, root, r) == l.MountPoint);
+            var req = definition.FirstOrDefault(r => !matchedRequests.Contains(r) && r.FsType == l.FsType && TargetOf(realRoot, definitionRoot ?? root, r) == l.MountPoint);
             if (req != null) matchedRequests.Add(req);
             result.Add(new JailMount(jailName, l.FsType, l.Source, l.MountPoint, JailMounter.JailPathOf(realRoot, l.MountPoint), l.Options, l.Origin, JailMountState.Missing, null, _host.ComputerName));
         }
         foreach (var r in definition)
         {
             if (matchedRequests.Contains(r)) continue;
-            string on = TargetOf(realRoot, root, r);
+            string on = TargetOf(realRoot, definitionRoot ?? root, r);
             result.Add(new JailMount(jailName, r.FsType, r.Source, on, JailMounter.JailPathOf(realRoot, on), r.OptionsText, r.Origin,
                 running ? JailMountState.Missing : JailMountState.NotMounted, null, _host.ComputerName));
         }
@@ -85,7 +110,7 @@ public sealed class JailMountService
     /// entries (already unmounted) are returned separately so the stop can drop them.
     /// </summary>
     public (List<(MountEntry Entry, JailMount Mount)> Unmount, List<MountLedgerEntry> Stale) ToUnmount(
-        string jailName, string root, IReadOnlyList<MountRequest> definition, IReadOnlyList<MountEntry> table)
+        string jailName, string root, IReadOnlyList<MountRequest> definition, IReadOnlyList<MountEntry> table, string? definitionRoot = null)
     {
         string realRoot = RealRoot(root);
         var ledger = Mounter.Ledger.Read(jailName);
@@ -97,15 +122,18 @@ public sealed class JailMountService
         for (int i = ledger.Count - 1; i >= 0; i--)
         {
             var l = ledger[i];
-            var m = beneath.FirstOrDefault(e => e.FsIdText == l.FsId);
-            if (m is null) { stale.Add(l); continue; }
+            // Forgotten only when that file system is mounted nowhere any more; looked up in the
+            // whole table, so a changed link above the root cannot make a live mount look gone.
+            if (!table.Any(e => e.FsIdText == l.FsId)) { stale.Add(l); continue; }
+            var m = Find(table, l);
+            if (m is null) continue; // the id now names a mount elsewhere: not ours to touch
             taken.Add(m.FsIdText);
             list.Add((m, ToObject(jailName, realRoot, m, l.Origin, l.Options, JailMountState.Mounted)));
         }
         for (int i = definition.Count - 1; i >= 0; i--)
         {
             var r = definition[i];
-            string on = TargetOf(realRoot, root, r);
+            string on = TargetOf(realRoot, definitionRoot ?? root, r);
             // The topmost mount on that place, if it is of the expected type (jail(8) checks the type with statfs too).
             var m = beneath.LastOrDefault(e => e.On == on && !taken.Contains(e.FsIdText));
             if (m is null || m.FsType != r.FsType) continue;
@@ -121,7 +149,7 @@ public sealed class JailMountService
         table ??= Mounter.ReadTable();
         string realRoot = RealRoot(root);
         var ledger = Mounter.Ledger.Read(jailName);
-        return Beneath(table, realRoot)
+        return Owned(jailName, realRoot, table)
             .Select(m =>
             {
                 var l = ledger.FirstOrDefault(e => e.FsId == m.FsIdText);
@@ -133,12 +161,18 @@ public sealed class JailMountService
     public JailMount ToObject(string jailName, string realRoot, MountEntry m, string origin, string options, JailMountState state)
         => new(jailName, m.FsType, m.From, m.On, JailMounter.JailPathOf(realRoot, m.On), options, origin, state, m.FsIdText, _host.ComputerName);
 
-    /// <summary>Where a request's target lands, as the kernel would record it (the root's links resolved).</summary>
-    private static string TargetOf(string realRoot, string root, MountRequest r)
+    /// <summary>
+    /// Where a request's target lands, as the kernel would record it: the part below the
+    /// definition's root, put under the real root (so a jail path given through a host symlink
+    /// still matches the kernel's f_mntonname).
+    /// </summary>
+    private static string TargetOf(string realRoot, string definitionRoot, MountRequest r)
     {
-        string normRoot = HostPath.Normalize(root);
+        string normRoot = HostPath.Normalize(definitionRoot);
         string t = r.Target.Length > 1 ? r.Target.TrimEnd('/') : r.Target;
         if (t == normRoot) return realRoot;
-        return t.StartsWith(normRoot + "/", StringComparison.Ordinal) ? realRoot + t.Substring(normRoot.Length) : t;
+        string prefix = normRoot == "/" ? "/" : normRoot + "/";
+        string real = realRoot == "/" ? "" : realRoot;
+        return t.StartsWith(prefix, StringComparison.Ordinal) ? real + "/" + t.Substring(prefix.Length) : t;
     }
 }

@@ -65,7 +65,7 @@ public sealed unsafe class JailMounter
         return mountPoint.StartsWith(r + "/", StringComparison.Ordinal) ? mountPoint.Substring(r.Length) : mountPoint;
     }
 
-    /// <summary>The jail root with the host's own links resolved (what the kernel records).</summary>
+    /// <summary>The jail root with the host's own links resolved (what the kernel records; on the simulated host an absolute link means the simulated /).</summary>
     public string RootRealPath(string jailRoot) => _host.Files.RealPath(jailRoot);
 
     /// <summary>
@@ -73,10 +73,16 @@ public sealed unsafe class JailMounter
     /// Refuses a symlink, "..", a missing directory, a place outside the root, and a place that
     /// already has a mount (stacking would hide it, and the jail's unmounts would take the wrong one).
     /// </summary>
-    public string CheckTarget(string jailName, string jailRoot, MountRequest request, IReadOnlyList<MountEntry> table)
+    /// <param name="mustExist">
+    /// False while a plan is being built: jail(8) checks a mount point when it mounts, after the
+    /// earlier mounts (dev/fd appears only once devfs is on dev) and exec.prepare have run. Links and
+    /// ".." are refused either way.
+    /// </param>
+    public string CheckTarget(string jailName, string jailRoot, MountRequest request, IReadOnlyList<MountEntry> table, bool mustExist = true)
     {
+        CheckDevfsRuleset(jailName, request);
         string rel = RelativeTo(jailName, jailRoot, request.Target);
-        ValidateBeneath(jailName, jailRoot, rel);
+        ValidateBeneath(jailName, jailRoot, rel, mustExist);
         string fsPath = Join(RootRealPath(jailRoot), rel);
         foreach (var m in table)
             if (m.On == fsPath)
@@ -86,12 +92,36 @@ public sealed unsafe class JailMounter
         return fsPath;
     }
 
-    private void ValidateBeneath(string jailName, string jailRoot, string rel)
+    /// <summary>
+    /// Pre-flight for devfs (reference/prior-art.md #5): the kernel creates a missing ruleset empty
+    /// when a devfs is mounted with it, and an empty ruleset (or none) hides nothing, so the jail
+    /// would see every host device (mem, kmem, the disks). A devfs request must name its ruleset;
+    /// ruleset=0 is the admin's explicit "no rules", any other must have rules in the kernel.
+    /// </summary>
+    private void CheckDevfsRuleset(string jailName, MountRequest request)
+    {
+        if (request.FsType != "devfs") return;
+        string? text = request.Options.LastOrDefault(o => o.Name == "ruleset")?.Value;
+        if (text is null)
+            throw new JailOperationException("DevfsRulesetMissing", jailName,
+                $"jail \"{jailName}\": devfs on {request.Target} has no ruleset option, so the jail would see every device of the host.",
+                "Add ruleset=4 (devfsrules_jail) to the mount options, or use mount.devfs with devfs_ruleset; ruleset=0 states that no rules are wanted.");
+        if (!int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int ruleset) || ruleset > 65535)
+            throw new JailOperationException("JailMountInvalid", jailName,
+                $"jail \"{jailName}\": devfs ruleset \"{text}\" is not a number from 0 to 65535.");
+        if (ruleset == 0) return;
+        if (new Devfs.DevfsRulesetService(_host).GetRules(ruleset).Count == 0)
+            throw new JailOperationException("DevfsRulesetMissing", jailName,
+                $"jail \"{jailName}\": devfs ruleset {ruleset} has no rules in the kernel, so a devfs mounted with it would show the jail every host device.",
+                $"Load the rulesets (service devfs restart, which reads /etc/defaults/devfs.rules and /etc/devfs.rules), or create it: Import-DevfsRules /etc/defaults/devfs.rules | Where-Object Number -eq {ruleset} | New-DevfsRuleset.");
+    }
+
+    private void ValidateBeneath(string jailName, string jailRoot, string rel, bool mustExist)
     {
         var resolver = _host.Resolver;
         try
         {
-            using var root = resolver.OpenRoot(_host.Files.ToLocalPath(jailRoot));
+            using var root = resolver.OpenRoot(_host.Files.ToLocalPath(RootRealPath(jailRoot)));
             using var dir = resolver.OpenDirectoryBeneath(root, rel);
         }
         catch (PathEscapeException)
@@ -100,6 +130,7 @@ public sealed unsafe class JailMounter
         }
         catch (Exception ex) when (ex is DirectoryNotFoundException || (ex is FileNotFoundException fnf && !(fnf.FileName ?? "").Contains(", Version=", StringComparison.Ordinal)))
         {
+            if (!mustExist) return;
             throw new JailOperationException("JailMountPointMissing", jailName,
                 $"jail \"{jailName}\": mount point \"{Join(jailRoot, rel)}\" does not exist.",
                 $"Create the directory first (New-Item -ItemType Directory {Join(jailRoot, rel)}); JailPS does not create mount points.", ex);
@@ -108,30 +139,36 @@ public sealed unsafe class JailMounter
 
     /// <summary>
     /// Mounts <paramref name="request"/> beneath the jail root, verifies where it landed and records
-    /// it in the ledger. Either all of that happens or nothing is left mounted.
+    /// it in the ledger. Either all of that happens or nothing is left mounted; when even the
+    /// clean-up fails, the error says so and names what is left.
     /// </summary>
     public MountEntry Mount(string jailName, string jailRoot, MountRequest request)
     {
         var before = ReadTable();
         string fsPath = CheckTarget(jailName, jailRoot, request, before);
+        var known = new HashSet<(int, int)>(before.Select(m => (m.FsId0, m.FsId1)));
         Nmount(jailName, request, fsPath);
 
-        var after = ReadTable();
-        var known = new HashSet<(int, int)>(before.Select(m => (m.FsId0, m.FsId1)));
-        var fresh = after.Where(m => !known.Contains((m.FsId0, m.FsId1)) && m.FsType == request.FsType).ToList();
-        var mine = fresh.LastOrDefault(m => m.On == fsPath);
-        if (mine is null)
-        {
-            // The kernel followed something other than what we validated: a link swapped in after the
-            // check. Take the stray mount away again and refuse.
-            foreach (var stray in fresh)
-                TryUnmountById(stray, force: true);
-            string landed = fresh.Count > 0 ? fresh[^1].On : "(nowhere visible)";
-            throw new PathEscapeException(jailRoot, RelativeTo(jailName, jailRoot, request.Target), RelativeTo(jailName, jailRoot, request.Target),
-                PathEscapeReason.OutsideRoot, null, $"the mount landed on {landed}: the path changed after it was checked; the mount was removed");
-        }
+        MountEntry? mine = null;
         try
         {
+            var fresh = ReadTable().Where(m => !known.Contains((m.FsId0, m.FsId1)) && m.FsType == request.FsType).ToList();
+            mine = fresh.LastOrDefault(m => m.On == fsPath);
+            if (mine is null)
+            {
+                // The kernel resolved the path to somewhere other than what was checked: a link swapped
+                // in after the check. Take away the stray mount (only one that is this request's: same
+                // type and source, not on the checked place) and refuse.
+                var stray = fresh.LastOrDefault(m => m.From == request.Source || m.From == request.FsType);
+                string rel = RelativeTo(jailName, jailRoot, request.Target);
+                string what = stray is null
+                    ? "the mount could not be found in the mount list afterwards"
+                    : TryUnmountById(stray, force: true)
+                        ? $"the mount landed on {stray.On} and was removed again"
+                        : $"the mount landed on {stray.On} and could NOT be removed: unmount it by hand (umount -f {stray.On})";
+                throw new PathEscapeException(jailRoot, rel, rel, PathEscapeReason.OutsideRoot, null,
+                    "the path changed after it was checked; " + what);
+            }
             Ledger.Add(jailName, new MountLedgerEntry
             {
                 Origin = request.Origin,
@@ -141,13 +178,28 @@ public sealed unsafe class JailMounter
                 Options = request.OptionsText,
                 FsId = mine.FsIdText,
             });
+            return mine;
         }
-        catch
+        catch (Exception ex) when (ex is not PathEscapeException)
         {
-            TryUnmountById(mine, force: true);
-            throw;
+            // Reading the table or writing the ledger failed after the mount was made: take it away
+            // again, found by its place and by being new.
+            string outcome;
+            try
+            {
+                mine ??= ReadTable().LastOrDefault(m => m.On == fsPath && m.FsType == request.FsType && !known.Contains((m.FsId0, m.FsId1)));
+                outcome = mine is null ? $"ROLLBACK INCOMPLETE: {request.FsType} on {fsPath} may still be mounted"
+                    : TryUnmountById(mine, force: true) ? $"{request.FsType} on {fsPath} was unmounted again"
+                    : $"ROLLBACK INCOMPLETE: {request.FsType} on {fsPath} is still mounted";
+            }
+            catch (Exception cleanup)
+            {
+                outcome = $"ROLLBACK INCOMPLETE: {request.FsType} on {fsPath} may still be mounted ({cleanup.Message})";
+            }
+            throw new JailOperationException("JailMountFailed", jailName,
+                $"jail \"{jailName}\": {request.FsType} was mounted on {fsPath} but could not be recorded: {ex.Message} {outcome}.",
+                outcome.StartsWith("ROLLBACK", StringComparison.Ordinal) ? $"Check with Get-JailMount {jailName} and unmount what is left with Dismount-JailFileSystem." : null, ex);
         }
-        return mine;
     }
 
     /// <summary>
@@ -181,10 +233,10 @@ public sealed unsafe class JailMounter
         Ledger.Remove(jailName, entry.FsIdText);
     }
 
-    private void TryUnmountById(MountEntry entry, bool force)
+    private bool TryUnmountById(MountEntry entry, bool force)
     {
-        if (UnmountById(entry, 0) != 0 && force)
-            UnmountById(entry, MountFlags.Force);
+        if (UnmountById(entry, 0) == 0) return true;
+        return force && UnmountById(entry, MountFlags.Force) == 0;
     }
 
     private int UnmountById(MountEntry entry, ulong extraFlags)
@@ -199,11 +251,11 @@ public sealed unsafe class JailMounter
         if (CallNmount(_host.MountLibc, request.NmountPairs(fsPath), out int errno, out string? errmsg) == 0)
             return;
         var cause = new JailKernelException("nmount", errno, errmsg, jailName);
-        throw new JailOperationException("JailMountFailed", jailName,
+        throw new JailOperationException(errno == Errno.EPERM ? "JailPermissionDenied" : "JailMountFailed", jailName,
             $"jail \"{jailName}\": mounting {request.FsType} {request.Source} on {fsPath} failed: {errmsg ?? Errno.Describe(errno)} ({cause.ErrnoName}).",
             errno == Errno.EINVAL && errmsg == "Invalid fstype"
                 ? $"Load the file system's kernel module (kldload {request.FsType}) or check the type's spelling."
-                : null, cause);
+                : errno == Errno.EPERM ? "Run as root on the host." : null, cause);
     }
 
     /// <summary>

@@ -66,6 +66,10 @@ public sealed class MountRequest
             new(FsType == "nullfs" ? "target" : "from", Source),
         };
         pairs.AddRange(Options);
+        // Never cover a mount root (MNT_NOCOVER, sys/sys/mount.h): closes the race where something is
+        // mounted on the checked place meanwhile, and makes a link swapped in towards a host mount
+        // point such as /dev or /tmp fail with EBUSY instead of landing there.
+        if (!Has("nocover") && !Has("cover")) pairs.Add(new MountOption("nocover", null));
         return pairs;
     }
 

@@ -64,41 +64,8 @@ public abstract class DevfsCmdletBase : JailCmdletBase
         }
     }
 
-    /// <summary>An ErrorRecord with the devfs error's stable id and category.</summary>
-    public static ErrorRecord DevfsError(Exception ex, object? target)
-    {
-        string id;
-        ErrorCategory category;
-        string? action = null;
-        switch (ex)
-        {
-            case DevfsRulesetException d:
-                id = d.ErrorId;
-                action = d.RecommendedAction;
-                category = d.ErrorId switch
-                {
-                    DevfsRulesetErrorIds.NotFound or DevfsRulesetErrorIds.MountNotFound or DevfsRulesetErrorIds.RulesFileNotFound => ErrorCategory.ObjectNotFound,
-                    DevfsRulesetErrorIds.NotMounted => ErrorCategory.ResourceUnavailable,
-                    DevfsRulesetErrorIds.Exists => ErrorCategory.ResourceExists,
-                    DevfsRulesetErrorIds.InUse => ErrorCategory.ResourceBusy,
-                    DevfsRulesetErrorIds.InvalidNumber or DevfsRulesetErrorIds.RuleInvalid => ErrorCategory.InvalidArgument,
-                    DevfsRulesetErrorIds.PermissionDenied => ErrorCategory.PermissionDenied,
-                    DevfsRulesetErrorIds.RulesFileInvalid => ErrorCategory.ParserError,
-                    _ => ErrorCategory.InvalidOperation,
-                };
-                break;
-            case DevfsRuleException:
-                id = DevfsRulesetErrorIds.RuleInvalid;
-                category = ErrorCategory.InvalidArgument;
-                break;
-            default:
-                return ToErrorRecord(ex, target);
-        }
-        var record = new ErrorRecord(ex, id, category, target);
-        if (action != null)
-            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };
-        return record;
-    }
+    /// <summary>An ErrorRecord with the devfs error's stable id and category (see JailCmdletBase.ToErrorRecord).</summary>
+    public static ErrorRecord DevfsError(Exception ex, object? target) => ToErrorRecord(ex, target);
 
     protected static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

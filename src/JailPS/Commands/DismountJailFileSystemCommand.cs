@@ -52,12 +52,14 @@ public sealed class DismountJailFileSystemCommand : JailCmdletBase
     private JailMountService? _mounts;
     private JailMountService Mounts => _mounts ??= new JailMountService(JailHost);
 
+    private readonly List<JailMount> _piped = new();
+
     protected override void ProcessRecord()
     {
         if (ParameterSetName == ByObjectSet)
         {
-            foreach (var m in InputObject)
-                ForItem(m, () => DismountObject(m));
+            // Collected: objects arrive in mount order (Get-JailMount), and must go newest first.
+            _piped.AddRange(InputObject);
             return;
         }
         foreach (var jail in ResolveNames())
@@ -66,6 +68,17 @@ public sealed class DismountJailFileSystemCommand : JailCmdletBase
                 if (All) DismountAll(jail);
                 else foreach (string t in Target) DismountTarget(jail, t);
             });
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_piped.Count == 0) return;
+        var position = new Dictionary<string, int>(StringComparer.Ordinal);
+        var table = Mounts.Mounter.ReadTable();
+        for (int i = 0; i < table.Count; i++) position[table[i].FsIdText] = i;
+        // Reverse mount-list order: a mount on or inside another (fdescfs on dev/fd) before it.
+        foreach (var m in _piped.OrderByDescending(m => m.FsId != null && position.TryGetValue(m.FsId, out int p) ? p : -1))
+            ForItem(m, () => DismountObject(m));
     }
 
     private IEnumerable<Jail> ResolveNames()
@@ -104,7 +117,7 @@ public sealed class DismountJailFileSystemCommand : JailCmdletBase
         string root = MountPaths.RootOf(jail);
         string realRoot = Mounts.RealRoot(root);
         var table = Mounts.Mounter.ReadTable();
-        var beneath = JailMountService.Beneath(table, realRoot);
+        var beneath = Mounts.Owned(jail.Name, realRoot, table);
         var work = new Work();
         // Reverse mount order: newest first, so a mount stacked on or inside another goes before it.
         for (int i = beneath.Count - 1; i >= 0; i--)
@@ -130,7 +143,7 @@ public sealed class DismountJailFileSystemCommand : JailCmdletBase
         string on = MountPaths.HostTarget(realRoot, clean);
         var table = Mounts.Mounter.ReadTable();
         var work = new Work();
-        var top = JailMountService.Beneath(table, realRoot).LastOrDefault(m => m.On == on);
+        var top = Mounts.Owned(jail.Name, realRoot, table).LastOrDefault(m => m.On == on);
         if (top != null)
             work.Unmount.Add((top, ToObject(jail.Name, realRoot, top)));
         var ids = new HashSet<string>(table.Select(m => m.FsIdText), StringComparer.Ordinal);
@@ -163,7 +176,7 @@ public sealed class DismountJailFileSystemCommand : JailCmdletBase
         }
         // Only a mount that is still what the object describes, and still beneath this jail's root:
         // an id is never taken on trust from an object someone may have built by hand.
-        var entry = JailMountService.Beneath(table, realRoot).FirstOrDefault(e => e.FsIdText == m.FsId && e.On == m.MountPoint);
+        var entry = Mounts.Owned(jail.Name, realRoot, table).FirstOrDefault(e => e.FsIdText == m.FsId && e.On == m.MountPoint);
         if (entry is null)
         {
             work.Forget.AddRange(Mounts.Mounter.Ledger.Read(jail.Name).Where(l => l.FsId == m.FsId && !ids.Contains(l.FsId)));

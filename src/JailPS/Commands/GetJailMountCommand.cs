@@ -94,9 +94,16 @@ public sealed class GetJailMountCommand : JailCmdletBase
     {
         if (jail.Path is null || !JailPS.Core.Host.HostPath.IsAbsolute(jail.Path))
             return; // no root, nothing can be mounted beneath it
-        foreach (var m in _mounts!.Inspect(jail.Name, jail.Path, DefinitionMounts(jail), jail.State == JailState.Running, _table))
+        foreach (var m in _mounts!.Inspect(jail.Name, jail.Path, DefinitionMounts(jail), jail.State == JailState.Running, _table, DefinitionRoot(jail)))
             if (State is null || Array.IndexOf(State, m.State) >= 0)
                 WriteObject(m);
+    }
+
+    /// <summary>The path the definition's mount lines are written against (the kernel's path may be its realpath).</summary>
+    private static string? DefinitionRoot(Jail jail)
+    {
+        string? path = jail.Definition?.Get("path")?.Values is { Count: > 0 } v ? v[v.Count - 1] : null;
+        return path is not null && JailPS.Core.Host.HostPath.IsAbsolute(path) ? path : null;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Management.Automation;
 
 namespace JailPS.Commands;
@@ -24,13 +25,23 @@ public sealed class RemoveDevfsRulesetCommand : DevfsCmdletBase
             DevfsForItem(n, () => RunDevfsPlan(Devfs.PlanRemove(n, Force, Force ? null : JailsUsing(n)), "Remove"));
     }
 
-    /// <summary>Running jails whose devfs_ruleset parameter is the ruleset.</summary>
+    /// <summary>Running jails whose devfs_ruleset parameter is the ruleset, and devfs mounts JailPS made with it (the mount ledger).</summary>
     private IEnumerable<string> JailsUsing(int number)
     {
         var users = new List<string>();
         foreach (var rec in JailHost.Kernel.List())
             if (rec["devfs_ruleset"] is { } v && Convert.ToInt64(v, CultureInfo.InvariantCulture) == number)
                 users.Add($"jail {rec.Name} (jid {rec.Jid}) has devfs_ruleset={number}");
+        var ledger = new JailPS.Core.Mounts.MountLedger(JailHost.Files);
+        var mounted = new HashSet<string>(JailPS.Core.Mounts.MountTable.Read(JailHost.MountLibc).Select(m => m.FsIdText), StringComparer.Ordinal);
+        string option = "ruleset=" + number.ToString(CultureInfo.InvariantCulture);
+        foreach (string file in JailHost.Files.Glob(JailPS.Core.Mounts.MountLedger.Directory + "/*.json"))
+        {
+            string jail = JailPS.Core.Host.HostPath.GetFileName(file)[..^".json".Length];
+            foreach (var e in ledger.Read(jail))
+                if (e.FsType == "devfs" && mounted.Contains(e.FsId) && Array.IndexOf(e.Options.Split(','), option) >= 0)
+                    users.Add($"the devfs on {e.MountPoint} (jail {jail}) was mounted with {option}");
+        }
         return users;
     }
 }

@@ -211,15 +211,15 @@ public sealed class DevfsRulesetServiceTests
     }
 
     [Fact]
-    public void Use_makes_the_ruleset_current_then_applies_it()
+    public void Use_applies_the_ruleset_then_makes_it_current()
     {
         using var s = new Sandbox();
         var svc = Service(s);
         Load(svc, 1, 2);
         s.MustMount("devfs", "/jails/a/dev");
         var plan = svc.PlanApply(2, "/jails/a/dev/", use: true);
-        Assert.Equal(new[] { "1. DEVFSIO_SUSE: ioctl(/jails/a/dev, DEVFSIO_SUSE, 2)  # devfs -m /jails/a/dev ruleset 2",
-                             "2. DEVFSIO_SAPPLY: ioctl(/jails/a/dev, DEVFSIO_SAPPLY, 2)  # devfs -m /jails/a/dev rule -s 2 applyset" }, plan.Describe());
+        Assert.Equal(new[] { "1. DEVFSIO_SAPPLY: ioctl(/jails/a/dev, DEVFSIO_SAPPLY, 2)  # devfs -m /jails/a/dev rule -s 2 applyset",
+                             "2. DEVFSIO_SUSE: ioctl(/jails/a/dev, DEVFSIO_SUSE, 2)  # devfs -m /jails/a/dev ruleset 2" }, plan.Describe());
         svc.Execute(plan, NullJailOutput.Instance);
         Assert.Equal(2, s.K.Mounts.Single(m => m.MountedOn == "/jails/a/dev").DevfsRuleset);
         // ruleset 2 only unhides; nothing was hidden, so everything stays visible.

@@ -127,6 +127,55 @@ public sealed class MountEscapeTests : IDisposable
     }
 
     [Fact]
+    public void A_link_swapped_in_towards_a_host_mount_point_never_lands_there()
+    {
+        _f.Host.Files.CreateDirectory(Root + "/dev");
+        string dev = Local(Root + "/dev");
+        _f.Sim.Kernel.SyscallEntered = name =>
+        {
+            if (name != "nmount" || new DirectoryInfo(dev).LinkTarget != null) return;
+            Directory.Delete(dev);
+            File.CreateSymbolicLink(dev, "/dev");   // the host's devfs
+        };
+        int before = _f.Sim.Kernel.Mounts.Count;
+        var ex = Assert.Throws<JailOperationException>(() => _mounter.Mount("web", Root, Tmpfs(Root + "/dev")));
+        _f.Sim.Kernel.SyscallEntered = null;
+        // nocover: the kernel refuses to cover a mount root, so the host's /dev was never covered.
+        Assert.Equal("JailMountFailed", ex.ErrorId);
+        Assert.Equal(JailPS.Native.Errno.EBUSY, Assert.IsType<JailPS.Core.Kernel.JailKernelException>(ex.InnerException).Errno);
+        Assert.Equal(before, _f.Sim.Kernel.Mounts.Count);
+        Assert.Empty(_mounter.Ledger.Read("web"));
+    }
+
+    [Theory]
+    [InlineData(1)]   // reading the mount list after nmount fails
+    public void A_failure_after_nmount_takes_the_new_mount_away_again(int getfsstatAfter)
+    {
+        _f.Host.Files.CreateDirectory(Root + "/dev");
+        int before = _f.Sim.Kernel.Mounts.Count;
+        // Mount reads the table (count + fill) before nmount; the next getfsstat is the one after it.
+        _f.Sim.Kernel.InjectFault("getfsstat", 2 + getfsstatAfter, JailPS.Native.Errno.EIO);
+        var ex = Assert.Throws<JailOperationException>(() => _mounter.Mount("web", Root, Tmpfs(Root + "/dev")));
+        Assert.Equal("JailMountFailed", ex.ErrorId);
+        Assert.Contains("was unmounted again", ex.Message);
+        Assert.Equal(before, _f.Sim.Kernel.Mounts.Count);
+        Assert.Empty(_mounter.Ledger.Read("web"));
+    }
+
+    [Fact]
+    public void A_failing_ledger_write_takes_the_new_mount_away_again()
+    {
+        _f.Host.Files.CreateDirectory(Root + "/dev");
+        // A directory where the ledger file must go makes the atomic write fail.
+        Directory.CreateDirectory(Local(MountLedger.PathOf("web")));
+        int before = _f.Sim.Kernel.Mounts.Count;
+        var ex = Assert.Throws<JailOperationException>(() => _mounter.Mount("web", Root, Tmpfs(Root + "/dev")));
+        Assert.Equal("JailMountFailed", ex.ErrorId);
+        Assert.Contains("was unmounted again", ex.Message);
+        Assert.Equal(before, _f.Sim.Kernel.Mounts.Count);
+    }
+
+    [Fact]
     public void A_plain_directory_mounts_and_is_recorded()
     {
         _f.Host.Files.CreateDirectory(Root + "/dev");

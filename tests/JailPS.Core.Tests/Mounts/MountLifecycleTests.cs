@@ -49,8 +49,8 @@ public sealed class MountLifecycleTests : IDisposable
         var plan = _f.Lifecycle().PlanStart(spec);
         Assert.Equal(new[] { "mount", "mount.fstab", "mount.devfs", "mount.fdescfs", "mount.procfs", "exec.prestart", "jail_set" },
             plan.Steps.Select(s => s.Name));
-        Assert.Contains("nmount(fstype=devfs fspath=/usr/jails/web/dev from=devfs ruleset=4)", plan.Steps[2].Description);
-        Assert.Contains("nmount(fstype=nullfs fspath=/usr/jails/web/basejail target=/usr/jails/basejail ro)", plan.Steps[0].Description);
+        Assert.Contains("nmount(fstype=devfs fspath=/usr/jails/web/dev from=devfs ruleset=4 nocover)", plan.Steps[2].Description);
+        Assert.Contains("nmount(fstype=nullfs fspath=/usr/jails/web/basejail target=/usr/jails/basejail ro nocover)", plan.Steps[0].Description);
         PlanRunner.Execute(plan, _f);
 
         Assert.Equal(s_mountOrder, Beneath().Select(m => m.FsType + " " + m.On));
@@ -232,13 +232,82 @@ public sealed class MountLifecycleTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_mount_point_is_refused_at_planning()
+    public void A_missing_mount_point_is_refused_when_its_turn_comes_and_earlier_mounts_are_undone()
     {
         var spec = DefineEveryKind();
         System.IO.Directory.Delete(_f.Host.Files.ToLocalPath(Root + "/proc"));
-        var ex = Assert.Throws<JailOperationException>(() => _f.Lifecycle().PlanStart(spec));
-        Assert.Equal("JailMountPointMissing", ex.ErrorId);
+        // Planned (jail(8) checks a mount point when it mounts: exec.prepare or an earlier mount may create it)...
+        var plan = _f.Lifecycle().PlanStart(spec);
+        // ...refused at the mount step, with everything before it rolled back.
+        var ex = Assert.Throws<JailPlanException>(() => PlanRunner.Execute(plan, _f));
+        Assert.Equal("mount.procfs", ex.FailedStep);
+        Assert.Equal("JailMountPointMissing", Assert.IsType<JailOperationException>(ex.InnerException).ErrorId);
         AssertNothingLeft();
+    }
+
+    [Fact]
+    public void A_symlinked_mount_point_is_refused_already_at_planning()
+    {
+        var spec = DefineEveryKind();
+        System.IO.Directory.Delete(_f.Host.Files.ToLocalPath(Root + "/proc"));
+        System.IO.File.CreateSymbolicLink(_f.Host.Files.ToLocalPath(Root + "/proc"), "/etc");
+        Assert.Throws<PathEscapeException>(() => _f.Lifecycle().PlanStart(spec));
+        AssertNothingLeft();
+    }
+
+    [Theory]
+    [InlineData("devfs /usr/jails/web/dev devfs rw 0 0", "DevfsRulesetMissing")]
+    [InlineData("devfs /usr/jails/web/dev devfs rw,ruleset=99 0 0", "DevfsRulesetMissing")]
+    [InlineData("devfs /usr/jails/web/dev devfs rw,ruleset=x 0 0", "JailMountInvalid")]
+    public void A_devfs_mount_line_must_name_a_ruleset_with_rules(string line, string errorId)
+    {
+        _f.Host.Files.CreateDirectory(Root + "/dev");
+        var spec = _f.Spec(_f.Define("web", $"mount = \"{line}\";\npersist;"));
+        Assert.Equal(errorId, Assert.Throws<JailOperationException>(() => _f.Lifecycle().PlanStart(spec)).ErrorId);
+        AssertNothingLeft();
+    }
+
+    [Fact]
+    public void A_devfs_mount_line_with_ruleset_0_is_the_admins_explicit_choice()
+    {
+        _f.Host.Files.CreateDirectory(Root + "/dev");
+        var spec = _f.Spec(_f.Define("web", "mount = \"devfs /usr/jails/web/dev devfs rw,ruleset=0 0 0\";\npersist;"));
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(spec), _f);
+        Assert.Contains("mem", _f.Sim.Kernel.DevfsVisibleNodes(Root + "/dev"));
+    }
+
+    [Fact]
+    public void A_jail_whose_root_is_the_hosts_root_owns_no_host_mount_by_place()
+    {
+        var spec = _f.Spec(_f.Define("host", "path = /;\npersist;"));
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(spec), _f);
+        int jid = _f.Host.Kernel.GetByName("host")!.Jid;
+        var lifecycle = _f.Lifecycle();
+        PlanRunner.Execute(lifecycle.PlanStop("host", jid, spec, 0, false, "/"), _f);
+        Assert.Empty(lifecycle.LeakedMounts);             // the host's /dev is not the jail's leak
+        Assert.Empty(_f.Warnings);
+        Assert.Contains(_f.Sim.Kernel.Mounts, m => m.MountedOn == "/dev");
+    }
+
+    [Fact]
+    public void A_jail_path_through_a_host_symlink_matches_its_mounts()
+    {
+        _f.Host.Files.CreateDirectory("/zroot/jails/web/dev");
+        System.IO.Directory.CreateDirectory(_f.Host.Files.ToLocalPath("/usr/jails"));
+        System.IO.File.CreateSymbolicLink(_f.Host.Files.ToLocalPath("/usr/jails/linked"), "/zroot/jails/web");
+        var spec = _f.Spec(_f.Define("lnk", "path = /usr/jails/linked;\nmount.devfs;\npersist;"));
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(spec), _f);
+        Assert.Contains(_f.Sim.Kernel.Mounts, m => m.MountedOn == "/zroot/jails/web/dev");
+        var svc = new JailMountService(_f.Host);
+        // The kernel reports the resolved path; the definition says /usr/jails/linked.
+        var seen = svc.Inspect("lnk", "/zroot/jails/web", JailMountPlanner.ForSpec(spec, _f.Host.Files), running: true, definitionRoot: "/usr/jails/linked");
+        var only = Assert.Single(seen);
+        Assert.Equal(JailMountState.Mounted, only.State);
+        Assert.Equal("/dev", only.JailPath);
+        _f.Host.Files.DeleteFile(MountLedger.PathOf("lnk")); // as if jail(8) had started it
+        int jid = _f.Host.Kernel.GetByName("lnk")!.Jid;
+        PlanRunner.Execute(_f.Lifecycle().PlanStop("lnk", jid, spec, 0, false, "/zroot/jails/web"), _f);
+        Assert.DoesNotContain(_f.Sim.Kernel.Mounts, m => m.MountedOn.StartsWith("/zroot/jails/web/"));
     }
 
     [Fact]

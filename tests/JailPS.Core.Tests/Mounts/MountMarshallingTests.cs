@@ -79,7 +79,7 @@ public sealed unsafe class MountMarshallingTests
             MountRequest.ParseOptions("ro,noexec"), "mount");
         Assert.Equal(0, JailMounter.CallNmount(libc, request.NmountPairs("/usr/jails/web/basejail"), out _, out _));
 
-        Assert.Equal(12u, libc.Niov);               // 6 pairs: even, and at least 4 (§8.1)
+        Assert.Equal(14u, libc.Niov);               // 7 pairs: even, and at least 4 (§8.1)
         Assert.Equal(0, libc.Flags);                // options by name, never MNT_* flags
         Assert.Equal(C("fstype"), libc.Iov[0].Bytes);
         Assert.Equal(C("nullfs"), libc.Iov[1].Bytes);
@@ -92,9 +92,11 @@ public sealed unsafe class MountMarshallingTests
         Assert.Equal((nuint)0, libc.Iov[7].Length);
         Assert.Equal(C("noexec"), libc.Iov[8].Bytes);
         Assert.True(libc.Iov[9].IsNull);
-        Assert.Equal(C("errmsg"), libc.Iov[10].Bytes);
-        Assert.Equal((nuint)JailLimits.ErrMsgLen, libc.Iov[11].Length);
-        Assert.Equal(0, libc.Iov[11].Bytes![0]);     // handed over empty
+        Assert.Equal(C("nocover"), libc.Iov[10].Bytes); // never cover a mount root (MNT_NOCOVER by name: above bit 31)
+        Assert.True(libc.Iov[11].IsNull);
+        Assert.Equal(C("errmsg"), libc.Iov[12].Bytes);
+        Assert.Equal((nuint)JailLimits.ErrMsgLen, libc.Iov[13].Length);
+        Assert.Equal(0, libc.Iov[13].Bytes![0]);     // handed over empty
     }
 
     [Fact]
@@ -103,8 +105,8 @@ public sealed unsafe class MountMarshallingTests
         var libc = new RecordingMountLibc();
         var request = new MountRequest("devfs", "devfs", "/j/dev", new[] { new MountOption("ruleset", "4") }, "mount.devfs");
         JailMounter.CallNmount(libc, request.NmountPairs("/j/dev"), out _, out _);
-        Assert.Equal(new[] { C("fstype"), C("devfs"), C("fspath"), C("/j/dev"), C("from"), C("devfs"), C("ruleset"), C("4"), C("errmsg") },
-            libc.Iov.Take(9).Select(i => i.Bytes));
+        Assert.Equal(new[] { C("fstype"), C("devfs"), C("fspath"), C("/j/dev"), C("from"), C("devfs"), C("ruleset"), C("4"), C("nocover"), null, C("errmsg") },
+            libc.Iov.Take(11).Select(i => i.Bytes));
     }
 
     [Fact]

@@ -133,7 +133,7 @@ public sealed class MountCmdletTests : IDisposable
         var r = Ok("Mount-JailFileSystem web -Type tmpfs -Target /tmp -Option size=64m -WhatIf -PassThru");
         Assert.Empty(r.Output);
         Assert.Contains("What if:", r.HostText);
-        Assert.Contains("nmount(fstype=tmpfs fspath=/usr/jails/web/tmp from=tmpfs size=64m)", r.HostText);
+        Assert.Contains("nmount(fstype=tmpfs fspath=/usr/jails/web/tmp from=tmpfs size=64m nocover)", r.HostText);
         Assert.Contains("mount -t tmpfs -o size=64m tmpfs /usr/jails/web/tmp", r.HostText);
         Assert.Equal(before, KernelMountCount());
         Assert.False(Directory.Exists(Local("/var/run/jailps/mounts")), "-WhatIf writes no ledger");
@@ -310,5 +310,27 @@ public sealed class MountCmdletTests : IDisposable
         Assert.Empty(KernelMountsUnderRoot());
         Assert.False(File.Exists(Local("/etc/jail.conf.d/web.conf")));
         Assert.True(Directory.Exists(Local(JailRoot + "/tmp")), "the root directory is never deleted");
+    }
+    [Fact]
+    public void Piped_mount_objects_are_unmounted_newest_first_so_nested_mounts_go_before_their_parent()
+    {
+        NewWeb("dev", "dev/fd");
+        Ok($"Set-Jail web -Parameter @{{ 'mount.devfs' = $true; 'mount.fdescfs' = $true }} -Persist");
+        Ok("Start-Jail web");
+        Assert.Equal(new[] { $"devfs {JailRoot}/dev", $"fdescfs {JailRoot}/dev/fd" }, KernelMountsUnderRoot());
+        // Get-JailMount lists them in mount order (devfs first); devfs alone would be busy under fdescfs.
+        Ok("Get-JailMount web | Dismount-JailFileSystem -Confirm:$false");
+        Assert.Empty(KernelMountsUnderRoot());
+    }
+
+    [Fact]
+    public void Start_Jail_with_a_devfs_line_without_ruleset_is_a_typed_error_and_mounts_nothing()
+    {
+        NewWeb("dev");
+        Ok($"Set-Jail web -Parameter @{{ 'mount' = 'devfs {JailRoot}/dev devfs rw 0 0' }} -Persist");
+        var r = _s.Run("Start-Jail web");
+        var e = OneError(r, "DevfsRulesetMissing,JailPS.Commands.StartJailCommand");
+        Assert.Equal(ErrorCategory.ObjectNotFound, e.CategoryInfo.Category);
+        Assert.Empty(KernelMountsUnderRoot());
     }
 }
