@@ -167,6 +167,38 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
                 yield return j;
     }
 
+    /// <summary>
+    /// The jails some names (or wildcards) name. A name without wildcards that matches nothing is
+    /// an error (JailNotFound), written for that name; a wildcard that matches nothing is not, as
+    /// with Get-Process.
+    /// </summary>
+    protected internal IEnumerable<Jail> JailsNamed(IEnumerable<string> names)
+    {
+        foreach (string name in names)
+        {
+            if (WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                foreach (var j in JailsMatching(name))
+                    yield return j;
+                continue;
+            }
+            Jail? found = null;
+            try
+            {
+                found = Service.Get(name);
+            }
+            catch (Exception ex) when (IsEngineError(ex))
+            {
+                WriteJailError(ex, name);
+                continue;
+            }
+            if (found is null)
+                WriteJailError(JailService.NotFound(name), name);
+            else
+                yield return found;
+        }
+    }
+
     /// <summary>Writes a non-terminating error for one item.</summary>
     protected void WriteJailError(Exception ex, object? target) => WriteError(ToErrorRecord(ex, target));
 

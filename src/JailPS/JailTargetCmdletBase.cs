@@ -38,29 +38,8 @@ public abstract class JailTargetCmdletBase : JailCmdletBase
                 yield return j;
             yield break;
         }
-        foreach (string name in Name)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                foreach (var j in JailsMatching(name))
-                    yield return j;
-                continue;
-            }
-            Jail? found = null;
-            try
-            {
-                found = Service.Get(name);
-            }
-            catch (Exception ex) when (IsEngineError(ex))
-            {
-                WriteJailError(ex, name);
-                continue;
-            }
-            if (found is null)
-                WriteJailError(JailService.NotFound(name), name);
-            else
-                yield return found;
-        }
+        foreach (var j in JailsNamed(Name))
+            yield return j;
     }
 
     /// <summary>The jail as it is in the kernel and jail.conf right now (input objects may be stale).</summary>

@@ -62,7 +62,7 @@ public sealed class DismountJailFileSystemCommand : JailCmdletBase
             _piped.AddRange(InputObject);
             return;
         }
-        foreach (var jail in ResolveNames())
+        foreach (var jail in JailsNamed(Name))
             ForItem(jail.Name, () =>
             {
                 if (All) DismountAll(jail);
@@ -79,31 +79,6 @@ public sealed class DismountJailFileSystemCommand : JailCmdletBase
         // Reverse mount-list order: a mount on or inside another (fdescfs on dev/fd) before it.
         foreach (var m in _piped.OrderByDescending(m => m.FsId != null && position.TryGetValue(m.FsId, out int p) ? p : -1))
             ForItem(m, () => DismountObject(m));
-    }
-
-    private IEnumerable<Jail> ResolveNames()
-    {
-        foreach (string name in Name)
-        {
-            if (WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                foreach (var j in JailsMatching(name))
-                    yield return j;
-                continue;
-            }
-            Jail? found = null;
-            try
-            {
-                found = Service.Get(name);
-            }
-            catch (Exception ex) when (IsEngineError(ex))
-            {
-                WriteJailError(ex, name);
-                continue;
-            }
-            if (found is null) WriteJailError(JailService.NotFound(name), name);
-            else yield return found;
-        }
     }
 
     private sealed class Work

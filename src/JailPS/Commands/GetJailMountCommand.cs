@@ -62,16 +62,8 @@ public sealed class GetJailMountCommand : JailCmdletBase
                     ForItem(j.Name, () => Emit(j));
                 return;
             }
-            foreach (string name in Name)
-            {
-                if (WildcardPattern.ContainsWildcardCharacters(name))
-                {
-                    foreach (var j in JailsMatching(name))
-                        ForItem(j.Name, () => Emit(j));
-                    continue;
-                }
-                ForItem(name, () => Emit(Service.Get(name) ?? throw JailService.NotFound(name)));
-            }
+            foreach (var j in JailsNamed(Name))
+                ForItem(j.Name, () => Emit(j));
         }
         catch (Exception ex) when (IsEngineError(ex))
         {

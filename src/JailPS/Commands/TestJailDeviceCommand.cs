@@ -34,26 +34,16 @@ public sealed class TestJailDeviceCommand : DevfsCmdletBase
 
     protected override void ProcessRecord()
     {
-        foreach (string name in Name)
+        foreach (var jail in JailsNamed(Name))
         {
-            List<Jail> jails = new();
-            if (WildcardPattern.ContainsWildcardCharacters(name))
+            DevfsForItem(jail.Name, () =>
             {
-                DevfsForItem(name, () => jails.AddRange(JailsMatching(name)));
-            }
-            else
-            {
-                DevfsForItem(name, () => jails.Add(Service.Get(name) ?? throw JailService.NotFound(name)));
-            }
-            foreach (var jail in jails)
-                DevfsForItem(jail.Name, () =>
-                {
-                    if (string.IsNullOrEmpty(jail.Path))
-                        throw new DevfsRulesetException(DevfsRulesetErrorIds.NotMounted, jail.Name, $"jail \"{jail.Name}\" has no path, so it has no devfs.", "Define its path in jail.conf.");
-                    var result = JailDeviceCheck.Run(JailHost, jail.Name, jail.Path!, Required, Forbidden);
-                    if (Quiet) WriteObject(result.Passed);
-                    else WriteObject(result);
-                });
+                if (string.IsNullOrEmpty(jail.Path))
+                    throw new DevfsRulesetException(DevfsRulesetErrorIds.NotMounted, jail.Name, $"jail \"{jail.Name}\" has no path, so it has no devfs.", "Define its path in jail.conf.");
+                var result = JailDeviceCheck.Run(JailHost, jail.Name, jail.Path!, Required, Forbidden);
+                if (Quiet) WriteObject(result.Passed);
+                else WriteObject(result);
+            });
         }
     }
 }
