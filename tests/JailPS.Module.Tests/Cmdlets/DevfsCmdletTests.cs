@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -228,5 +229,36 @@ public sealed class DevfsCmdletTests : IDisposable
 
         Assert.Equal(new object[] { false }, Ok("Test-JailDevice w* -Forbidden zero -Quiet").Output.Select(o => o.BaseObject));
         Assert.Equal(new object[] { true }, Ok("Test-JailDevice web -Required fuse -Quiet").Output.Select(o => o.BaseObject));
+    }
+    [Fact]
+    public void The_seeds_flat_ruleset_4_built_with_New_DevfsRuleset_shows_exactly_what_devfsrules_jail_shows()
+    {
+        // The seed's ruleset: hide everything, then the shell loop's long unhide list (basic, login, fuse, zfs).
+        var unhide = new List<string> { "null", "zero", "crypto", "random", "urandom" };
+        foreach (string kind in new[] { "pty", "tty" })
+            foreach (string c in new[] { "p", "q", "r", "s", "P", "Q", "R", "S", "l", "m", "n", "o", "L", "M", "N", "O" })
+                unhide.Add(kind + c + "*");
+        unhide.AddRange(new[] { "ptmx", "pts", "pts/*", "fd", "fd/*", "stdin", "stdout", "stderr", "fuse", "zfs" });
+        string rules = string.Join(", ", new[] { "'hide'" }.Concat(unhide.Select(u => $"'path {u} unhide'")));
+        Ok($"New-DevfsRuleset -Number 1004 -Rule {rules}");
+        Assert.Equal(1 + unhide.Count, Convert.ToInt32(Ok("(Get-DevfsRuleset 1004).Rules.Count").Output.Single().BaseObject));
+
+        foreach (string jail in new[] { "seed", "std" })
+        {
+            Ok($"New-Jail -Name {jail} -Path /usr/jails/{jail}");
+            Directory.CreateDirectory(Path.Combine(Root, $"usr/jails/{jail}/dev"));
+        }
+        Ok("Mount-JailFileSystem seed -Type devfs -Target /dev -Option ruleset=1004");
+        Ok("Mount-JailFileSystem std -Type devfs -Target /dev -Option ruleset=4");
+        string[] Visible(string jail) => (string[])Ok($"Test-JailDevice {jail}").Output.Single().Properties["Visible"].Value;
+
+        string[] expected =
+        {
+            "crypto", "fd", "fd/0", "fd/1", "fd/2", "fuse", "null", "ptmx", "pts", "pts/0", "pts/1",
+            "random", "stderr", "stdin", "stdout", "urandom", "zero", "zfs",
+        };
+        Assert.Equal(expected, Visible("seed"));
+        Assert.Equal(Visible("std"), Visible("seed"));
+        Assert.Equal(new object[] { true }, Ok("Test-JailDevice seed -Required null, zero, random, urandom -Forbidden mem, kmem -Quiet").Output.Select(o => o.BaseObject));
     }
 }
