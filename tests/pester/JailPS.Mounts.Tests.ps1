@@ -7,17 +7,7 @@
 #>
 
 BeforeAll {
-    $repo = Resolve-Path (Join-Path $PSScriptRoot '../..')
-    $manifest = Join-Path $repo 'artifacts/module/JailPS/JailPS.psd1'
-    if (-not (Test-Path $manifest)) { throw "Build first (dotnet build): $manifest is missing." }
-    Import-Module $manifest -Force
-
-    function New-TestHost {
-        $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        New-Item -ItemType Directory -Path $root | Out-Null
-        $env:JAILPS_SIMULATED_HOST = $root
-        $root
-    }
+    . (Join-Path $PSScriptRoot 'TestHost.ps1')
 
     # The simulated kernel's mounts beneath a jail root, as "fstype path".
     function Get-KernelMountsBelow([string] $JailRoot) {
