@@ -448,24 +448,8 @@ public sealed unsafe class DevfsRulesetService
                 }
                 catch (Exception ex) when (ex is DevfsRulesetException or DevfsRuleException)
                 {
-                    var rolledBack = new List<string>();
-                    var failures = new List<string>();
-                    while (journal.Count > 0)
-                    {
-                        var done = journal.Pop();
-                        if (done.Undo is null) continue;
-                        string what = done.UndoDescription ?? "undo " + done.Name;
-                        try
-                        {
-                            output.Verbose($"{plan.JailName}: rollback: {what}");
-                            done.Undo();
-                            rolledBack.Add(what);
-                        }
-                        catch (Exception undoError) when (undoError is DevfsRulesetException or DevfsRuleException)
-                        {
-                            failures.Add(what + ": " + undoError.Message);
-                        }
-                    }
+                    var (rolledBack, failures) = PlanRunner.RollBack(journal, output, plan.JailName,
+                        undoError => undoError is DevfsRulesetException or DevfsRuleException);
                     string text = $"{plan.Operation} of {plan.JailName} failed at step {i + 1} of {plan.Steps.Count} ({step.Name}): {ex.Message}";
                     text += rolledBack.Count == 0 ? " Nothing had to be rolled back." : $" Rolled back {rolledBack.Count} step(s); the ruleset is as it was.";
                     if (failures.Count > 0) text += " ROLLBACK INCOMPLETE: " + string.Join("; ", failures) + ".";

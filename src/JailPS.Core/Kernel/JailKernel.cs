@@ -63,33 +63,10 @@ public sealed unsafe class JailKernel
                 values.Add(JailParameterCodec.Encode(s.Info, s.Value));
             }
         }
-        int n = names.Count + 1;
-        var iov = new IoVec[n * 2];
-        var handles = new List<GCHandle>(n * 2);
-        byte* errmsg = stackalloc byte[JailLimits.ErrMsgLen];
-        errmsg[0] = 0;
-        byte[] errName = CString("errmsg");
-        try
-        {
-            for (int i = 0; i < names.Count; i++)
-            {
-                iov[2 * i] = Pin(names[i], handles);
-                iov[2 * i + 1] = values[i] is null ? default : Pin(values[i]!, handles);
-            }
-            iov[2 * names.Count] = Pin(errName, handles);
-            iov[2 * names.Count + 1] = new IoVec((nint)errmsg, JailLimits.ErrMsgLen);
-            fixed (IoVec* p = iov)
-            {
-                int jid = _libc.JailSet(p, (uint)iov.Length, flags);
-                if (jid < 0)
-                    throw new JailKernelException("jail_set", _libc.LastErrno, ReadCString(errmsg, JailLimits.ErrMsgLen), target);
-                return jid;
-            }
-        }
-        finally
-        {
-            foreach (var h in handles) h.Free();
-        }
+        int jid = OptionIovec.Invoke(names, values, (p, n) => _libc.JailSet(p, n, flags), out string? errmsg);
+        if (jid < 0)
+            throw new JailKernelException("jail_set", _libc.LastErrno, errmsg, target);
+        return jid;
     }
 
     /// <summary>jail_remove; a jail that is already dying is not an error (kern_jail.c).</summary>
@@ -238,13 +215,6 @@ public sealed unsafe class JailKernel
         };
 
         private static int Align(int n) => (n + 7) & ~7;
-    }
-
-    private static IoVec Pin(byte[] data, List<GCHandle> handles)
-    {
-        var h = GCHandle.Alloc(data, GCHandleType.Pinned);
-        handles.Add(h);
-        return new IoVec(h.AddrOfPinnedObject(), (nuint)data.Length);
     }
 
     internal static byte[] CString(string s) => Encoding.UTF8.GetBytes(s + "\0");

@@ -126,27 +126,37 @@ public static class PlanRunner
             }
             catch (Exception ex)
             {
-                var rolledBack = new List<string>();
-                var failures = new List<string>();
-                while (journal.Count > 0)
-                {
-                    var done = journal.Pop();
-                    if (done.Undo is null) continue;
-                    string what = done.UndoDescription ?? ("undo " + done.Name);
-                    try
-                    {
-                        output.Verbose($"jail {plan.JailName}: rollback: {what}");
-                        done.Undo();
-                        rolledBack.Add(what);
-                    }
-                    catch (Exception undoError)
-                    {
-                        failures.Add($"{what}: {undoError.Message}");
-                    }
-                }
+                var (rolledBack, failures) = RollBack(journal, output, $"jail {plan.JailName}", _ => true);
                 throw new JailPlanException(plan, step, ex, rolledBack, failures);
             }
             journal.Push(step);
         }
+    }
+
+    /// <summary>
+    /// Undoes the completed steps newest first. An undo that fails with an exception
+    /// <paramref name="reported"/> accepts is listed as a failure and the rest still run.
+    /// </summary>
+    public static (List<string> RolledBack, List<string> Failures) RollBack(Stack<PlanStep> journal, IJailOutput output, string logPrefix, Func<Exception, bool> reported)
+    {
+        var rolledBack = new List<string>();
+        var failures = new List<string>();
+        while (journal.Count > 0)
+        {
+            var done = journal.Pop();
+            if (done.Undo is null) continue;
+            string what = done.UndoDescription ?? ("undo " + done.Name);
+            try
+            {
+                output.Verbose($"{logPrefix}: rollback: {what}");
+                done.Undo();
+                rolledBack.Add(what);
+            }
+            catch (Exception undoError) when (reported(undoError))
+            {
+                failures.Add($"{what}: {undoError.Message}");
+            }
+        }
+        return (rolledBack, failures);
     }
 }

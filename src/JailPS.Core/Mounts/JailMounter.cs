@@ -265,37 +265,12 @@ public sealed unsafe class JailMounter
     /// </summary>
     internal static int CallNmount(IMountLibc libc, IReadOnlyList<MountOption> pairs, out int errno, out string? errmsg)
     {
-        var iov = new IoVec[(pairs.Count + 1) * 2];
-        var handles = new List<GCHandle>(iov.Length);
-        byte* msg = stackalloc byte[JailLimits.ErrMsgLen];
-        msg[0] = 0;
-        try
-        {
-            for (int i = 0; i < pairs.Count; i++)
-            {
-                iov[2 * i] = Pin(JailKernel.CString(pairs[i].Name), handles);
-                iov[2 * i + 1] = pairs[i].Value is null ? default : Pin(JailKernel.CString(pairs[i].Value!), handles);
-            }
-            iov[2 * pairs.Count] = Pin(JailKernel.CString("errmsg"), handles);
-            iov[2 * pairs.Count + 1] = new IoVec((nint)msg, JailLimits.ErrMsgLen);
-            int rc;
-            fixed (IoVec* p = iov)
-                rc = libc.Nmount(p, (uint)iov.Length, 0);
-            errno = rc == 0 ? 0 : libc.LastErrno;
-            errmsg = rc == 0 ? null : JailKernel.ReadCString(msg, JailLimits.ErrMsgLen);
-            return rc;
-        }
-        finally
-        {
-            foreach (var h in handles) h.Free();
-        }
-    }
-
-    private static IoVec Pin(byte[] data, List<GCHandle> handles)
-    {
-        var h = GCHandle.Alloc(data, GCHandleType.Pinned);
-        handles.Add(h);
-        return new IoVec(h.AddrOfPinnedObject(), (nuint)data.Length);
+        var names = pairs.Select(o => JailKernel.CString(o.Name)).ToList();
+        var values = pairs.Select(o => o.Value is null ? null : JailKernel.CString(o.Value)).ToList();
+        int rc = OptionIovec.Invoke(names, values, (p, n) => libc.Nmount(p, n, 0), out string? msg);
+        errno = rc == 0 ? 0 : libc.LastErrno;
+        errmsg = rc == 0 ? null : msg;
+        return rc;
     }
 
     internal static string Join(string root, string rel) => rel.Length == 0 ? root : HostPath.Combine(root, rel);
