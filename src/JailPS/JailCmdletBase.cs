@@ -132,11 +132,13 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
     {
         // Resolving the definition first refuses (JailParameterNotImplemented) a jail whose stop
         // would need steps JailPS does not have yet, such as removing interface aliases.
-        JailSpec? spec = jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
         var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
-        var plan = lifecycle.PlanStop(jail.Name, jail.Jid!.Value, spec, timeout, force, jail.Path);
+        var plan = lifecycle.PlanStop(jail.Name, jail.Jid!.Value, SpecOf(jail), timeout, force, jail.Path);
         return RunStopPlan(lifecycle, plan);
     }
+
+    /// <summary>The jail's definition split and type-checked as jail(8) would (null for a jail with no definition).</summary>
+    protected internal JailSpec? SpecOf(Jail jail) => jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
 
     /// <summary>Runs a stop (or unmount cleanup) plan and writes the mounts it found left behind.</summary>
     protected internal bool RunStopPlan(JailLifecycle lifecycle, JailPlan plan)

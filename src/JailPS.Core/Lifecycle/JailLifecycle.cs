@@ -118,13 +118,10 @@ public sealed class JailLifecycle
     /// definition's mounts still under its root (an interrupted stop, or a stop by jail -R).
     /// </summary>
     public bool NeedsUnmountCleanup(string name, JailSpec? spec, string? rootPath)
-    {
-        string? root = rootPath ?? spec?.Path;
-        if (_mounts.Mounter.Ledger.Read(name).Count > 0) return true;
-        if (root is null || spec is null) return false;
-        var requests = JailMountPlanner.ForSpec(spec, _host.Files);
-        return requests.Count > 0 && _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable(), spec.Path).Unmount.Count > 0;
-    }
+        => HasUnmountWork(PlanUnmountCleanup(name, spec, rootPath, force: false));
+
+    /// <summary>True when an unmount plan does more than the final check: it unmounts, or forgets stale ledger entries.</summary>
+    public static bool HasUnmountWork(JailPlan plan) => plan.Steps.Any(s => s.Name is "unmount" or "ledger");
 
     /// <summary>The unmount half of a stop, for a jail that is already gone (what `jail -C` does for mounts).</summary>
     public JailPlan PlanUnmountCleanup(string name, JailSpec? spec, string? rootPath, bool force)

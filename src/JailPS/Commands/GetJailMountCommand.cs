@@ -108,7 +108,7 @@ public sealed class GetJailMountCommand : JailCmdletBase
         if (jail.Definition is null) return Array.Empty<MountRequest>();
         try
         {
-            return JailMountPlanner.ForSpec(JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog), JailHost.Files);
+            return JailMountPlanner.ForSpec(SpecOf(jail)!, JailHost.Files);
         }
         catch (Exception ex) when (IsEngineError(ex))
         {

@@ -26,8 +26,7 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
         if (left.Count > 0 && Force)
         {
             var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
-            JailSpec? spec = jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
-            if (!RunStopPlan(lifecycle, lifecycle.PlanUnmountCleanup(jail.Name, spec, jail.Path, force: true)))
+            if (!RunStopPlan(lifecycle, lifecycle.PlanUnmountCleanup(jail.Name, SpecOf(jail), jail.Path, force: true)))
                 return;
             left = mounts.Leftovers(jail.Name, jail.Path);
         }

@@ -32,10 +32,10 @@ public sealed class StopJailCommand : JailTargetCmdletBase
                     // A stopped jail can still have mounts left: a stop that met a busy mount, or a
                     // jail removed with jail -R. Stopping it again finishes the unmounts.
                     var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
-                    JailSpec? spec = jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
-                    if (lifecycle.NeedsUnmountCleanup(jail.Name, spec, jail.Path))
+                    var cleanup = lifecycle.PlanUnmountCleanup(jail.Name, SpecOf(jail), jail.Path, Force);
+                    if (JailLifecycle.HasUnmountWork(cleanup))
                     {
-                        if (RunStopPlan(lifecycle, lifecycle.PlanUnmountCleanup(jail.Name, spec, jail.Path, Force)) && PassThru && !WhatIfMode)
+                        if (RunStopPlan(lifecycle, cleanup) && PassThru && !WhatIfMode)
                             WriteObject(Service.Refresh(jail.Name));
                         return;
                     }
