@@ -9,20 +9,25 @@
       Build    dotnet build of src/JailPS; the build lays the loadable module out in
                artifacts/module/JailPS/ (manifest stamped with the version, format and type
                files, about topics, and en-US/JailPS.dll-Help.xml generated from docs/).
-      Test     dotnet test of the whole solution.
+      Test     dotnet test of the whole solution (xUnit), then every tests/pester/*.Tests.ps1
+               under Pester (restored from NuGet, pinned in Directory.Build.props) in a fresh
+               pwsh against the built module; prints the counts of both and their total as
+               "N passed, N failed[, N skipped]".
+      Tour     Build, then docs/examples/tour.ps1 in a fresh pwsh against the built module
+               (the simulated host unless the tour is told otherwise).
       Package  Build, then JailPS.<version>.zip and JailPS.<version>.nupkg of the layout in
                artifacts/package/ (the .nupkg installs with Install-PSResource from a local
                repository, or can be published to a gallery).
       Install  Build, then copy the layout to <modules>/JailPS/<version>/ in the current
                user's (or all users') PowerShell module path.
 
-    Tasks run in the order given; Package and Install build first. -WhatIf and -Confirm apply
-    to what Package and Install write outside the build (the build itself always runs).
-    The script uses only the PowerShell language, the core cmdlets and .NET, so it also runs
-    under jailps (src/JailPS.Shell) where pwsh is missing.
+    Tasks run in the order given; Tour, Package and Install build first. -WhatIf and -Confirm
+    apply to what Package and Install write outside the build (the build itself always runs).
+    Off FreeBSD, run it with the pwsh the repository pins: dotnet tool restore, then
+    dotnet pwsh -NoProfile -File build.ps1 -Task ...
 
 .PARAMETER Task
-    One or more of Build, Test, Package, Install. Default: Build.
+    One or more of Build, Test, Tour, Package, Install. Default: Build.
 
 .PARAMETER Configuration
     Release (default) or Debug.
@@ -47,6 +52,13 @@
 .EXAMPLE
     ./build.ps1 -Task Build, Test
 
+    Builds, runs xUnit and Pester, and ends with the total, e.g. "1339 passed, 0 failed, 80 skipped".
+
+.EXAMPLE
+    dotnet tool restore && dotnet pwsh -NoProfile -File build.ps1 -Task Tour
+
+    The README's quick start: builds and runs the tour against the simulated host.
+
 .EXAMPLE
     ./build.ps1 -Task Install -WhatIf
 
@@ -57,7 +69,7 @@
 #>
 [CmdletBinding(SupportsShouldProcess)]
 param(
-    [ValidateSet('Build', 'Test', 'Package', 'Install')]
+    [ValidateSet('Build', 'Test', 'Tour', 'Package', 'Install')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -150,7 +162,10 @@ function Copy-Tree {
 }
 
 function Invoke-BuildTask {
-    Invoke-DotNet @('build', $ModuleProject, '-c', $Configuration, '-nologo')
+    param([switch] $Quiet)
+    $arguments = @('build', $ModuleProject, '-c', $Configuration, '-nologo')
+    if ($Quiet) { $arguments += @('-v', 'quiet', '-clp:NoSummary') }
+    Invoke-DotNet $arguments
     $info = Read-Manifest
     # Test-ModuleManifest checks that every file the manifest names is in the layout.
     $null = Test-ModuleManifest -Path $Manifest -ErrorAction Stop
@@ -162,8 +177,101 @@ function Invoke-BuildTask {
     [System.IO.DirectoryInfo]::new($LayoutDir)
 }
 
+# A fresh pwsh process like this one: the dotnet tool runs as `dotnet .../pwsh.dll`, an installed pwsh as itself.
+function Get-PwshCommand {
+    $process = [Environment]::ProcessPath
+    if ([System.IO.Path]::GetFileNameWithoutExtension($process) -eq 'dotnet') {
+        return @($process, [System.IO.Path]::Combine($PSHOME, 'pwsh.dll'))
+    }
+    @($process)
+}
+
+# Runs a script in a fresh pwsh with the built module first on PSModulePath, as an installed module would be.
+function Invoke-FreshPwsh {
+    param([string[]] $Arguments)
+    $pwsh = Get-PwshCommand
+    $saved = $env:PSModulePath
+    $env:PSModulePath = [System.IO.Path]::GetDirectoryName($LayoutDir) + [System.IO.Path]::PathSeparator + $saved
+    try {
+        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive @Arguments | ForEach-Object { $Host.UI.WriteLine([string] $_) }
+        $LASTEXITCODE
+    }
+    finally {
+        $env:PSModulePath = $saved
+    }
+}
+
+# Pester comes from the NuGet package restored by tests/JailPS.Module.Tests (version pinned in Directory.Build.props).
+function Get-PesterManifest {
+    $props = [xml] [System.IO.File]::ReadAllText([System.IO.Path]::Combine($RepoRoot, 'Directory.Build.props'))
+    $version = [string] ($props.Project.PropertyGroup | ForEach-Object { $_.PesterVersion } | Where-Object { $_ } | Select-Object -First 1)
+    $packages = $env:NUGET_PACKAGES
+    if (-not $packages) {
+        $line = & (Get-DotNet) nuget locals global-packages --list | Select-Object -First 1
+        $packages = ([string] $line) -replace '^\s*global-packages:\s*', ''
+    }
+    $path = [System.IO.Path]::Combine($packages.Trim(), 'pester', $version, 'tools', 'Pester.psd1')
+    if (-not [System.IO.File]::Exists($path)) {
+        Stop-Build -ErrorId 'PesterNotRestored' -Category ObjectNotFound -Message (
+            "Pester $version is not in the NuGet cache ($path). Restore it with: dotnet restore tests/JailPS.Module.Tests")
+    }
+    $path
+}
+
+# "N passed, N failed[, N skipped]", the closing line CI reads.
+function Format-Counts {
+    param([int] $Passed, [int] $Failed, [int] $Skipped)
+    $text = "$Passed passed, $Failed failed"
+    if ($Skipped -gt 0) { $text += ", $Skipped skipped" }
+    $text
+}
+
 function Invoke-TestTask {
-    Invoke-DotNet @('test', $Solution, '-c', $Configuration, '-nologo')
+    # xUnit: dotnet test prints one summary line per test assembly.
+    $xunit = @{ Passed = 0; Failed = 0; Skipped = 0; Assemblies = 0 }
+    $dotnet = Get-DotNet
+    Write-Step "dotnet test $Solution -c $Configuration"
+    & $dotnet test $Solution -c $Configuration -nologo | ForEach-Object {
+        $line = [string] $_
+        $Host.UI.WriteLine($line)
+        if ($line -match '(Passed|Failed)!\s+-\s+Failed:\s+(\d+),\s+Passed:\s+(\d+),\s+Skipped:\s+(\d+)') {
+            $xunit.Failed += [int] $Matches[2]; $xunit.Passed += [int] $Matches[3]; $xunit.Skipped += [int] $Matches[4]
+            $xunit.Assemblies++
+        }
+    }
+    $xunitExit = $LASTEXITCODE
+    if ($xunit.Assemblies -eq 0) { $xunit.Failed++ }   # nothing ran: the build failed
+
+    # Pester: every tests/pester/*.Tests.ps1 in a fresh pwsh against the built module.
+    $pester = @{ Passed = 0; Failed = 1; Skipped = 0 }
+    if ([System.IO.File]::Exists($Manifest)) {
+        $summary = [System.IO.Path]::Combine($RepoRoot, 'artifacts', 'TestResults', 'pester-summary.json')
+        $runner = [System.IO.Path]::Combine($RepoRoot, 'tools', 'Invoke-PesterSuite.ps1')
+        Write-Step "Pester: tests/pester in a fresh pwsh"
+        $null = Invoke-FreshPwsh @('-File', $runner, '-PesterManifest', (Get-PesterManifest),
+            '-TestPath', ([System.IO.Path]::Combine($RepoRoot, 'tests', 'pester')), '-SummaryPath', $summary)
+        if ([System.IO.File]::Exists($summary)) {
+            $counts = Get-Content -Raw $summary | ConvertFrom-Json
+            $pester = @{ Passed = [int] $counts.Passed; Failed = [int] $counts.Failed; Skipped = [int] $counts.Skipped }
+        }
+    }
+    else {
+        $Host.UI.WriteErrorLine("No module layout at ${LayoutDir}: the build failed, so the Pester tests could not run.")
+    }
+
+    $Host.UI.WriteLine('xUnit: ' + (Format-Counts $xunit.Passed $xunit.Failed $xunit.Skipped))
+    $Host.UI.WriteLine('Pester: ' + (Format-Counts $pester.Passed $pester.Failed $pester.Skipped))
+    $Host.UI.WriteLine((Format-Counts ($xunit.Passed + $pester.Passed) ($xunit.Failed + $pester.Failed) ($xunit.Skipped + $pester.Skipped)))
+    if ($xunitExit -ne 0 -or $xunit.Failed -gt 0 -or $pester.Failed -gt 0) {
+        Stop-Build -ErrorId 'TestsFailed' -Message 'Some tests failed (see the counts above).'
+    }
+}
+
+# The README's first quick-start command: the tour in a fresh pwsh against the built module.
+function Invoke-TourTask {
+    $tour = [System.IO.Path]::Combine($RepoRoot, 'docs', 'examples', 'tour.ps1')
+    $exit = Invoke-FreshPwsh @('-File', $tour)
+    if ($exit -ne 0) { Stop-Build -ErrorId 'TourFailed' -Message "docs/examples/tour.ps1 failed with exit code $exit." }
 }
 
 function New-NuSpec {
@@ -287,6 +395,10 @@ foreach ($name in $Task) {
     switch ($name) {
         'Build' { Invoke-BuildTask; $built = $true }
         'Test' { Invoke-TestTask }
+        'Tour' {
+            if (-not $built) { $null = Invoke-BuildTask -Quiet; $built = $true }
+            Invoke-TourTask
+        }
         'Package' {
             if (-not $built) { $null = Invoke-BuildTask; $built = $true }
             Invoke-PackageTask

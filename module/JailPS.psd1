@@ -32,6 +32,10 @@
         'Remove-DevfsRuleset'
         'Import-DevfsRules'
         'Test-JailDevice'
+        'New-JailSimulatedHost'
+        'Remove-JailSimulatedHost'
+        'Get-JailSimulatedCommand'
+        'Set-JailSimulatedResponse'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

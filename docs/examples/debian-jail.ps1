@@ -15,11 +15,15 @@
     run it as root, with the Linux ABI loaded (sysrc linux_enable=YES; service linux start) and a
     Debian userland in /usr/jails/debian.
 
-    Runs in pwsh 7.4+ and in `jailps` (the small host in src/JailPS.Shell), so it sticks to the
-    language, the engine's core cmdlets and JailPS.
+    The simulated host is deleted at the end unless -KeepSimulation is given.
+
+    Run it with the module installed (build.ps1 -Task Install, or pkg install on FreeBSD):
+        pwsh -File docs/examples/debian-jail.ps1
 #>
+#Requires -Modules JailPS
 param(
-    [switch] $OnThisHost
+    [switch] $OnThisHost,
+    [switch] $KeepSimulation
 )
 
 $ErrorActionPreference = 'Stop'
@@ -32,8 +36,8 @@ if ($OnThisHost) {
     "Setting up the Debian jail on this FreeBSD host, for real."
 }
 else {
-    $sim = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'jailps-debian-' + [System.Guid]::NewGuid().ToString('N').Substring(0, 8))
-    $env:JAILPS_SIMULATED_HOST = $sim
+    $simulation = New-JailSimulatedHost
+    $sim = $simulation.Path
     $local = "$sim$jailRoot"
     $why = if ([System.OperatingSystem]::IsFreeBSD()) { 'you did not pass -OnThisHost' } else { 'this machine is not FreeBSD' }
     "SIMULATED HOST: $why, so this runs against the simulated host in $sim"
@@ -102,6 +106,7 @@ Remove-Jail debian -Confirm:$false
 
 if (-not $OnThisHost) {
     "`nIn-jail commands the simulated host recorded (never run on this machine):"
-    [System.IO.File]::ReadAllLines("$sim/.simulation/commands.log") | Where-Object { $_ -like '*jexec*' } |
-        ForEach-Object { '  ' + ($_ -replace '^.*"Purpose":"([^"]*)".*"Text":"([^"]*)".*$', '$1: $2') }
+    Get-JailSimulatedCommand | Where-Object Jid | ForEach-Object { "  $($_.Purpose): $($_.Text)" }
+    if ($KeepSimulation) { "The simulated host is kept in $sim." }
+    else { $simulation | Remove-JailSimulatedHost -Confirm:$false }
 }

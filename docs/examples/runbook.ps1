@@ -26,9 +26,10 @@
     under /usr/jails must hold a FreeBSD userland with nginx installed), and removed again at
     the end; their root directories are kept.
 
-    Runs in pwsh 7.4+ and in `jailps` (the small host in src/JailPS.Shell), so it sticks to the
-    language, the engine's core cmdlets and JailPS.
+    Run it with the module installed (build.ps1 -Task Install, or pkg install on FreeBSD):
+        pwsh -File docs/examples/runbook.ps1
 #>
+#Requires -Modules JailPS
 param(
     [switch] $OnThisHost,
     [switch] $KeepSimulation
@@ -55,12 +56,11 @@ if ($OnThisHost) {
     'Running the runbook on this FreeBSD host, for real.'
 }
 else {
-    $root = [System.IO.Path]::Combine([System.IO.Path]::GetTempPath(), 'jailps-runbook-' + [System.Guid]::NewGuid().ToString('N').Substring(0, 8))
-    $env:JAILPS_SIMULATED_HOST = $root
+    $simulation = New-JailSimulatedHost
+    $root = $simulation.Path
     $why = if ([System.OperatingSystem]::IsFreeBSD()) { 'you did not pass -OnThisHost' } else { 'this machine is not FreeBSD' }
     "SIMULATED HOST: $why, so this runbook runs against the simulated host in $root"
     '(a directory that stands for the host''s /; no command runs on this machine).'
-    [System.IO.Directory]::CreateDirectory([System.IO.Path]::Combine($root, '.simulation')) | Out-Null
 
     # nginx runs in web1 and web3 but died in web2 (its log says why); db has pwsh, the web
     # jails do not; pkg finds upgrades in the web jails and nothing to do in db, and cannot reach
@@ -187,14 +187,13 @@ Remove-Jail -Name $allJails -Force -Confirm:$false
 "  jails left: $(@(Get-Jail).Count)"
 
 if (-not $OnThisHost) {
-    $log = [System.IO.File]::ReadAllLines([System.IO.Path]::Combine($root, '.simulation', 'commands.log'))
-    $inJails = @($log | Where-Object { $_ -like '*"Purpose":"invoke*' }).Count
+    $log = @(Get-JailSimulatedCommand)
+    $inJails = @($log | Where-Object Purpose -like 'invoke*').Count
     "`nThe simulated host answered $($log.Count) commands, $inJails of them from Invoke-JailCommand."
     if ($KeepSimulation) {
-        "It is kept in $root; the commands are in $root/.simulation/commands.log."
+        "It is kept in $root; the commands are in $($simulation.CommandLog)."
     }
     else {
-        $env:JAILPS_SIMULATED_HOST = $null
-        [System.IO.Directory]::Delete($root, $true)
+        $simulation | Remove-JailSimulatedHost -Confirm:$false
     }
 }

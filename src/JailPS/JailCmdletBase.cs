@@ -60,6 +60,16 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
     void IJailOutput.Warning(string message) => WriteWarning(message);
     void IJailOutput.Debug(string message) => WriteDebug(message);
 
+    void IJailOutput.Progress(JailProgress progress) => WriteProgress(ToProgressRecord(progress));
+
+    /// <summary>A Write-Progress record for an engine wait; a completed one closes its bar.</summary>
+    protected static ProgressRecord ToProgressRecord(JailProgress progress) => new(progress.ActivityId, progress.Activity, progress.Status)
+    {
+        PercentComplete = progress.PercentComplete,
+        SecondsRemaining = progress.SecondsRemaining,
+        RecordType = progress.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
+    };
+
     /// <summary>
     /// Asks ShouldProcess with the whole plan as its description (so -WhatIf prints every step and
     /// the exact jail_set parameter list), then runs it with its undo journal.
@@ -345,6 +355,10 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         "JailMountsPresent" => ErrorCategory.ResourceBusy,
         "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => ErrorCategory.InvalidArgument,
         "JailLocked" => ErrorCategory.ResourceBusy,
+        "JailSimulatedHostNotFound" or "JailSimulatedHostNotSelected" => ErrorCategory.ObjectNotFound,
+        "JailSimulatedHostNotEmpty" => ErrorCategory.ResourceExists,
+        "JailSimulatedHostPathNotAbsolute" or "JailSimulatedHostPathInvalid" => ErrorCategory.InvalidArgument,
+        "JailSimulationResponsesInvalid" or "JailSimulationLogInvalid" => ErrorCategory.InvalidData,
         "JailCommandTimedOut" or "JailWaitTimeout" => ErrorCategory.OperationTimeout,
         "JailPwshNotFound" => ErrorCategory.NotInstalled,
         "JailNoTerminal" => ErrorCategory.ResourceUnavailable,

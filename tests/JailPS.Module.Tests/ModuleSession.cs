@@ -6,7 +6,7 @@ using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Runspaces;
 using System.Text;
-using JailPS.Hosting;
+using JailPS.Module.Tests.Hosting;
 
 namespace JailPS.Module.Tests;
 
@@ -162,6 +162,7 @@ public sealed class ModuleSession : IDisposable
             ps.Streams.Verbose.ToList(),
             ps.Streams.Debug.ToList(),
             ps.Streams.Information.ToList(),
+            ps.Streams.Progress.ToList(),
             hostText,
             ps.HadErrors || threw || errors.Count > 0);
     }
@@ -216,9 +217,11 @@ public sealed class PSResult
         IReadOnlyList<VerboseRecord> verbose,
         IReadOnlyList<DebugRecord> debug,
         IReadOnlyList<InformationRecord> information,
+        IReadOnlyList<ProgressRecord> progress,
         string hostText,
         bool hadErrors)
     {
+        Progress = progress;
         Output = output;
         Errors = errors;
         Warnings = warnings;
@@ -240,6 +243,9 @@ public sealed class PSResult
     public IReadOnlyList<DebugRecord> Debug { get; }
 
     public IReadOnlyList<InformationRecord> Information { get; }
+
+    /// <summary>Write-Progress records, in order (a Completed record closes a bar).</summary>
+    public IReadOnlyList<ProgressRecord> Progress { get; }
 
     /// <summary>Text written to the host during this run: What if: lines, prompts, Out-Default output, warnings.</summary>
     public string HostText { get; }

@@ -35,11 +35,6 @@ public static class RepoPaths
         }
     }
 
-    /// <summary>JailPS.Shell.dll as built alongside these tests (null if the build did not record it).</summary>
-    public static string? ShellAssembly =>
-        typeof(RepoPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
-            .FirstOrDefault(a => a.Key == "JailPSShellAssembly")?.Value;
-
     private static string FindRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

@@ -2,13 +2,33 @@
 # Imports the built module and gives each test block its own simulated host under TestDrive.
 
 $repo = Resolve-Path (Join-Path $PSScriptRoot '../..')
-$manifest = Join-Path $repo 'artifacts/module/JailPS/JailPS.psd1'
+$layout = Join-Path $repo 'artifacts/module'
+$manifest = Join-Path $layout 'JailPS/JailPS.psd1'
 if (-not (Test-Path $manifest)) { throw "Build first (dotnet build): $manifest is missing." }
 Import-Module $manifest -Force
 
+# Child pwsh processes (examples run with pwsh -File) find the built module as an installed one.
+if (($env:PSModulePath -split [System.IO.Path]::PathSeparator) -notcontains $layout) {
+    $env:PSModulePath = $layout + [System.IO.Path]::PathSeparator + $env:PSModulePath
+}
+
 function New-TestHost {
-    $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-    New-Item -ItemType Directory -Path $root | Out-Null
-    $env:JAILPS_SIMULATED_HOST = $root
-    $root
+    (New-JailSimulatedHost).Path
+}
+
+# Runs pwsh in a new process (the same pwsh as this one) and returns its exit code and output.
+function Invoke-FreshPwsh {
+    param([string[]] $Arguments, [hashtable] $Environment = @{})
+    $exe = [Environment]::ProcessPath
+    $prefix = @()
+    if ([System.IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $prefix = @(Join-Path $PSHOME 'pwsh.dll') }
+    $saved = @{}
+    foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
+    try {
+        $output = & $exe @prefix -NoProfile -NonInteractive @Arguments 2>&1 | ForEach-Object { "$_" }
+        [pscustomobject]@{ ExitCode = $LASTEXITCODE; Output = @($output) }
+    }
+    finally {
+        foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
+    }
 }

@@ -123,6 +123,14 @@ public sealed class JailHost
         }
     }
 
+    /// <summary>Drops the cached instance for a simulated host whose directory is being deleted.</summary>
+    public static void ForgetSimulated(string directory)
+    {
+        string root = Path.GetFullPath(directory).TrimEnd('/');
+        lock (s_lock)
+            s_simulated.Remove(root);
+    }
+
     private ISet<string> MountPointsBelow(string directory)
     {
         var set = new HashSet<string>(StringComparer.Ordinal);

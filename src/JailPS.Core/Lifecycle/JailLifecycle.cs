@@ -232,18 +232,33 @@ public sealed class JailLifecycle
         var term = Run(new ProcessRequest { Arguments = new[] { PkillPath, "-TERM", "-j", Num(jid) }, Purpose = "pkill", JailName = name });
         if (term.ExitCode > 1)
             _output.Warning($"jail \"{name}\": {PkillPath} -TERM -j {jid} failed ({term.ExitCode}): {term.StandardError.Trim()}");
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        var start = DateTime.UtcNow;
+        var deadline = start + timeout;
+        string activity = $"Stopping jail {name}";
+        string status = $"waiting up to {timeout.TotalSeconds:0}s (stop.timeout) for its processes to exit after SIGTERM";
+        bool shown = false;
+        try
         {
-            if (_host.Kernel.GetByJid(jid) is null) return; // the jail ended with its last process
-            var probe = Run(new ProcessRequest { Arguments = new[] { PgrepPath, "-j", Num(jid) }, Purpose = "pgrep", JailName = name });
-            if (probe.ExitCode == 1) return; // no process left in the jail
-            if (DateTime.UtcNow >= deadline)
+            while (true)
             {
-                _output.Verbose($"jail {name}: processes still running after {timeout.TotalSeconds:0}s; jail_remove will kill them");
-                return;
+                if (_host.Kernel.GetByJid(jid) is null) return; // the jail ended with its last process
+                var probe = Run(new ProcessRequest { Arguments = new[] { PgrepPath, "-j", Num(jid) }, Purpose = "pgrep", JailName = name });
+                if (probe.ExitCode == 1) return; // no process left in the jail
+                if (DateTime.UtcNow >= deadline)
+                {
+                    _output.Verbose($"jail {name}: processes still running after {timeout.TotalSeconds:0}s; jail_remove will kill them");
+                    return;
+                }
+                // Shown only once a wait is really under way: a jail whose processes exit at once shows no bar.
+                _output.Progress(JailProgress.Waiting(JailProgress.StopWaitActivity, activity, status, start, deadline));
+                shown = true;
+                if (_cancel.WaitHandle.WaitOne(s_pollInterval)) _cancel.ThrowIfCancellationRequested();
             }
-            if (_cancel.WaitHandle.WaitOne(s_pollInterval)) _cancel.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            if (shown)
+                _output.Progress(new JailProgress(JailProgress.StopWaitActivity, activity, "done").Complete());
         }
     }
 

@@ -519,24 +519,38 @@ public sealed class JailService
     public Jail WaitFor(string name, JailState state, TimeSpan? timeout, System.Threading.CancellationToken cancellationToken)
     {
         var poll = TimeSpan.FromMilliseconds(200);
-        var deadline = timeout is { } t ? DateTime.UtcNow + t : DateTime.MaxValue;
-        while (true)
+        var start = DateTime.UtcNow;
+        var deadline = timeout is { } t ? start + t : DateTime.MaxValue;
+        string activity = $"Waiting for jail {name}";
+        string status = $"until it is {state.ToString().ToLowerInvariant()}" + (timeout is { } limit ? $" (at most {limit.TotalSeconds:0.#}s)" : " (Ctrl+C to stop)");
+        bool shown = false;
+        try
         {
-            _host.Simulation?.Refresh(); // another process may have changed the simulated kernel
-            var rec = _host.Kernel.GetByName(name);
-            bool running = rec != null && !rec.Dying;
-            if (running == (state == JailState.Running))
+            while (true)
             {
-                Invalidate();
-                return Get(name) ?? ToJail(name, FindDefinition(name) ?? new JailDefinition(name, Array.Empty<JailConfParameter>()), null);
+                _host.Simulation?.Refresh(); // another process may have changed the simulated kernel
+                var rec = _host.Kernel.GetByName(name);
+                bool running = rec != null && !rec.Dying;
+                if (running == (state == JailState.Running))
+                {
+                    Invalidate();
+                    return Get(name) ?? ToJail(name, FindDefinition(name) ?? new JailDefinition(name, Array.Empty<JailConfParameter>()), null);
+                }
+                if (DateTime.UtcNow >= deadline)
+                    throw new JailOperationException("JailWaitTimeout", name,
+                        $"jail \"{name}\" was not {state.ToString().ToLowerInvariant()} after {timeout!.Value.TotalSeconds:0.#}s.",
+                        "Raise -Timeout, or check why the jail does not change state (Get-Jail, the jail's exec.* commands).");
+                _output.Progress(JailProgress.Waiting(JailProgress.WaitJailActivity, activity, status, start, deadline));
+                shown = true;
+                var left = deadline - DateTime.UtcNow;
+                if (cancellationToken.WaitHandle.WaitOne(left < poll ? left : poll))
+                    cancellationToken.ThrowIfCancellationRequested();
             }
-            if (DateTime.UtcNow >= deadline)
-                throw new JailOperationException("JailWaitTimeout", name,
-                    $"jail \"{name}\" was not {state.ToString().ToLowerInvariant()} after {timeout!.Value.TotalSeconds:0.#}s.",
-                    "Raise -Timeout, or check why the jail does not change state (Get-Jail, the jail's exec.* commands).");
-            var left = deadline - DateTime.UtcNow;
-            if (cancellationToken.WaitHandle.WaitOne(left < poll ? left : poll))
-                cancellationToken.ThrowIfCancellationRequested();
+        }
+        finally
+        {
+            if (shown)
+                _output.Progress(new JailProgress(JailProgress.WaitJailActivity, activity, "done").Complete());
         }
     }
 

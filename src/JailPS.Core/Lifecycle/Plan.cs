@@ -3,12 +3,47 @@ using System.Collections.Generic;
 
 namespace JailPS.Core.Lifecycle;
 
-/// <summary>Where the engine reports progress; the cmdlets map it to Write-Verbose/Warning/Debug.</summary>
+/// <summary>Where the engine reports progress; the cmdlets map it to Write-Verbose/Warning/Debug/Progress.</summary>
 public interface IJailOutput
 {
     void Verbose(string message);
     void Warning(string message);
     void Debug(string message);
+
+    /// <summary>A long wait: what it waits for and how far it is (Write-Progress). Called on the caller's thread.</summary>
+    void Progress(JailProgress progress) { }
+}
+
+/// <summary>
+/// One progress report of a long wait. Each kind of wait has its own <see cref="ActivityId"/> so
+/// nested waits (a stop inside a restart) show as separate bars; <see cref="Completed"/> closes the bar.
+/// </summary>
+public sealed record JailProgress(int ActivityId, string Activity, string Status)
+{
+    public const int StopWaitActivity = 0x4a50_0001;
+    public const int WaitJailActivity = 0x4a50_0002;
+    public const int InvokeActivity = 0x4a50_0003;
+
+    /// <summary>0-100, or -1 when unknown.</summary>
+    public int PercentComplete { get; init; } = -1;
+
+    /// <summary>Seconds until the wait gives up, or -1 when it has no limit.</summary>
+    public int SecondsRemaining { get; init; } = -1;
+
+    public bool Completed { get; init; }
+
+    /// <summary>How far along a wait with a deadline is, for a progress bar.</summary>
+    public static JailProgress Waiting(int activityId, string activity, string status, DateTime startUtc, DateTime deadlineUtc)
+    {
+        if (deadlineUtc == DateTime.MaxValue)
+            return new JailProgress(activityId, activity, status);
+        double total = (deadlineUtc - startUtc).TotalSeconds;
+        double left = Math.Max(0, (deadlineUtc - DateTime.UtcNow).TotalSeconds);
+        int percent = total <= 0 ? 100 : (int)Math.Clamp(100 * (total - left) / total, 0, 100);
+        return new JailProgress(activityId, activity, status) { PercentComplete = percent, SecondsRemaining = (int)Math.Ceiling(left) };
+    }
+
+    public JailProgress Complete() => this with { Completed = true, PercentComplete = 100, SecondsRemaining = -1 };
 }
 
 /// <summary>An output that drops everything (tests, and callers that do not care).</summary>

@@ -78,8 +78,12 @@ public sealed class Jail
     /// <summary>True when the object came from the simulated host, never from a real kernel.</summary>
     public bool IsSimulated { get; }
 
-    /// <summary>The evaluated jail.conf definition used by Start-Jail (not serialized in depth).</summary>
-    public JailDefinition? Definition { get; }
+    /// <summary>
+    /// The evaluated jail.conf definition that Start-Jail acts on for a piped jail. Internal, so that
+    /// ConvertTo-Json, Export-Csv and Format-List show the jail's data and not the evaluator's
+    /// object graph (which would overrun ConvertTo-Json's default depth); the cmdlets see it.
+    /// </summary>
+    internal JailDefinition? Definition { get; }
 
     public override string ToString() => Name;
 }

@@ -33,10 +33,14 @@ public sealed class DevfsRule
     /// <summary>The path condition (a glob matched against node paths relative to the mount), or null.</summary>
     public string? Path => Model.PathPattern;
 
-    /// <summary>The type conditions: disk, mem, tape, tty (empty when there is none).</summary>
-    public string[] Type => Model.DeviceTypes is { } t
-        ? new[] { "disk", "mem", "tape", "tty" }.Where(n => (t & Parse(n)) != 0).ToArray()
-        : Array.Empty<string>();
+    /// <summary>
+    /// The type conditions, comma-separated as devfs(8) lists them (disk, mem, tape, tty), or null
+    /// when there is none. A string rather than an array keeps the ruleset within ConvertTo-Json's
+    /// default depth (ruleset, rules, rule).
+    /// </summary>
+    public string? Type => Model.DeviceTypes is { } t
+        ? string.Join(",", new[] { "disk", "mem", "tape", "tty" }.Where(n => (t & Parse(n)) != 0))
+        : null;
 
     /// <summary>The actions, as in the rule text: hide, unhide, user N, group N, mode OCTAL, include N.</summary>
     public string Action

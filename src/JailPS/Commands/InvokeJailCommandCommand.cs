@@ -217,19 +217,34 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
         var queue = new ConcurrentQueue<string>(jails);
         int workers = Math.Min(ThrottleLimit, jails.Count);
         var tasks = new List<Task>(workers);
+        // A fan-out shows how many jails have finished; one jail's command needs no bar.
+        var progress = jails.Count > 1
+            ? new JailProgress(JailProgress.InvokeActivity, $"Running {CommandText()} in {jails.Count} jails", $"0 of {jails.Count} finished") { PercentComplete = 0 }
+            : null;
+        int finished = 0;
         for (int i = 0; i < workers; i++)
         {
             tasks.Add(Task.Factory.StartNew(() =>
             {
                 while (!stop.IsCancellationRequested && queue.TryDequeue(out string? name))
+                {
                     RunOne(runner, name, options, writes, stop.Token);
+                    if (progress is null) continue;
+                    int n = Interlocked.Increment(ref finished);
+                    var report = progress with { Status = $"{n} of {jails.Count} finished (last: {name})", PercentComplete = 100 * n / jails.Count };
+                    writes.Add(() => WriteProgress(ToProgressRecord(report)));
+                }
             }, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
         var done = Task.WhenAll(tasks).ContinueWith(_ => writes.CompleteAdding(), TaskScheduler.Default);
         try
         {
+            if (progress != null)
+                WriteProgress(ToProgressRecord(progress));
             foreach (var write in writes.GetConsumingEnumerable())
                 write();
+            if (progress != null)
+                WriteProgress(ToProgressRecord(progress.Complete()));
         }
         finally
         {
@@ -239,6 +254,13 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
             catch (OperationCanceledException) { /* the runner killed the jailed processes */ }
             done.GetAwaiter().GetResult();
         }
+    }
+
+    /// <summary>The command as the progress bar names it: the argv as a shell would show it, or "a script block".</summary>
+    private string CommandText()
+    {
+        string text = ScriptBlock != null ? "a script block" : ShellCommand.Length > 0 ? ShellCommand : Core.Processes.CommandLine.Render(Command);
+        return text.Length > 40 ? text.Substring(0, 39) + "…" : text;
     }
 
     private void RunOne(JailCommandService runner, string jail, JailCommandOptions options, BlockingCollection<Action> writes, CancellationToken token)

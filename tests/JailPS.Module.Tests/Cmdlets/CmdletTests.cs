@@ -204,7 +204,8 @@ public sealed class CmdletTests : IDisposable
             r.Output.Select(o => o.BaseObject is PSObject p ? p.BaseObject : o.BaseObject).Select(v => v is string || v is int || v is bool ? v : v.ToString()).ToArray());
         Assert.Single(Ok("$c = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize((Get-Jail web))); $c | Where-Object State -eq Running").Output);
         Assert.Contains("JID", r.HostText);
-        Assert.Contains("web.example.org", r.HostText);
+        Assert.Contains("/usr/jails/web", r.HostText);
+        Assert.Contains("10.1.0.5", r.HostText);
     }
 
     [Fact]

@@ -94,7 +94,7 @@ public sealed class MountCmdletTests : IDisposable
 
         string table = Ok("Get-JailMount web | Out-Default").HostText;
         Assert.Contains("JailName", table);
-        Assert.Contains("Origin", table);
+        Assert.Contains("Options", table);
         Assert.DoesNotContain("MountPoint", table);
         Assert.Contains("/basejail", table);
 

@@ -10,7 +10,7 @@ using System.Security;
 using System.Text;
 
 // Shared by jailps (src/JailPS.Shell) and the module tests (linked into tests/JailPS.Module.Tests).
-namespace JailPS.Hosting;
+namespace JailPS.Module.Tests.Hosting;
 
 /// <summary>What a <see cref="TextHost"/> does with a prompt that no queued answer covers.</summary>
 public enum PromptMode
