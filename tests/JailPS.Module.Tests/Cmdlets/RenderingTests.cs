@@ -82,7 +82,7 @@ public sealed class RenderingTests : IDisposable
         "Test-JailDevice web -Required null",
         "Invoke-JailCommand web -Command ls",
         "Get-JailSimulatedCommand",
-        "New-JailSimulatedHost -NoSelect",
+        "New-JailSimulatedHost -NoSelect -Path (Join-Path $env:JAILPS_SIMULATED_HOST 'lab')",
     };
 
     [Theory]
@@ -153,5 +153,17 @@ public sealed class RenderingTests : IDisposable
         Assert.Equal(new[] { 0, 50, 100 }, bars.Take(3).Select(b => b.PercentComplete).ToArray());
         Assert.Equal(ProgressRecordType.Completed, bars[^1].RecordType);
         Assert.Empty(Ok("Invoke-JailCommand web -Command uptime | Out-Null").Progress);
+    }
+
+    [Fact]
+    public void Get_Help_renders_the_testing_cmdlets_and_topic_at_80_columns()
+    {
+        string help = Ok("Get-Help New-JailSimulatedHost -Full | Out-String -Width 80").Output.Single().ToString()!;
+        Assert.Contains("Creates a fresh simulated host", help, StringComparison.Ordinal);
+        Assert.Contains("Example 1: A simulated host for each Describe block", help, StringComparison.Ordinal);
+        Assert.Contains("JailPS.SimulatedHostInfo", help, StringComparison.Ordinal);
+        string topic = Ok("Get-Help about_JailPS_Testing | Out-String -Width 80").Output.Single().ToString()!;
+        Assert.Contains("# --- begin example: Farm.Tests.ps1 ---", topic, StringComparison.Ordinal);
+        Assert.DoesNotContain("jailps ", Ok("Get-Help about_JailPS | Out-String").Output.Single().ToString()!, StringComparison.Ordinal);
     }
 }
