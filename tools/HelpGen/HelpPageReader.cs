@@ -129,7 +129,8 @@ public static partial class HelpPageReader
 
         public CommandHelp Build()
         {
-            var (metadata, bodyStart) = ReadFrontMatter();
+            var (frontMatter, bodyStart) = ReadFrontMatter();
+            var metadata = frontMatter.ToMetadata();
             var lines = MarkFences(bodyStart);
             var (name, nameLine, sections) = Outline(lines);
 
@@ -141,12 +142,12 @@ public static partial class HelpPageReader
 
             if (metadata.TryGetValue("title", out var title) && title.Length > 0 && !string.Equals(title, name, StringComparison.Ordinal))
             {
-                throw Error(2, $"front matter 'title: {title}' does not match the heading '# {name}'");
+                throw Error(frontMatter.LineOf("title"), $"front matter 'title: {title}' does not match the heading '# {name}'");
             }
 
             if (metadata.TryGetValue("document type", out var docType) && !docType.Equals("cmdlet", StringComparison.OrdinalIgnoreCase))
             {
-                throw Error(2, $"'document type: {docType}' is not a cmdlet page");
+                throw Error(frontMatter.LineOf("document type"), $"'document type: {docType}' is not a cmdlet page");
             }
 
             var byName = new Dictionary<string, Block>(StringComparer.Ordinal);
@@ -232,7 +233,7 @@ public static partial class HelpPageReader
             return -1;
         }
 
-        private (Dictionary<string, string> Metadata, int BodyStart) ReadFrontMatter()
+        private (YamlMap FrontMatter, int BodyStart) ReadFrontMatter()
         {
             var first = 0;
             while (first < _lines.Length && _lines[first].Trim().Length == 0)
@@ -256,28 +257,17 @@ public static partial class HelpPageReader
                 throw Error(first + 1, "the YAML front matter is not closed by a '---' line");
             }
 
-            Dictionary<string, object> raw;
+            YamlMap raw;
             try
             {
-                raw = MiniYaml.ParseMapping(_lines[(first + 1)..end], first + 2);
+                raw = YamlMap.Parse(string.Join("\n", _lines[(first + 1)..end]) + "\n", first + 2);
             }
-            catch (YamlException ex)
+            catch (YamlError ex)
             {
                 throw Error(ex.Line, $"front matter: {ex.Message}");
             }
 
-            var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (key, value) in raw)
-            {
-                metadata[key] = value switch
-                {
-                    string s => s,
-                    List<object> list => string.Join(", ", list),
-                    _ => string.Empty,
-                };
-            }
-
-            return (metadata, end + 1);
+            return (raw, end + 1);
         }
 
         private List<SourceLine> MarkFences(int start)
@@ -586,77 +576,66 @@ public static partial class HelpPageReader
 
         private ParameterHelp ReadParameter(string name, int line, List<string> description, Fence yaml)
         {
-            Dictionary<string, object> map;
             try
             {
-                map = MiniYaml.ParseMapping(yaml.Lines, yaml.Line + 1);
-            }
-            catch (YamlException ex)
-            {
-                throw Error(ex.Line, $"parameter -{name}: {ex.Message}");
-            }
-
-            foreach (var key in map.Keys)
-            {
-                if (!ParameterKeys.Contains(key, StringComparer.Ordinal))
+                var map = YamlMap.Parse(yaml.Body + "\n", yaml.Line + 1);
+                foreach (var (key, keyLine) in map.Keys)
                 {
-                    throw Error(yaml.Line, $"parameter -{name}: unknown key '{key}' (the PlatyPS 1.x keys are: {string.Join(", ", ParameterKeys)})");
-                }
-            }
-
-            try
-            {
-                if (!map.TryGetValue("Type", out var type) || YamlValues.ToText(type, "Type", yaml.Line).Length == 0)
-                {
-                    throw new YamlException("'Type' is required", yaml.Line);
+                    // Lookups ignore case, but PlatyPS writes these exact spellings; another one is a typo.
+                    if (!ParameterKeys.Contains(key, StringComparer.Ordinal))
+                    {
+                        throw new YamlError($"unknown key '{key}' (the PlatyPS 1.x keys are: {string.Join(", ", ParameterKeys)})", keyLine);
+                    }
                 }
 
-                if (!map.TryGetValue("ParameterSets", out var setsValue) || setsValue is not List<object> { Count: > 0 } setList)
+                var type = map.Text("Type");
+                if (type.Length == 0)
                 {
-                    throw new YamlException("'ParameterSets' must list at least one set (use '- Name: (All)' for all sets)", yaml.Line);
+                    throw new YamlError("'Type' is required", map.LineOf("Type"));
+                }
+
+                var setMaps = map.Mappings("ParameterSets", "each ParameterSets entry must be a mapping starting with '- Name: ...'");
+                if (setMaps is null || setMaps.Count == 0)
+                {
+                    throw new YamlError("'ParameterSets' must list at least one set (use '- Name: (All)' for all sets)", map.LineOf("ParameterSets"));
                 }
 
                 var sets = new List<ParameterSetInfo>();
-                foreach (var item in setList)
+                foreach (var setMap in setMaps)
                 {
-                    if (item is not Dictionary<string, object> setMap)
-                    {
-                        throw new YamlException("each ParameterSets entry must be a mapping starting with '- Name: ...'", yaml.Line);
-                    }
-
-                    foreach (var key in setMap.Keys)
+                    foreach (var (key, keyLine) in setMap.Keys)
                     {
                         if (!ParameterSetKeys.Contains(key, StringComparer.Ordinal))
                         {
-                            throw new YamlException($"unknown key '{key}' in ParameterSets (known: {string.Join(", ", ParameterSetKeys)})", yaml.Line);
+                            throw new YamlError($"unknown key '{key}' in ParameterSets (known: {string.Join(", ", ParameterSetKeys)})", keyLine);
                         }
                     }
 
-                    var setName = YamlValues.ToText(setMap.GetValueOrDefault("Name"), "Name", yaml.Line);
+                    var setName = setMap.Text("Name");
                     if (setName.Length == 0)
                     {
-                        throw new YamlException("a ParameterSets entry has no Name", yaml.Line);
+                        throw new YamlError("a ParameterSets entry has no Name", setMap.LineOf("Name"));
                     }
 
                     if (sets.Any(s => s.Name.Equals(setName, StringComparison.OrdinalIgnoreCase)))
                     {
-                        throw new YamlException($"parameter set '{setName}' is listed twice", yaml.Line);
+                        throw new YamlError($"parameter set '{setName}' is listed twice", setMap.LineOf("Name"));
                     }
 
                     sets.Add(new ParameterSetInfo
                     {
                         Name = ParameterSetInfo.IsAll(setName) ? "(All)" : setName,
-                        Position = YamlValues.ToPosition(setMap.GetValueOrDefault("Position"), yaml.Line),
-                        IsRequired = YamlValues.ToBool(setMap.GetValueOrDefault("IsRequired", "false"), "IsRequired", yaml.Line),
-                        ValueFromPipeline = YamlValues.ToBool(setMap.GetValueOrDefault("ValueFromPipeline", "false"), "ValueFromPipeline", yaml.Line),
-                        ValueFromPipelineByPropertyName = YamlValues.ToBool(setMap.GetValueOrDefault("ValueFromPipelineByPropertyName", "false"), "ValueFromPipelineByPropertyName", yaml.Line),
-                        ValueFromRemainingArguments = YamlValues.ToBool(setMap.GetValueOrDefault("ValueFromRemainingArguments", "false"), "ValueFromRemainingArguments", yaml.Line),
+                        Position = setMap.Position("Position"),
+                        IsRequired = setMap.Bool("IsRequired"),
+                        ValueFromPipeline = setMap.Bool("ValueFromPipeline"),
+                        ValueFromPipelineByPropertyName = setMap.Bool("ValueFromPipelineByPropertyName"),
+                        ValueFromRemainingArguments = setMap.Bool("ValueFromRemainingArguments"),
                     });
                 }
 
                 if (sets.Count > 1 && sets.Any(s => s.IsAllSets))
                 {
-                    throw new YamlException("'(All)' cannot be combined with named parameter sets", yaml.Line);
+                    throw new YamlError("'(All)' cannot be combined with named parameter sets", map.LineOf("ParameterSets"));
                 }
 
                 return new ParameterHelp
@@ -664,17 +643,17 @@ public static partial class HelpPageReader
                     Name = name,
                     Line = line,
                     Description = description,
-                    Type = YamlValues.ToText(type, "Type", yaml.Line),
-                    DefaultValue = YamlValues.ToText(map.GetValueOrDefault("DefaultValue"), "DefaultValue", yaml.Line),
-                    SupportsWildcards = YamlValues.ToBool(map.GetValueOrDefault("SupportsWildcards", "false"), "SupportsWildcards", yaml.Line),
-                    Aliases = YamlValues.ToList(map.GetValueOrDefault("Aliases"), "Aliases", yaml.Line),
+                    Type = type,
+                    DefaultValue = map.Text("DefaultValue"),
+                    SupportsWildcards = map.Bool("SupportsWildcards"),
+                    Aliases = map.List("Aliases"),
                     ParameterSets = sets,
-                    DontShow = YamlValues.ToBool(map.GetValueOrDefault("DontShow", "false"), "DontShow", yaml.Line),
-                    AcceptedValues = YamlValues.ToList(map.GetValueOrDefault("AcceptedValues"), "AcceptedValues", yaml.Line),
-                    HelpMessage = YamlValues.ToText(map.GetValueOrDefault("HelpMessage"), "HelpMessage", yaml.Line),
+                    DontShow = map.Bool("DontShow"),
+                    AcceptedValues = map.List("AcceptedValues"),
+                    HelpMessage = map.Text("HelpMessage"),
                 };
             }
-            catch (YamlException ex)
+            catch (YamlError ex)
             {
                 throw Error(ex.Line, $"parameter -{name}: {ex.Message}");
             }
