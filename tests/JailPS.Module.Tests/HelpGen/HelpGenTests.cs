@@ -215,6 +215,16 @@ public sealed class HelpGenTests : IDisposable
         Case("yaml list of lists", p => p.Replace("Aliases:\n- Number", "Aliases:\n- [Number]", StringComparison.Ordinal), "'Aliases' must be a list of plain values", "- [Number]"),
         Case("front matter syntax", p => p.Replace("Locale: en-US", "Locale: [en-US", StringComparison.Ordinal), "front matter: ", null),
         Case("front matter title", p => p.Replace("title: Get-SampleItem", "title: \"Get-SampleThing\"", StringComparison.Ordinal), "does not match the heading", "title: \"Get-SampleThing\""),
+        Case("front matter after a blank line", p => "\n" + p, "must start on the first line", "---"),
+        Case("empty front matter", p => "---\n---\n" + p[(p.IndexOf("\n# ", StringComparison.Ordinal) + 1)..], "front matter is empty", "---"),
+        Case("unclosed front matter", p => p.Replace("title: Get-SampleItem\n---\n", "title: Get-SampleItem\n", StringComparison.Ordinal), "not closed by a '---' line", "---"),
+
+        // Markdown that Markdig reads differently from what the author meant.
+        Case("comment never closed", p => p.Replace("Sample items are not real.", "Sample items are not real.\n\n<!-- an open note", StringComparison.Ordinal), "never closed", "<!-- an open note"),
+        Case("inline comment never closed", p => p.Replace("Sample items are not real.", "Sample items <!-- are not real.", StringComparison.Ordinal), "never closed", "Sample items <!--"),
+        Case("underlined heading", p => p.Replace("Sample items are not real.", "Sample notes\n---", StringComparison.Ordinal), "underlined with '---' or '==='", "Sample notes"),
+        Case("two links in one entry", p => p.Replace("- [Set-SampleItem](Set-SampleItem.md)", "- [Set-SampleItem](Set-SampleItem.md) and [x](x.md)", StringComparison.Ordinal), "RELATED LINKS entries must look like", "- [Set-SampleItem]"),
+        Case("image as a link", p => p.Replace("- [Set-SampleItem](Set-SampleItem.md)", "- ![Set-SampleItem](Set-SampleItem.png)", StringComparison.Ordinal), "RELATED LINKS entries must look like", "- ![Set-SampleItem]"),
     };
 
     private static object?[] Case(string what, Func<string, string> breakPage, string expected, string? lineOf) =>
@@ -359,6 +369,104 @@ public sealed class HelpGenTests : IDisposable
     }
 
     [Fact]
+    public void CommentsAreLeftOutOfTheHelp()
+    {
+        var help = ReadSampleWith(p => p
+            .Replace("\n# Get-SampleItem\n", "\n<!-- generated from the cmdlet; edit the prose only -->\n\n# Get-SampleItem\n", StringComparison.Ordinal)
+            .Replace("## NOTES\n", "## NOTES <!-- hidden in a heading -->\n", StringComparison.Ordinal)
+            .Replace("Items can be selected:", "<!--\nhidden on\nlines of its own\n-->\n\nItems can be selected:", StringComparison.Ordinal)
+            .Replace("Sample items are not real.", "Sample items <!-- hidden inline --> are\nnot real; `<!--` in code is\ncode.", StringComparison.Ordinal));
+
+        Assert.Equal("Sample items  are not real; `<!--` in code is code.", Assert.Single(help.Notes));
+        Assert.Equal(3, help.Description.Count);
+        Assert.Equal("Items can be selected:", help.Description[1]);
+        var maml = MamlWriter.ToDocument(new[] { help }).ToString();
+        Assert.DoesNotContain("hidden", maml, StringComparison.Ordinal);
+        Assert.DoesNotContain("generated", maml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ListsTablesAndQuotesKeepTheirLines()
+    {
+        var help = ReadSampleWith(p => p.Replace("Sample items are not real.", """
+            Name | Kind
+            -----|-----
+            a    | real
+            b    | sample
+
+            > Quoted notes keep
+            > their lines.
+
+            1. First step, whose text
+               wraps.
+
+               A second paragraph of the step.
+
+               ```
+               Get-SampleItem
+
+               Set-SampleItem
+               ```
+            2. Second step.
+            """.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal));
+
+        Assert.Equal(
+            new[]
+            {
+                "Name | Kind\n-----|-----\na    | real\nb    | sample",
+                "> Quoted notes keep\n> their lines.",
+                "1. First step, whose text\n   wraps.",
+                "   A second paragraph of the step.",
+                "   Get-SampleItem\n\n   Set-SampleItem\n2. Second step.",
+            },
+            help.Notes);
+    }
+
+    [Fact]
+    public void RelatedLinksTakeEveryCommonMarkLinkForm()
+    {
+        var help = ReadSampleWith(p => p[..p.IndexOf("## RELATED LINKS", StringComparison.Ordinal)] + """
+            ## RELATED LINKS
+
+            * [Set-SampleItem](Set-SampleItem.md "the other sample")
+            * [Spaces](<https://example.invalid/a b>)
+            * [Reference][online] <!-- defined at the end -->
+            * [`code` and *emphasis*](https://example.invalid/markup)
+            * [](https://example.invalid/no-text)
+
+            [online]: https://example.invalid/ref
+            """.Replace("\r\n", "\n", StringComparison.Ordinal));
+
+        Assert.Equal(
+            new[]
+            {
+                new RelatedLink("Set-SampleItem", "Set-SampleItem.md"),
+                new RelatedLink("Spaces", "https://example.invalid/a b"),
+                new RelatedLink("Reference", "https://example.invalid/ref"),
+                new RelatedLink("`code` and *emphasis*", "https://example.invalid/markup"),
+                new RelatedLink(string.Empty, "https://example.invalid/no-text"),
+            },
+            help.RelatedLinks);
+    }
+
+    [Fact]
+    public void FencesFollowCommonMark()
+    {
+        // A tilde fence, closed by a longer one; an indented ``` inside it is code, not its end.
+        var help = ReadSampleWith(p => p.Replace("```powershell\nGet-SampleItem\n```", "~~~powershell\nGet-SampleItem\n    ```\n~~~~~", StringComparison.Ordinal));
+        Assert.Equal("Get-SampleItem\n    ```", help.Examples[0].Code);
+        Assert.Equal(new[] { "Without parameters the cmdlet returns all items." }, help.Examples[0].Remarks);
+    }
+
+    [Fact]
+    public void LineEndingsDoNotMatter()
+    {
+        var lf = MamlWriter.ToDocument(new[] { HelpPageReader.Read(Sample("Get-SampleItem")) }).ToString();
+        var crlf = MamlWriter.ToDocument(new[] { ReadSampleWith(p => p.Replace("\n", "\r\n", StringComparison.Ordinal)) }).ToString();
+        Assert.Equal(lf, crlf);
+    }
+
+    [Fact]
     public void GenerateReportsEveryMalformedPageAndWritesNothing()
     {
         var docs = Path.Combine(_temp, "docs");
@@ -395,6 +503,17 @@ public sealed class HelpGenTests : IDisposable
     [InlineData("System.Collections.Generic.List`1[System.String]", "List`1[System.String]")]
     [InlineData("SwitchParameter", "SwitchParameter")]
     public void ShortTypeNames(string full, string expected) => Assert.Equal(expected, MamlWriter.ShortTypeName(full));
+
+    /// <summary>The sample Get-SampleItem page, changed by <paramref name="change"/>, as read from a file.</summary>
+    private CommandHelp ReadSampleWith(Func<string, string> change)
+    {
+        var page = File.ReadAllText(Sample("Get-SampleItem")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var changed = change(page);
+        Assert.NotEqual(page, changed);
+        var path = Path.Combine(_temp, "Get-SampleItem.md");
+        File.WriteAllText(path, changed);
+        return HelpPageReader.Read(path);
+    }
 
     /// <summary>The sample page with -Id's ```yaml block replaced by <paramref name="yaml"/>.</summary>
     private CommandHelp ReadWithIdBlock(string yaml)
