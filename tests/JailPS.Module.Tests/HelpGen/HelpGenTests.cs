@@ -251,8 +251,8 @@ public sealed class HelpGenTests : IDisposable
     }
 
     /// <summary>
-    /// YAML the hand-written parser could not read (flow mappings, comments, block scalars, escapes)
-    /// means what it means in YAML. Each variant replaces -Id's block and must read as the sample's own.
+    /// YAML beyond what PlatyPS writes (flow mappings, comments, block scalars, escapes) means what
+    /// it means in YAML. Each variant replaces -Id's block and must read as the sample's own.
     /// </summary>
     public static IEnumerable<object[]> IdBlockSpellings => new[]
     {
