@@ -4,13 +4,21 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
+using Markdig;
+using Markdig.Extensions.Tables;
+using Markdig.Extensions.Yaml;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
 
 namespace JailPS.HelpGen;
 
 /// <summary>
 /// Reads one cmdlet page in the Microsoft.PowerShell.PlatyPS 1.x markdown layout
-/// (schema 2024-05-01) into a <see cref="CommandHelp"/>. Malformed pages raise
-/// <see cref="HelpPageException"/> naming the file and line.
+/// (schema 2024-05-01) into a <see cref="CommandHelp"/>. Markdig finds the page's structure
+/// (front matter, headings, fences, paragraphs, lists, links); the text that goes into the MAML
+/// is the page's own source for each block, since Get-Help shows plain text and PlatyPS keeps
+/// inline markup such as `code` as written. Malformed pages raise <see cref="HelpPageException"/>
+/// naming the file and line.
 /// </summary>
 public static partial class HelpPageReader
 {
@@ -30,6 +38,17 @@ public static partial class HelpPageReader
         "Name", "Position", "IsRequired", "ValueFromPipeline", "ValueFromPipelineByPropertyName", "ValueFromRemainingArguments",
     };
 
+    /// <summary>
+    /// Front matter is how a PlatyPS page starts; pipe tables keep a table one block (so its rows
+    /// keep their line breaks); precise source locations give the inline spans that link texts,
+    /// headings and comments are cut from. A pipeline is immutable and safe to share between threads.
+    /// </summary>
+    private static readonly MarkdownPipeline Pipeline = new MarkdownPipelineBuilder()
+        .UseYamlFrontMatter()
+        .UsePipeTables()
+        .UsePreciseSourceLocation()
+        .Build();
+
     public static CommandHelp Read(string path)
     {
         string text;
@@ -48,30 +67,24 @@ public static partial class HelpPageReader
     /// <summary>True when the front matter says this page documents a cmdlet (or says nothing and the name looks like Verb-Noun).</summary>
     public static bool LooksLikeCommandPage(string path)
     {
-        var fileName = Path.GetFileNameWithoutExtension(path);
-        string? documentType = null;
-        using (var reader = new StreamReader(path))
+        var document = Markdown.Parse(Normalize(File.ReadAllText(path)), Pipeline);
+        if (document.FirstOrDefault() is YamlFrontMatterBlock frontMatter)
         {
-            if (reader.ReadLine()?.Trim() == "---")
+            try
             {
-                string? line;
-                while ((line = reader.ReadLine()) is not null && line.Trim() != "---")
+                var map = YamlMap.Parse(frontMatter.Lines.ToString() + "\n", frontMatter.Line + 2);
+                if (map.Has("document type"))
                 {
-                    var m = Regex.Match(line, @"^\s*document type\s*:\s*(.*?)\s*$", RegexOptions.IgnoreCase);
-                    if (m.Success)
-                    {
-                        documentType = m.Groups[1].Value.Trim('\'', '"');
-                    }
+                    return map.Text("document type").Equals("cmdlet", StringComparison.OrdinalIgnoreCase);
                 }
+            }
+            catch (YamlError)
+            {
+                // Unreadable front matter says nothing; the name decides, and Read reports the error.
             }
         }
 
-        if (documentType is not null)
-        {
-            return documentType.Equals("cmdlet", StringComparison.OrdinalIgnoreCase);
-        }
-
-        return VerbNoun().IsMatch(fileName);
+        return VerbNoun().IsMatch(Path.GetFileNameWithoutExtension(path));
     }
 
     public static CommandHelp Parse(string text, string sourcePath)
@@ -80,29 +93,20 @@ public static partial class HelpPageReader
         return page.Build();
     }
 
+    /// <summary>One line ending, so source positions, line numbers and the MAML agree whatever the page was saved with.</summary>
+    private static string Normalize(string text) =>
+        text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+
     [GeneratedRegex(@"^[A-Za-z]+-[A-Za-z0-9]+$")]
     private static partial Regex VerbNoun();
-
-    [GeneratedRegex(@"^\s{0,3}(#{1,6})(?:\s+(.*?))?\s*#*\s*$")]
-    private static partial Regex Heading();
-
-    [GeneratedRegex(@"^\s{0,3}(`{3,}|~{3,})\s*([^`\s]*)")]
-    private static partial Regex FenceOpen();
-
-    [GeneratedRegex(@"^\s*(?:[-*+]\s+)?\[(?<text>[^\]]*)\]\((?<uri>[^)\s]*)\)\s*$")]
-    private static partial Regex LinkLine();
 
     [GeneratedRegex(@"\{\{.*?\}\}")]
     private static partial Regex Placeholder();
 
-    [GeneratedRegex(@"^\s*([-*+]|\d+[.)])\s+")]
-    private static partial Regex ListItem();
-
-    private readonly record struct SourceLine(string Text, int Number, bool InFence);
-
-    private sealed class Block
+    /// <summary>A '#', '##' or '###' heading and the blocks under it, up to the next heading of those levels.</summary>
+    private sealed class Section
     {
-        public Block(string title, int line)
+        public Section(string title, int line)
         {
             Title = title;
             Line = line;
@@ -110,28 +114,42 @@ public static partial class HelpPageReader
 
         public string Title { get; }
         public int Line { get; }
-        public List<SourceLine> Lead { get; } = new();
-        public List<Block> Children { get; } = new();
+        public List<Block> Lead { get; } = new();
+        public List<Section> Children { get; } = new();
     }
 
     private sealed class Page
     {
         private readonly string _path;
-        private readonly string[] _lines;
+        private readonly string _text;
+        private readonly List<int> _lineStarts = new() { 0 };
+        private readonly MarkdownDocument _document;
+
+        /// <summary>Source ranges (start, end inclusive) of the HTML comments outside code, in page order.</summary>
+        private readonly List<(int Start, int End)> _comments = new();
 
         public Page(string path, string text)
         {
             _path = path;
-            _lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n').Split('\n');
+            _text = Normalize(text);
+            for (var i = 0; i < _text.Length; i++)
+            {
+                if (_text[i] == '\n')
+                {
+                    _lineStarts.Add(i + 1);
+                }
+            }
+
+            _document = Markdown.Parse(_text, Pipeline);
         }
 
         private HelpPageException Error(int line, string message) => new(_path, line, message);
 
         public CommandHelp Build()
         {
-            var (metadata, bodyStart) = ReadFrontMatter();
-            var lines = MarkFences(bodyStart);
-            var (name, nameLine, sections) = Outline(lines);
+            var frontMatter = ReadFrontMatter();
+            var metadata = frontMatter.ToMetadata();
+            var (name, nameLine, sections) = Outline();
 
             var fileName = Path.GetFileNameWithoutExtension(_path);
             if (!string.Equals(fileName, name, StringComparison.Ordinal) && _path.EndsWith(".md", StringComparison.OrdinalIgnoreCase))
@@ -141,15 +159,15 @@ public static partial class HelpPageReader
 
             if (metadata.TryGetValue("title", out var title) && title.Length > 0 && !string.Equals(title, name, StringComparison.Ordinal))
             {
-                throw Error(2, $"front matter 'title: {title}' does not match the heading '# {name}'");
+                throw Error(frontMatter.LineOf("title"), $"front matter 'title: {title}' does not match the heading '# {name}'");
             }
 
             if (metadata.TryGetValue("document type", out var docType) && !docType.Equals("cmdlet", StringComparison.OrdinalIgnoreCase))
             {
-                throw Error(2, $"'document type: {docType}' is not a cmdlet page");
+                throw Error(frontMatter.LineOf("document type"), $"'document type: {docType}' is not a cmdlet page");
             }
 
-            var byName = new Dictionary<string, Block>(StringComparer.Ordinal);
+            var byName = new Dictionary<string, Section>(StringComparer.Ordinal);
             var lastIndex = -1;
             foreach (var section in sections)
             {
@@ -232,206 +250,161 @@ public static partial class HelpPageReader
             return -1;
         }
 
-        private (Dictionary<string, string> Metadata, int BodyStart) ReadFrontMatter()
+        private YamlMap ReadFrontMatter()
         {
+            if (_document.FirstOrDefault() is YamlFrontMatterBlock block)
+            {
+                try
+                {
+                    return YamlMap.Parse(block.Lines.ToString() + "\n", block.Line + 2);
+                }
+                catch (YamlError ex)
+                {
+                    throw Error(ex.Line, $"front matter: {ex.Message}");
+                }
+            }
+
+            // Markdig takes front matter only from the first line, and only when a second '---' (or '...') line closes it.
             var first = 0;
-            while (first < _lines.Length && _lines[first].Trim().Length == 0)
+            while (first < _lineStarts.Count - 1 && LineText(first).Trim().Length == 0)
             {
                 first++;
             }
 
-            if (first >= _lines.Length || _lines[first].Trim() != "---")
+            if (LineText(first).TrimEnd() == "---")
             {
-                throw Error(first + 1, "a cmdlet page must start with YAML front matter between two '---' lines (PlatyPS 1.x layout)");
+                throw Error(first + 1, first > 0 ? "the YAML front matter must start on the first line of the page"
+                    : LineText(1).TrimEnd() == "---" ? "the YAML front matter is empty; a cmdlet page has at least 'document type: cmdlet' and 'title'"
+                    : "the YAML front matter is not closed by a '---' line");
             }
 
-            var end = first + 1;
-            while (end < _lines.Length && _lines[end].Trim() != "---")
-            {
-                end++;
-            }
-
-            if (end >= _lines.Length)
-            {
-                throw Error(first + 1, "the YAML front matter is not closed by a '---' line");
-            }
-
-            Dictionary<string, object> raw;
-            try
-            {
-                raw = MiniYaml.ParseMapping(_lines[(first + 1)..end], first + 2);
-            }
-            catch (YamlException ex)
-            {
-                throw Error(ex.Line, $"front matter: {ex.Message}");
-            }
-
-            var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var (key, value) in raw)
-            {
-                metadata[key] = value switch
-                {
-                    string s => s,
-                    List<object> list => string.Join(", ", list),
-                    _ => string.Empty,
-                };
-            }
-
-            return (metadata, end + 1);
+            throw Error(first + 1, "a cmdlet page must start with YAML front matter between two '---' lines (PlatyPS 1.x layout)");
         }
 
-        private List<SourceLine> MarkFences(int start)
+        /// <summary>
+        /// Markdig ends an unclosed fence or comment at the end of the page (or of its list item),
+        /// which would quietly turn the rest into code or hide it; both are mistakes worth an error.
+        /// Also records where the comments are, so that their text never reaches the help.
+        /// </summary>
+        private void FindCommentsAndUnclosedBlocks()
         {
-            var result = new List<SourceLine>();
-            char fenceChar = '\0';
-            var fenceLength = 0;
-            var fenceLine = 0;
-            var inComment = false;
-            for (var i = start; i < _lines.Length; i++)
+            foreach (var item in _document.Descendants())
             {
-                var text = _lines[i];
-                if (fenceChar == '\0')
+                switch (item)
                 {
-                    // HTML comments outside code are authoring notes, not help text.
-                    text = StripComments(text, ref inComment);
-                    if (inComment && text.Trim().Length == 0)
-                    {
-                        result.Add(new SourceLine(string.Empty, i + 1, false));
-                        continue;
-                    }
+                    case FencedCodeBlock { ClosingFencedCharCount: 0 } fence:
+                        throw Error(fence.Line + 1, "this code fence is never closed");
+                    case HtmlBlock { Type: HtmlBlockType.Comment } html:
+                        // One comment block can hold several comments ("<!-- a --> <!-- b -->").
+                        var at = html.Span.Start;
+                        while ((at = _text.IndexOf("<!--", at, html.Span.End - at + 1, StringComparison.Ordinal)) >= 0)
+                        {
+                            var close = _text.IndexOf("-->", at + 4, html.Span.End - at - 3, StringComparison.Ordinal);
+                            if (close < 0)
+                            {
+                                throw Error(LineIndexOf(at) + 1, "an HTML comment ('<!--') is never closed");
+                            }
 
-                    var open = FenceOpen().Match(text);
-                    if (open.Success)
-                    {
-                        fenceChar = open.Groups[1].Value[0];
-                        fenceLength = open.Groups[1].Value.Length;
-                        fenceLine = i + 1;
-                    }
+                            _comments.Add((at, close + 2));
+                            at = close + 3;
+                            if (at > html.Span.End)
+                            {
+                                break;
+                            }
+                        }
 
-                    result.Add(new SourceLine(text, i + 1, fenceChar != '\0'));
-                    continue;
+                        break;
+                    case HtmlInline inline when inline.Tag.StartsWith("<!--", StringComparison.Ordinal):
+                        _comments.Add((inline.Span.Start, inline.Span.End));
+                        break;
+                    case LiteralInline literal when literal.Content.ToString().Contains("<!--", StringComparison.Ordinal):
+                        // Markdown shows an unclosed inline comment as text; on these pages it is a
+                        // comment whose end was lost. (In `code` it is not literal text, so not here.)
+                        throw Error(LineIndexOf(literal.Span.Start) + 1, "an HTML comment ('<!--') is never closed");
                 }
-
-                var trimmed = text.Trim();
-                if (trimmed.Length >= fenceLength && trimmed.All(c => c == fenceChar))
-                {
-                    fenceChar = '\0';
-                }
-
-                result.Add(new SourceLine(text, i + 1, true));
             }
 
-            if (fenceChar != '\0')
-            {
-                throw Error(fenceLine, "this code fence is never closed");
-            }
-
-            if (inComment)
-            {
-                throw Error(_lines.Length, "an HTML comment ('<!--') is never closed");
-            }
-
-            return result;
+            _comments.Sort();
         }
 
-        private static string StripComments(string text, ref bool inComment)
+        /// <summary>Splits the page into the '# Name' heading, its '##' sections and their '###' subsections.</summary>
+        private (string Name, int Line, List<Section> Sections) Outline()
         {
-            var sb = new StringBuilder();
-            var i = 0;
-            while (i < text.Length)
-            {
-                if (inComment)
-                {
-                    var close = text.IndexOf("-->", i, StringComparison.Ordinal);
-                    if (close < 0)
-                    {
-                        return sb.ToString();
-                    }
-
-                    inComment = false;
-                    i = close + 3;
-                    continue;
-                }
-
-                var open = text.IndexOf("<!--", i, StringComparison.Ordinal);
-                if (open < 0)
-                {
-                    sb.Append(text, i, text.Length - i);
-                    break;
-                }
-
-                sb.Append(text, i, open - i);
-                inComment = true;
-                i = open + 4;
-            }
-
-            return sb.ToString();
-        }
-
-        private (string Name, int Line, List<Block> Sections) Outline(List<SourceLine> lines)
-        {
+            FindCommentsAndUnclosedBlocks();
             string? name = null;
             var nameLine = 0;
-            var sections = new List<Block>();
-            Block? h2 = null;
-            Block? h3 = null;
-            foreach (var line in lines)
+            var sections = new List<Section>();
+            Section? h2 = null;
+            Section? h3 = null;
+            foreach (var block in _document)
             {
-                var heading = line.InFence ? Match.Empty : Heading().Match(line.Text);
-                if (!heading.Success || heading.Groups[1].Length > 3)
+                // Link reference definitions are not text; a link that uses one has its url already.
+                if (block is YamlFrontMatterBlock or LinkReferenceDefinitionGroup)
                 {
-                    if (line.Text.Trim().Length == 0 && !line.InFence)
+                    continue;
+                }
+
+                if (block is not HeadingBlock { Level: <= 3 } heading)
+                {
+                    // A comment on its own is an authoring note, allowed anywhere.
+                    if (SourceLines(block).All(l => l.Text.Trim().Length == 0))
                     {
-                        (h3?.Lead ?? h2?.Lead)?.Add(line);
                         continue;
                     }
 
                     if (h2 is null)
                     {
-                        throw Error(line.Number, name is null
+                        throw Error(block.Line + 1, name is null
                             ? "text before the '# Command-Name' heading"
                             : "text between '# " + name + "' and '## SYNOPSIS'");
                     }
 
-                    (h3?.Lead ?? h2.Lead).Add(line);
+                    (h3?.Lead ?? h2.Lead).Add(block);
                     continue;
                 }
 
-                var level = heading.Groups[1].Length;
-                var title = heading.Groups[2].Value.Trim();
+                // Markdig puts an underlined heading on its underline; its text is where the author looks.
+                var line = LineIndexOf(heading.Span.Start) + 1;
+                var title = HeadingText(heading);
                 if (title.Length == 0)
                 {
-                    throw Error(line.Number, "empty heading");
+                    throw Error(line, "empty heading");
                 }
 
-                switch (level)
+                if (heading.IsSetext)
+                {
+                    // PlatyPS writes '#' headings only; text over a '---' or '===' line is a heading by accident.
+                    throw Error(line, $"'{title}' is underlined with '---' or '===', which makes it a heading; use '## {title}' for a heading, or leave a blank line above the line for a rule");
+                }
+
+                switch (heading.Level)
                 {
                     case 1:
                         if (name is not null)
                         {
-                            throw Error(line.Number, $"a second '# ' heading ('{title}'); a page documents exactly one command");
+                            throw Error(line, $"a second '# ' heading ('{title}'); a page documents exactly one command");
                         }
 
                         name = title;
-                        nameLine = line.Number;
+                        nameLine = line;
                         break;
                     case 2:
                         if (name is null)
                         {
-                            throw Error(line.Number, "'## " + title + "' comes before the '# Command-Name' heading");
+                            throw Error(line, "'## " + title + "' comes before the '# Command-Name' heading");
                         }
 
-                        h2 = new Block(title, line.Number);
+                        h2 = new Section(title, line);
                         h3 = null;
                         sections.Add(h2);
                         break;
                     default:
                         if (h2 is null)
                         {
-                            throw Error(line.Number, "'### " + title + "' is outside any '## ' section");
+                            throw Error(line, "'### " + title + "' is outside any '## ' section");
                         }
 
-                        h3 = new Block(title, line.Number);
+                        h3 = new Section(title, line);
                         h2.Children.Add(h3);
                         break;
                 }
@@ -445,36 +418,46 @@ public static partial class HelpPageReader
             return (name, nameLine, sections);
         }
 
+        /// <summary>A heading's text as written, without the '#' marks and comments.</summary>
+        private string HeadingText(HeadingBlock heading)
+        {
+            if (heading.Inline?.FirstChild is not { } first)
+            {
+                return string.Empty;
+            }
+
+            return Source(first.Span.Start, heading.Inline.LastChild!.Span.End).Trim();
+        }
+
         /// <summary>Text of a section that must not have ### subsections.</summary>
-        private List<string> LeafText(Block block)
+        private List<string> LeafText(Section section)
         {
-            if (block.Children.Count > 0)
+            if (section.Children.Count > 0)
             {
-                throw Error(block.Children[0].Line, $"'## {block.Title}' takes plain text, not '### ' subsections");
+                throw Error(section.Children[0].Line, $"'## {section.Title}' takes plain text, not '### ' subsections");
             }
 
-            return Paragraphs(block.Lead);
+            return Paragraphs(section.Lead);
         }
 
-        private void RequireNoLead(Block block, string what)
+        private void RequireNoLead(Section section, string what)
         {
-            var stray = block.Lead.FirstOrDefault(l => l.Text.Trim().Length > 0);
-            if (stray.Number != 0)
+            if (section.Lead.Count > 0)
             {
-                throw Error(stray.Number, $"text directly under '## {block.Title}'; {what}");
+                throw Error(section.Lead[0].Line + 1, $"text directly under '## {section.Title}'; {what}");
             }
         }
 
-        private List<SyntaxSet> ReadSyntax(Block block)
+        private List<SyntaxSet> ReadSyntax(Section section)
         {
-            RequireNoLead(block, "each parameter set goes under its own '### SetName' heading with the syntax in a code fence");
-            if (block.Children.Count == 0)
+            RequireNoLead(section, "each parameter set goes under its own '### SetName' heading with the syntax in a code fence");
+            if (section.Children.Count == 0)
             {
-                throw Error(block.Line, "## SYNTAX has no '### SetName' subsection (use '### __AllParameterSets' for a command with one set)");
+                throw Error(section.Line, "## SYNTAX has no '### SetName' subsection (use '### __AllParameterSets' for a command with one set)");
             }
 
             var result = new List<SyntaxSet>();
-            foreach (var set in block.Children)
+            foreach (var set in section.Children)
             {
                 var title = set.Title;
                 var isDefault = false;
@@ -494,63 +477,63 @@ public static partial class HelpPageReader
                     throw Error(set.Line, $"parameter set '{title}' is listed twice under ## SYNTAX");
                 }
 
-                var fences = Fences(set.Lead);
+                var fences = set.Lead.OfType<FencedCodeBlock>().ToList();
                 if (fences.Count != 1)
                 {
                     throw Error(set.Line, $"'### {set.Title}' must contain exactly one code fence with the syntax line(s), found {fences.Count}");
                 }
 
-                result.Add(new SyntaxSet(title, isDefault, fences[0].Body, set.Line));
+                result.Add(new SyntaxSet(title, isDefault, FenceBody(fences[0]), set.Line));
             }
 
             if (result.Count(s => s.IsDefault) > 1)
             {
-                throw Error(block.Line, "more than one parameter set is marked (Default)");
+                throw Error(section.Line, "more than one parameter set is marked (Default)");
             }
 
             return result;
         }
 
-        private List<ExampleHelp> ReadExamples(Block block)
+        private List<ExampleHelp> ReadExamples(Section section)
         {
-            RequireNoLead(block, "each example goes under its own '### Example N: title' heading");
-            if (block.Children.Count == 0)
+            RequireNoLead(section, "each example goes under its own '### Example N: title' heading");
+            if (section.Children.Count == 0)
             {
-                throw Error(block.Line, "## EXAMPLES has no '### Example 1: ...' subsection; at least one example is required");
+                throw Error(section.Line, "## EXAMPLES has no '### Example 1: ...' subsection; at least one example is required");
             }
 
             var result = new List<ExampleHelp>();
-            foreach (var example in block.Children)
+            foreach (var example in section.Children)
             {
-                var lines = example.Lead;
-                var firstFence = lines.FindIndex(l => l.InFence);
-                if (firstFence < 0)
+                var blocks = example.Lead;
+                var first = blocks.FindIndex(b => b is FencedCodeBlock);
+                if (first < 0)
                 {
                     throw Error(example.Line, $"example '{example.Title}' has no code fence with the command");
                 }
 
-                var fences = Fences(lines);
-                var code = fences[0];
-                var remarks = new List<string>();
-                remarks.AddRange(Paragraphs(lines.Take(firstFence).ToList()));
-                remarks.AddRange(Paragraphs(lines.Skip(code.EndIndex + 1).ToList()));
-                if (code.Body.Trim().Length == 0)
+                // The first fence is the command; text around it, and later fences (sample output), are the remarks.
+                var code = (FencedCodeBlock)blocks[first];
+                var remarks = Paragraphs(blocks.Take(first));
+                remarks.AddRange(Paragraphs(blocks.Skip(first + 1)));
+                var body = FenceBody(code);
+                if (body.Trim().Length == 0)
                 {
-                    throw Error(code.Line, $"the code fence of example '{example.Title}' is empty");
+                    throw Error(code.Line + 1, $"the code fence of example '{example.Title}' is empty");
                 }
 
-                result.Add(new ExampleHelp(example.Title, code.Body, remarks, example.Line));
+                result.Add(new ExampleHelp(example.Title, body, remarks, example.Line));
             }
 
             return result;
         }
 
-        private List<ParameterHelp> ReadParameters(Block block, out bool hasCommon)
+        private List<ParameterHelp> ReadParameters(Section section, out bool hasCommon)
         {
-            RequireNoLead(block, "each parameter goes under its own '### -Name' heading");
+            RequireNoLead(section, "each parameter goes under its own '### -Name' heading");
             hasCommon = false;
             var result = new List<ParameterHelp>();
-            foreach (var sub in block.Children)
+            foreach (var sub in section.Children)
             {
                 if (sub.Title.Equals("CommonParameters", StringComparison.OrdinalIgnoreCase))
                 {
@@ -569,94 +552,84 @@ public static partial class HelpPageReader
                     throw Error(sub.Line, $"parameter -{name} is documented twice");
                 }
 
-                var fences = Fences(sub.Lead);
-                var yaml = fences.Where(f => f.Info.Equals("yaml", StringComparison.OrdinalIgnoreCase)).ToList();
+                var yaml = sub.Lead.OfType<FencedCodeBlock>().Where(f => string.Equals(f.Info, "yaml", StringComparison.OrdinalIgnoreCase)).ToList();
                 if (yaml.Count != 1)
                 {
                     throw Error(sub.Line, $"parameter -{name} must have exactly one ```yaml block (Type, DefaultValue, SupportsWildcards, Aliases, ParameterSets, ...), found {yaml.Count}");
                 }
 
-                var description = Paragraphs(sub.Lead.Take(yaml[0].StartIndex).ToList());
-                description.AddRange(Paragraphs(sub.Lead.Skip(yaml[0].EndIndex + 1).ToList()));
+                var at = sub.Lead.IndexOf(yaml[0]);
+                var description = Paragraphs(sub.Lead.Take(at));
+                description.AddRange(Paragraphs(sub.Lead.Skip(at + 1)));
                 result.Add(ReadParameter(name, sub.Line, description, yaml[0]));
             }
 
             return result;
         }
 
-        private ParameterHelp ReadParameter(string name, int line, List<string> description, Fence yaml)
+        private ParameterHelp ReadParameter(string name, int line, List<string> description, FencedCodeBlock yaml)
         {
-            Dictionary<string, object> map;
             try
             {
-                map = MiniYaml.ParseMapping(yaml.Lines, yaml.Line + 1);
-            }
-            catch (YamlException ex)
-            {
-                throw Error(ex.Line, $"parameter -{name}: {ex.Message}");
-            }
-
-            foreach (var key in map.Keys)
-            {
-                if (!ParameterKeys.Contains(key, StringComparer.Ordinal))
+                // The fence's lines end in newlines on the page; a block scalar's clip chomping needs the last one.
+                var map = YamlMap.Parse(FenceBody(yaml) + "\n", yaml.Line + 2);
+                foreach (var (key, keyLine) in map.Keys)
                 {
-                    throw Error(yaml.Line, $"parameter -{name}: unknown key '{key}' (the PlatyPS 1.x keys are: {string.Join(", ", ParameterKeys)})");
-                }
-            }
-
-            try
-            {
-                if (!map.TryGetValue("Type", out var type) || YamlValues.ToText(type, "Type", yaml.Line).Length == 0)
-                {
-                    throw new YamlException("'Type' is required", yaml.Line);
+                    // Lookups ignore case, but PlatyPS writes these exact spellings; another one is a typo.
+                    if (!ParameterKeys.Contains(key, StringComparer.Ordinal))
+                    {
+                        throw new YamlError($"unknown key '{key}' (the PlatyPS 1.x keys are: {string.Join(", ", ParameterKeys)})", keyLine);
+                    }
                 }
 
-                if (!map.TryGetValue("ParameterSets", out var setsValue) || setsValue is not List<object> { Count: > 0 } setList)
+                var type = map.Text("Type");
+                if (type.Length == 0)
                 {
-                    throw new YamlException("'ParameterSets' must list at least one set (use '- Name: (All)' for all sets)", yaml.Line);
+                    throw new YamlError("'Type' is required", map.LineOf("Type"));
+                }
+
+                var setMaps = map.Mappings("ParameterSets", "each ParameterSets entry must be a mapping starting with '- Name: ...'");
+                if (setMaps is null || setMaps.Count == 0)
+                {
+                    throw new YamlError("'ParameterSets' must list at least one set (use '- Name: (All)' for all sets)", map.LineOf("ParameterSets"));
                 }
 
                 var sets = new List<ParameterSetInfo>();
-                foreach (var item in setList)
+                foreach (var setMap in setMaps)
                 {
-                    if (item is not Dictionary<string, object> setMap)
-                    {
-                        throw new YamlException("each ParameterSets entry must be a mapping starting with '- Name: ...'", yaml.Line);
-                    }
-
-                    foreach (var key in setMap.Keys)
+                    foreach (var (key, keyLine) in setMap.Keys)
                     {
                         if (!ParameterSetKeys.Contains(key, StringComparer.Ordinal))
                         {
-                            throw new YamlException($"unknown key '{key}' in ParameterSets (known: {string.Join(", ", ParameterSetKeys)})", yaml.Line);
+                            throw new YamlError($"unknown key '{key}' in ParameterSets (known: {string.Join(", ", ParameterSetKeys)})", keyLine);
                         }
                     }
 
-                    var setName = YamlValues.ToText(setMap.GetValueOrDefault("Name"), "Name", yaml.Line);
+                    var setName = setMap.Text("Name");
                     if (setName.Length == 0)
                     {
-                        throw new YamlException("a ParameterSets entry has no Name", yaml.Line);
+                        throw new YamlError("a ParameterSets entry has no Name", setMap.LineOf("Name"));
                     }
 
                     if (sets.Any(s => s.Name.Equals(setName, StringComparison.OrdinalIgnoreCase)))
                     {
-                        throw new YamlException($"parameter set '{setName}' is listed twice", yaml.Line);
+                        throw new YamlError($"parameter set '{setName}' is listed twice", setMap.LineOf("Name"));
                     }
 
                     sets.Add(new ParameterSetInfo
                     {
                         Name = ParameterSetInfo.IsAll(setName) ? "(All)" : setName,
-                        Position = YamlValues.ToPosition(setMap.GetValueOrDefault("Position"), yaml.Line),
-                        IsRequired = YamlValues.ToBool(setMap.GetValueOrDefault("IsRequired", "false"), "IsRequired", yaml.Line),
-                        ValueFromPipeline = YamlValues.ToBool(setMap.GetValueOrDefault("ValueFromPipeline", "false"), "ValueFromPipeline", yaml.Line),
-                        ValueFromPipelineByPropertyName = YamlValues.ToBool(setMap.GetValueOrDefault("ValueFromPipelineByPropertyName", "false"), "ValueFromPipelineByPropertyName", yaml.Line),
-                        ValueFromRemainingArguments = YamlValues.ToBool(setMap.GetValueOrDefault("ValueFromRemainingArguments", "false"), "ValueFromRemainingArguments", yaml.Line),
+                        Position = setMap.Position("Position"),
+                        IsRequired = setMap.Bool("IsRequired"),
+                        ValueFromPipeline = setMap.Bool("ValueFromPipeline"),
+                        ValueFromPipelineByPropertyName = setMap.Bool("ValueFromPipelineByPropertyName"),
+                        ValueFromRemainingArguments = setMap.Bool("ValueFromRemainingArguments"),
                     });
                 }
 
                 if (sets.Count > 1 && sets.Any(s => s.IsAllSets))
                 {
-                    throw new YamlException("'(All)' cannot be combined with named parameter sets", yaml.Line);
+                    throw new YamlError("'(All)' cannot be combined with named parameter sets", map.LineOf("ParameterSets"));
                 }
 
                 return new ParameterHelp
@@ -664,17 +637,17 @@ public static partial class HelpPageReader
                     Name = name,
                     Line = line,
                     Description = description,
-                    Type = YamlValues.ToText(type, "Type", yaml.Line),
-                    DefaultValue = YamlValues.ToText(map.GetValueOrDefault("DefaultValue"), "DefaultValue", yaml.Line),
-                    SupportsWildcards = YamlValues.ToBool(map.GetValueOrDefault("SupportsWildcards", "false"), "SupportsWildcards", yaml.Line),
-                    Aliases = YamlValues.ToList(map.GetValueOrDefault("Aliases"), "Aliases", yaml.Line),
+                    Type = type,
+                    DefaultValue = map.Text("DefaultValue"),
+                    SupportsWildcards = map.Bool("SupportsWildcards"),
+                    Aliases = map.List("Aliases"),
                     ParameterSets = sets,
-                    DontShow = YamlValues.ToBool(map.GetValueOrDefault("DontShow", "false"), "DontShow", yaml.Line),
-                    AcceptedValues = YamlValues.ToList(map.GetValueOrDefault("AcceptedValues"), "AcceptedValues", yaml.Line),
-                    HelpMessage = YamlValues.ToText(map.GetValueOrDefault("HelpMessage"), "HelpMessage", yaml.Line),
+                    DontShow = map.Bool("DontShow"),
+                    AcceptedValues = map.List("AcceptedValues"),
+                    HelpMessage = map.Text("HelpMessage"),
                 };
             }
-            catch (YamlException ex)
+            catch (YamlError ex)
             {
                 throw Error(ex.Line, $"parameter -{name}: {ex.Message}");
             }
@@ -695,159 +668,214 @@ public static partial class HelpPageReader
             }
         }
 
-        private List<TypeHelp> ReadTypes(Block block)
+        private List<TypeHelp> ReadTypes(Section section)
         {
-            RequireNoLead(block, "put each type under its own '### TypeName' heading (for example '### None')");
-            return block.Children.Select(c => new TypeHelp(c.Title, Paragraphs(c.Lead))).ToList();
+            RequireNoLead(section, "put each type under its own '### TypeName' heading (for example '### None')");
+            return section.Children.Select(c => new TypeHelp(c.Title, Paragraphs(c.Lead))).ToList();
         }
 
-        private List<RelatedLink> ReadLinks(Block block)
+        /// <summary>'- [Text](uri)' list items, or lines that are one link each.</summary>
+        private List<RelatedLink> ReadLinks(Section section)
         {
-            if (block.Children.Count > 0)
+            if (section.Children.Count > 0)
             {
-                throw Error(block.Children[0].Line, "## RELATED LINKS takes a list of '- [Text](uri)' lines, not '### ' subsections");
+                throw Error(section.Children[0].Line, "## RELATED LINKS takes a list of '- [Text](uri)' lines, not '### ' subsections");
             }
 
             var result = new List<RelatedLink>();
-            foreach (var line in block.Lead.Where(l => l.Text.Trim().Length > 0))
+            foreach (var block in section.Lead)
             {
-                var m = LinkLine().Match(line.Text);
-                if (line.InFence || !m.Success)
+                switch (block)
                 {
-                    throw Error(line.Number, $"## RELATED LINKS entries must look like '- [Text](uri)', not '{line.Text.Trim()}'");
-                }
+                    case ListBlock list:
+                        foreach (var item in list)
+                        {
+                            if (item is not ListItemBlock { Count: 1 } entry || entry[0] is not ParagraphBlock paragraph || LinkLines(paragraph) is not { Count: 1 } links)
+                            {
+                                throw NotALink(item.Line);
+                            }
 
-                var uri = m.Groups["uri"].Value;
-                result.Add(new RelatedLink(m.Groups["text"].Value.Trim(), uri.Length == 0 ? null : uri));
+                            result.Add(links[0]);
+                        }
+
+                        break;
+                    case ParagraphBlock paragraph:
+                        result.AddRange(LinkLines(paragraph));
+                        break;
+                    default:
+                        throw NotALink(block.Line);
+                }
             }
 
             return result;
         }
 
-        private sealed record Fence(string Info, string Body, IReadOnlyList<string> Lines, int Line, int StartIndex, int EndIndex);
-
-        /// <summary>The code fences in a run of lines, with their positions in it.</summary>
-        private static List<Fence> Fences(List<SourceLine> lines)
+        /// <summary>The links of a paragraph whose every line is one link (and perhaps a comment) and nothing else.</summary>
+        private List<RelatedLink> LinkLines(ParagraphBlock paragraph)
         {
-            var result = new List<Fence>();
-            var i = 0;
-            while (i < lines.Count)
+            var result = new List<RelatedLink>();
+            var line = new List<Inline>();
+
+            void EndOfLine()
             {
-                if (!lines[i].InFence)
+                if (line.Count != 1 || line[0] is not LinkInline { IsImage: false } link)
                 {
-                    i++;
-                    continue;
+                    throw NotALink(LineIndexOf(line.FirstOrDefault()?.Span.Start ?? paragraph.Span.Start));
                 }
 
-                var open = FenceOpen().Match(lines[i].Text);
-                var indent = lines[i].Text.Length - lines[i].Text.TrimStart().Length;
-                var start = i;
-                var body = new List<string>();
-                i++;
-                while (i < lines.Count && lines[i].InFence && !IsClosing(lines[i].Text, open.Groups[1].Value))
-                {
-                    body.Add(Dedent(lines[i].Text, indent));
-                    i++;
-                }
-
-                result.Add(new Fence(open.Groups[2].Value, string.Join("\n", body), body, lines[start].Number, start, Math.Min(i, lines.Count - 1)));
-                i++;
+                // The text as written (markup and all), as the MAML's other text is; a link without text has "".
+                var text = link.FirstChild is { } first ? Source(first.Span.Start, link.LastChild!.Span.End).Trim() : string.Empty;
+                result.Add(new RelatedLink(text, string.IsNullOrEmpty(link.Url) ? null : link.Url));
+                line.Clear();
             }
 
+            foreach (var inline in paragraph.Inline ?? Enumerable.Empty<Inline>())
+            {
+                switch (inline)
+                {
+                    case LineBreakInline:
+                        EndOfLine();
+                        break;
+                    case LiteralInline literal when literal.Content.IsEmptyOrWhitespace():
+                    case HtmlInline html when html.Tag.StartsWith("<!--", StringComparison.Ordinal):
+                        break;
+                    default:
+                        line.Add(inline);
+                        break;
+                }
+            }
+
+            EndOfLine();
             return result;
         }
 
-        private static bool IsClosing(string text, string opener)
-        {
-            var t = text.Trim();
-            return t.Length >= opener.Length && t.All(c => c == opener[0]);
-        }
+        private HelpPageException NotALink(int lineIndex) =>
+            Error(lineIndex + 1, $"## RELATED LINKS entries must look like '- [Text](uri)', not '{LineText(lineIndex).Trim()}'");
 
-        private static string Dedent(string text, int indent)
-        {
-            var n = 0;
-            while (n < indent && n < text.Length && text[n] == ' ')
-            {
-                n++;
-            }
-
-            return text[n..];
-        }
+        private static string FenceBody(FencedCodeBlock fence) => fence.Lines.ToString();
 
         /// <summary>
-        /// Markdown text to MAML paragraphs: blank lines separate paragraphs; soft-wrapped lines are
-        /// joined; lists, tables and indented lines keep their line breaks; a code fence becomes
-        /// one paragraph holding the code.
+        /// Blocks to MAML paragraphs. A fence becomes one paragraph holding its code. Other blocks
+        /// are their source lines, split into paragraphs at blank lines: a paragraph's soft-wrapped
+        /// lines are joined; lists, tables, block quotes and indented code keep their line breaks
+        /// and indentation, which is their layout in plain text. A fence inside a list item keeps
+        /// its code lines (blank ones too) and loses its ``` lines, as a fence of its own does.
         /// </summary>
-        private List<string> Paragraphs(List<SourceLine> lines)
+        private List<string> Paragraphs(IEnumerable<Block> blocks)
         {
             var result = new List<string>();
-            var current = new List<string>();
-            var keepBreaks = false;
-
-            void Flush()
+            foreach (var block in blocks)
             {
-                if (current.Count > 0)
+                if (block is FencedCodeBlock fence)
                 {
-                    result.Add(keepBreaks ? string.Join("\n", current) : string.Join(" ", current.Select(c => c.Trim())));
-                }
-
-                current.Clear();
-                keepBreaks = false;
-            }
-
-            var i = 0;
-            while (i < lines.Count)
-            {
-                var line = lines[i];
-                if (line.InFence)
-                {
-                    Flush();
-                    var open = FenceOpen().Match(line.Text).Groups[1].Value;
-                    var indent = line.Text.Length - line.Text.TrimStart().Length;
-                    var code = new List<string>();
-                    i++;
-                    while (i < lines.Count && lines[i].InFence && !IsClosing(lines[i].Text, open))
+                    if (fence.Lines.Count > 0)
                     {
-                        code.Add(Dedent(lines[i].Text, indent));
-                        i++;
-                    }
-
-                    i++;
-                    if (code.Count > 0)
-                    {
-                        result.Add(string.Join("\n", code));
+                        result.Add(FenceBody(fence));
                     }
 
                     continue;
                 }
 
-                var text = line.Text.TrimEnd();
-                if (text.Trim().Length == 0)
+                var keepBreaks = block is ListBlock or Table or QuoteBlock or CodeBlock;
+                var fenceLines = new HashSet<int>();
+                var codeLines = new HashSet<int>();
+                if (block is ContainerBlock container)
                 {
-                    Flush();
-                    i++;
-                    continue;
+                    foreach (var nested in container.Descendants<FencedCodeBlock>())
+                    {
+                        var close = LineIndexOf(nested.Span.End);
+                        fenceLines.Add(nested.Line + 1);
+                        fenceLines.Add(close + 1);
+                        codeLines.UnionWith(Enumerable.Range(nested.Line + 2, Math.Max(close - nested.Line - 1, 0)));
+                    }
                 }
 
-                var placeholder = Placeholder().Match(text);
-                if (placeholder.Success)
+                var run = new List<string>();
+                foreach (var (text, number) in SourceLines(block).Append((string.Empty, 0)))
                 {
-                    throw Error(line.Number, $"unfilled template placeholder '{placeholder.Value}'");
-                }
+                    if (fenceLines.Contains(number))
+                    {
+                        continue;
+                    }
 
-                if (ListItem().IsMatch(text) || text.TrimStart().StartsWith('|') || text.StartsWith("    ", StringComparison.Ordinal) || text.StartsWith('\t'))
-                {
-                    keepBreaks = true;
-                }
+                    if (codeLines.Contains(number))
+                    {
+                        run.Add(text.TrimEnd());
+                        continue;
+                    }
 
-                current.Add(keepBreaks ? text : text.Trim());
-                i++;
+                    if (text.Trim().Length > 0)
+                    {
+                        var placeholder = Placeholder().Match(text);
+                        if (placeholder.Success)
+                        {
+                            throw Error(number, $"unfilled template placeholder '{placeholder.Value}'");
+                        }
+
+                        run.Add(keepBreaks ? text.TrimEnd() : text.Trim());
+                        continue;
+                    }
+
+                    if (run.Count > 0)
+                    {
+                        result.Add(string.Join(keepBreaks ? "\n" : " ", run));
+                        run.Clear();
+                    }
+                }
             }
 
-            Flush();
             return result;
         }
+
+        /// <summary>The whole source lines a top-level block spans, comments removed, with their 1-based numbers.</summary>
+        private IEnumerable<(string Text, int Number)> SourceLines(Block block)
+        {
+            var last = LineIndexOf(Math.Max(block.Span.End, block.Span.Start));
+            for (var i = block.Line; i <= last; i++)
+            {
+                yield return (Source(_lineStarts[i], LineEnd(i)), i + 1);
+            }
+        }
+
+        /// <summary>The page text from <paramref name="start"/> to <paramref name="end"/> (inclusive) without its HTML comments.</summary>
+        private string Source(int start, int end)
+        {
+            var sb = new StringBuilder();
+            var at = start;
+            foreach (var (commentStart, commentEnd) in _comments)
+            {
+                if (commentEnd < at || commentStart > end)
+                {
+                    continue;
+                }
+
+                if (commentStart > at)
+                {
+                    sb.Append(_text, at, commentStart - at);
+                }
+
+                at = Math.Max(at, commentEnd + 1);
+            }
+
+            if (at <= end)
+            {
+                sb.Append(_text, at, end - at + 1);
+            }
+
+            return sb.ToString();
+        }
+
+        private int LineIndexOf(int position)
+        {
+            var index = _lineStarts.BinarySearch(Math.Clamp(position, 0, Math.Max(_text.Length - 1, 0)));
+            return index >= 0 ? index : ~index - 1;
+        }
+
+        /// <summary>The last character of line <paramref name="index"/> (before its newline); start - 1 when it is empty.</summary>
+        private int LineEnd(int index) =>
+            index + 1 < _lineStarts.Count ? _lineStarts[index + 1] - 2 : _text.Length - 1;
+
+        private string LineText(int index) => _lineStarts.Count > index ? Source(_lineStarts[index], LineEnd(index)) : string.Empty;
     }
 }
 

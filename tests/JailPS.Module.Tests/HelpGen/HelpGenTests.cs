@@ -182,27 +182,57 @@ public sealed class HelpGenTests : IDisposable
         Assert.Contains("Set-SampleItem alpha -Mode ReadOnly -PassThru", result.HostText, StringComparison.Ordinal);
     }
 
-    public static IEnumerable<object[]> Malformations => new[]
+    /// <summary>
+    /// What each malformation does to the sample page, the message it must give, and the text
+    /// whose (first) line in the broken page the error must name; null where the line is not the point.
+    /// </summary>
+    public static IEnumerable<object?[]> Malformations => new[]
     {
-        new object[] { "no front matter", (Func<string, string>)(p => p[(p.IndexOf("\n# ", StringComparison.Ordinal) + 1)..]), "YAML front matter" },
-        new object[] { "lower-case section", (Func<string, string>)(p => p.Replace("## DESCRIPTION", "## Description", StringComparison.Ordinal)), "upper case" },
-        new object[] { "missing section", (Func<string, string>)(p => p.Replace("## NOTES\n", string.Empty, StringComparison.Ordinal)), "missing section '## NOTES'" },
-        new object[] { "unknown section", (Func<string, string>)(p => p.Replace("## NOTES", "## REMARKS", StringComparison.Ordinal)), "unknown section" },
-        new object[] { "sections out of order", (Func<string, string>)(p => SwapSynopsisAndSyntax(p)), "out of order" },
-        new object[] { "unknown yaml key", (Func<string, string>)(p => p.Replace("DontShow: false", "Required: false", StringComparison.Ordinal)), "unknown key 'Required'" },
-        new object[] { "bad boolean", (Func<string, string>)(p => p.Replace("IsRequired: true", "IsRequired: yes", StringComparison.Ordinal)), "must be true or false" },
-        new object[] { "no yaml block", (Func<string, string>)(p => p.Replace("```yaml\nType: System.Int32[]", "```\nType: System.Int32[]", StringComparison.Ordinal)), "exactly one ```yaml block" },
-        new object[] { "unclosed fence", (Func<string, string>)(p => p + "\n```powershell\nGet-SampleItem\n"), "never closed" },
-        new object[] { "template placeholder", (Func<string, string>)(p => p.Replace("Sample items are not real.", "{{ Fill in the notes }}", StringComparison.Ordinal)), "placeholder" },
-        new object[] { "set not in syntax", (Func<string, string>)(p => p.Replace("- Name: Id\n", "- Name: ById\n", StringComparison.Ordinal)), "parameter set 'ById'" },
-        new object[] { "example without code", (Func<string, string>)(p => p.Replace("```powershell\nGet-SampleItem\n```\n", string.Empty, StringComparison.Ordinal)), "no code fence" },
-        new object[] { "title mismatch", (Func<string, string>)(p => p.Replace("# Get-SampleItem\n", "# Get-SampleThing\n", StringComparison.Ordinal)), "must match" },
-        new object[] { "bad related link", (Func<string, string>)(p => p.Replace("- [Set-SampleItem](Set-SampleItem.md)", "see Set-SampleItem", StringComparison.Ordinal)), "RELATED LINKS" },
+        Case("no front matter", p => p[(p.IndexOf("\n# ", StringComparison.Ordinal) + 1)..], "YAML front matter", "# Get-SampleItem"),
+        Case("lower-case section", p => p.Replace("## DESCRIPTION", "## Description", StringComparison.Ordinal), "upper case", "## Description"),
+        Case("missing section", p => p.Replace("## NOTES\n", string.Empty, StringComparison.Ordinal), "missing section '## NOTES'", "# Get-SampleItem"),
+        Case("unknown section", p => p.Replace("## NOTES", "## REMARKS", StringComparison.Ordinal), "unknown section", "## REMARKS"),
+        Case("sections out of order", SwapSynopsisAndSyntax, "out of order", "## SYNOPSIS"),
+        Case("unknown yaml key", p => p.Replace("DontShow: false", "Required: false", StringComparison.Ordinal), "unknown key 'Required'", "Required: false"),
+        Case("bad boolean", p => p.Replace("IsRequired: true", "IsRequired: yes", StringComparison.Ordinal), "must be true or false", "  IsRequired: yes"),
+        Case("no yaml block", p => p.Replace("```yaml\nType: System.Int32[]", "```\nType: System.Int32[]", StringComparison.Ordinal), "exactly one ```yaml block", "### -Id"),
+        Case("unclosed fence", p => p + "\n```powershell\nGet-SampleItem -Unclosed\n", "never closed", "```powershell\nGet-SampleItem -Unclosed"),
+        Case("template placeholder", p => p.Replace("Sample items are not real.", "{{ Fill in the notes }}", StringComparison.Ordinal), "placeholder", "{{ Fill in the notes }}"),
+        Case("set not in syntax", p => p.Replace("- Name: Id\n", "- Name: ById\n", StringComparison.Ordinal), "parameter set 'ById'", "### -Id"),
+        Case("example without code", p => p.Replace("```powershell\nGet-SampleItem\n```\n", string.Empty, StringComparison.Ordinal), "no code fence", "### Example 1"),
+        Case("title mismatch", p => p.Replace("# Get-SampleItem\n", "# Get-SampleThing\n", StringComparison.Ordinal), "must match", "# Get-SampleThing"),
+        Case("bad related link", p => p.Replace("- [Set-SampleItem](Set-SampleItem.md)", "see Set-SampleItem", StringComparison.Ordinal), "RELATED LINKS", "see Set-SampleItem"),
+
+        // YAML: YamlDotNet's own message, on the line YAML says, behind the parameter's name.
+        Case("yaml syntax", p => p.Replace("DefaultValue: '*'", "DefaultValue: '*", StringComparison.Ordinal), "parameter -Name: ", "DefaultValue: '*"),
+        Case("yaml tab indentation", p => p.Replace("  IsRequired: true", "\tIsRequired: true", StringComparison.Ordinal), "parameter -Id: ", null),
+        Case("yaml key twice in another case", p => p.Replace("Type: System.Int32[]\n", "Type: System.Int32[]\ntype: System.Int64[]\n", StringComparison.Ordinal), "duplicate key 'type'", "type: System.Int64[]"),
+        Case("yaml key twice", p => p.Replace("  IsRequired: true\n", "  IsRequired: true\n  IsRequired: false # again\n", StringComparison.Ordinal), "parameter -Id: ", "  IsRequired: false # again"),
+        Case("yaml not a mapping", p => WithIdBlock(p, "- Type: System.Int32[]\n- ParameterSets: []"), "parameter -Id: the block must be a mapping", "- Type: System.Int32[]"),
+        Case("yaml second document", p => WithIdBlock(p, "Type: System.Int32[]\nParameterSets:\n- Name: Id\n---\nAgain: x"), "more than one YAML document", "Again: x"),
+        Case("yaml set not a mapping", p => p.Replace("- Name: Id\n", "- Id\n- Name: Id\n", StringComparison.Ordinal), "must be a mapping", "- Id\n"),
+        Case("yaml bad position", p => p.Replace("Position: 0", "Position: first", StringComparison.Ordinal), "must be Named or a non-negative number", "  Position: first"),
+        Case("yaml list of lists", p => p.Replace("Aliases:\n- Number", "Aliases:\n- [Number]", StringComparison.Ordinal), "'Aliases' must be a list of plain values", "- [Number]"),
+        Case("front matter syntax", p => p.Replace("Locale: en-US", "Locale: [en-US", StringComparison.Ordinal), "front matter: ", null),
+        Case("front matter title", p => p.Replace("title: Get-SampleItem", "title: \"Get-SampleThing\"", StringComparison.Ordinal), "does not match the heading", "title: \"Get-SampleThing\""),
+        Case("front matter after a blank line", p => "\n" + p, "must start on the first line", "---"),
+        Case("empty front matter", p => "---\n---\n" + p[(p.IndexOf("\n# ", StringComparison.Ordinal) + 1)..], "front matter is empty", "---"),
+        Case("unclosed front matter", p => p.Replace("title: Get-SampleItem\n---\n", "title: Get-SampleItem\n", StringComparison.Ordinal), "not closed by a '---' line", "---"),
+
+        // Markdown that Markdig reads differently from what the author meant.
+        Case("comment never closed", p => p.Replace("Sample items are not real.", "Sample items are not real.\n\n<!-- an open note", StringComparison.Ordinal), "never closed", "<!-- an open note"),
+        Case("inline comment never closed", p => p.Replace("Sample items are not real.", "Sample items <!-- are not real.", StringComparison.Ordinal), "never closed", "Sample items <!--"),
+        Case("underlined heading", p => p.Replace("Sample items are not real.", "Sample notes\n---", StringComparison.Ordinal), "underlined with '---' or '==='", "Sample notes"),
+        Case("two links in one entry", p => p.Replace("- [Set-SampleItem](Set-SampleItem.md)", "- [Set-SampleItem](Set-SampleItem.md) and [x](x.md)", StringComparison.Ordinal), "RELATED LINKS entries must look like", "- [Set-SampleItem]"),
+        Case("image as a link", p => p.Replace("- [Set-SampleItem](Set-SampleItem.md)", "- ![Set-SampleItem](Set-SampleItem.png)", StringComparison.Ordinal), "RELATED LINKS entries must look like", "- ![Set-SampleItem]"),
     };
+
+    private static object?[] Case(string what, Func<string, string> breakPage, string expected, string? lineOf) =>
+        new object?[] { what, breakPage, expected, lineOf };
 
     [Theory]
     [MemberData(nameof(Malformations))]
-    public void RejectsMalformedPagesWithFileAndLine(string what, Func<string, string> breakPage, string expected)
+    public void RejectsMalformedPagesWithFileAndLine(string what, Func<string, string> breakPage, string expected, string? lineOf)
     {
         var original = File.ReadAllText(Sample("Get-SampleItem")).Replace("\r\n", "\n", StringComparison.Ordinal);
         var broken = breakPage(original);
@@ -214,7 +244,226 @@ public sealed class HelpGenTests : IDisposable
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.StartsWith(path, ex.Describe(), StringComparison.Ordinal);
         Assert.Contains("error JPSHELP001", ex.Describe(), StringComparison.Ordinal);
-        Assert.False(string.IsNullOrEmpty(what));
+        if (lineOf is not null)
+        {
+            Assert.True(ex.Line == LineOf(broken, lineOf), $"{what}: expected line {LineOf(broken, lineOf)}, got {ex.Describe()}");
+        }
+    }
+
+    /// <summary>
+    /// YAML beyond what PlatyPS writes (flow mappings, comments, block scalars, escapes) means what
+    /// it means in YAML. Each variant replaces -Id's block and must read as the sample's own.
+    /// </summary>
+    public static IEnumerable<object[]> IdBlockSpellings => new[]
+    {
+        new object[] { "flow collections and quoted scalars", """
+            Type: "System.Int32[]"
+            DefaultValue: 'None'
+            SupportsWildcards: False
+            Aliases: [Number]
+            ParameterSets: [{Name: Id, Position: Named, IsRequired: true, ValueFromPipeline: false, ValueFromPipelineByPropertyName: true, ValueFromRemainingArguments: false}]
+            DontShow: "false"
+            AcceptedValues: []
+            HelpMessage: ""
+            """ },
+        new object[] { "comments, indented sequences and left-out defaults", """
+            # An editor's note: PlatyPS never writes comments, and YAML ignores them.
+            Type: System.Int32[]  # not part of the type name
+            Aliases:
+              - Number
+            ParameterSets:
+              - Name: Id
+                IsRequired: true
+                ValueFromPipelineByPropertyName: true
+            """ },
+        new object[] { "a single-quoted set name and a null default", """
+            Type: 'System.Int32[]'
+            DefaultValue: ~
+            Aliases: Number
+            ParameterSets:
+            - {Name: 'Id', Position: null, IsRequired: TRUE, ValueFromPipelineByPropertyName: True}
+            HelpMessage: null
+            """ },
+    };
+
+    [Theory]
+    [MemberData(nameof(IdBlockSpellings))]
+    public void ReadsEveryYamlSpellingOfAParameterBlock(string what, string yaml)
+    {
+        var help = ReadWithIdBlock(yaml);
+
+        var id = help.Parameters.Single(p => p.Name == "Id");
+        Assert.True(id.Type == "System.Int32[]", what);
+        Assert.Equal(new[] { "Number" }, id.Aliases);
+        Assert.Empty(id.AcceptedValues);
+        Assert.False(id.SupportsWildcards);
+        Assert.False(id.DontShow);
+        Assert.Equal(string.Empty, id.HelpMessage);
+        Assert.True(id.DefaultValue is "" or "None", what);
+        var set = Assert.Single(id.ParameterSets);
+        Assert.Equal("Id", set.Name);
+        Assert.Null(set.Position);
+        Assert.True(set.IsRequired);
+        Assert.False(set.ValueFromPipeline);
+        Assert.True(set.ValueFromPipelineByPropertyName);
+        Assert.False(set.ValueFromRemainingArguments);
+
+        // The MAML comes out the same however the block is spelled.
+        Assert.Equal(
+            MamlWriter.ToDocument(new[] { HelpPageReader.Read(Sample("Get-SampleItem")) }).ToString(),
+            MamlWriter.ToDocument(new[] { help }).ToString());
+    }
+
+    [Fact]
+    public void ReadsMultiLineAndEscapedYamlStrings()
+    {
+        var help = ReadWithIdBlock("""
+            Type: System.Int32[]
+            DefaultValue: "1,\t2 \u00e9 \"quoted\""
+            Aliases: []
+            ParameterSets:
+            - Name: Id
+              IsRequired: true
+              ValueFromPipelineByPropertyName: true
+            AcceptedValues:
+            - 'it''s one'
+            - "two, with a comma"
+            HelpMessage: |
+              First line,
+              second line.
+            """);
+        var id = help.Parameters.Single(p => p.Name == "Id");
+        Assert.Equal("1,\t2 \u00e9 \"quoted\"", id.DefaultValue);
+        Assert.Equal(new[] { "it's one", "two, with a comma" }, id.AcceptedValues);
+        Assert.Equal("First line,\nsecond line.\n", id.HelpMessage);
+
+        var folded = ReadWithIdBlock("""
+            Type: System.Int32[]
+            DefaultValue: >-
+              folded onto
+              one line
+            HelpMessage: a plain scalar
+              continued on the next line
+            ParameterSets:
+            - Name: Id
+            """).Parameters.Single(p => p.Name == "Id");
+        Assert.Equal("folded onto one line", folded.DefaultValue);
+        Assert.Equal("a plain scalar continued on the next line", folded.HelpMessage);
+    }
+
+    [Fact]
+    public void ReadsQuotedAndListValuesInTheFrontMatter()
+    {
+        var page = File.ReadAllText(Sample("Get-SampleItem")).Replace("\r\n", "\n", StringComparison.Ordinal)
+            .Replace("HelpUri: https://example.invalid/help/Get-SampleItem", "HelpUri: \"https://example.invalid/help/Get-SampleItem\"  # online page", StringComparison.Ordinal)
+            .Replace("title: Get-SampleItem", "title: 'Get-SampleItem'\nkeywords: [sample, 'item, test']\nauthors:\n- one\n- two", StringComparison.Ordinal);
+        var path = Path.Combine(_temp, "Get-SampleItem.md");
+        File.WriteAllText(path, page);
+
+        var help = HelpPageReader.Read(path);
+
+        Assert.Equal("https://example.invalid/help/Get-SampleItem", help.HelpUri);
+        Assert.Equal("Get-SampleItem", help.Metadata["title"]);
+        Assert.Equal("sample, item, test", help.Metadata["keywords"]);
+        Assert.Equal("one, two", help.Metadata["Authors"]);
+    }
+
+    [Fact]
+    public void CommentsAreLeftOutOfTheHelp()
+    {
+        var help = ReadSampleWith(p => p
+            .Replace("\n# Get-SampleItem\n", "\n<!-- generated from the cmdlet; edit the prose only -->\n\n# Get-SampleItem\n", StringComparison.Ordinal)
+            .Replace("## NOTES\n", "## NOTES <!-- hidden in a heading -->\n", StringComparison.Ordinal)
+            .Replace("Items can be selected:", "<!--\nhidden on\nlines of its own\n-->\n\nItems can be selected:", StringComparison.Ordinal)
+            .Replace("Sample items are not real.", "Sample items <!-- hidden inline --> are\nnot real; `<!--` in code is\ncode.", StringComparison.Ordinal));
+
+        Assert.Equal("Sample items  are not real; `<!--` in code is code.", Assert.Single(help.Notes));
+        Assert.Equal(3, help.Description.Count);
+        Assert.Equal("Items can be selected:", help.Description[1]);
+        var maml = MamlWriter.ToDocument(new[] { help }).ToString();
+        Assert.DoesNotContain("hidden", maml, StringComparison.Ordinal);
+        Assert.DoesNotContain("generated", maml, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ListsTablesAndQuotesKeepTheirLines()
+    {
+        var help = ReadSampleWith(p => p.Replace("Sample items are not real.", """
+            Name | Kind
+            -----|-----
+            a    | real
+            b    | sample
+
+            > Quoted notes keep
+            > their lines.
+
+            1. First step, whose text
+               wraps.
+
+               A second paragraph of the step.
+
+               ```
+               Get-SampleItem
+
+               Set-SampleItem
+               ```
+            2. Second step.
+            """.Replace("\r\n", "\n", StringComparison.Ordinal), StringComparison.Ordinal));
+
+        Assert.Equal(
+            new[]
+            {
+                "Name | Kind\n-----|-----\na    | real\nb    | sample",
+                "> Quoted notes keep\n> their lines.",
+                "1. First step, whose text\n   wraps.",
+                "   A second paragraph of the step.",
+                "   Get-SampleItem\n\n   Set-SampleItem\n2. Second step.",
+            },
+            help.Notes);
+    }
+
+    [Fact]
+    public void RelatedLinksTakeEveryCommonMarkLinkForm()
+    {
+        var help = ReadSampleWith(p => p[..p.IndexOf("## RELATED LINKS", StringComparison.Ordinal)] + """
+            ## RELATED LINKS
+
+            * [Set-SampleItem](Set-SampleItem.md "the other sample")
+            * [Spaces](<https://example.invalid/a b>)
+            * [Reference][online] <!-- defined at the end -->
+            * [`code` and *emphasis*](https://example.invalid/markup)
+            * [](https://example.invalid/no-text)
+
+            [online]: https://example.invalid/ref
+            """.Replace("\r\n", "\n", StringComparison.Ordinal));
+
+        Assert.Equal(
+            new[]
+            {
+                new RelatedLink("Set-SampleItem", "Set-SampleItem.md"),
+                new RelatedLink("Spaces", "https://example.invalid/a b"),
+                new RelatedLink("Reference", "https://example.invalid/ref"),
+                new RelatedLink("`code` and *emphasis*", "https://example.invalid/markup"),
+                new RelatedLink(string.Empty, "https://example.invalid/no-text"),
+            },
+            help.RelatedLinks);
+    }
+
+    [Fact]
+    public void FencesFollowCommonMark()
+    {
+        // A tilde fence, closed by a longer one; an indented ``` inside it is code, not its end.
+        var help = ReadSampleWith(p => p.Replace("```powershell\nGet-SampleItem\n```", "~~~powershell\nGet-SampleItem\n    ```\n~~~~~", StringComparison.Ordinal));
+        Assert.Equal("Get-SampleItem\n    ```", help.Examples[0].Code);
+        Assert.Equal(new[] { "Without parameters the cmdlet returns all items." }, help.Examples[0].Remarks);
+    }
+
+    [Fact]
+    public void LineEndingsDoNotMatter()
+    {
+        var lf = MamlWriter.ToDocument(new[] { HelpPageReader.Read(Sample("Get-SampleItem")) }).ToString();
+        var crlf = MamlWriter.ToDocument(new[] { ReadSampleWith(p => p.Replace("\n", "\r\n", StringComparison.Ordinal)) }).ToString();
+        Assert.Equal(lf, crlf);
     }
 
     [Fact]
@@ -254,6 +503,42 @@ public sealed class HelpGenTests : IDisposable
     [InlineData("System.Collections.Generic.List`1[System.String]", "List`1[System.String]")]
     [InlineData("SwitchParameter", "SwitchParameter")]
     public void ShortTypeNames(string full, string expected) => Assert.Equal(expected, MamlWriter.ShortTypeName(full));
+
+    /// <summary>The sample Get-SampleItem page, changed by <paramref name="change"/>, as read from a file.</summary>
+    private CommandHelp ReadSampleWith(Func<string, string> change)
+    {
+        var page = File.ReadAllText(Sample("Get-SampleItem")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var changed = change(page);
+        Assert.NotEqual(page, changed);
+        var path = Path.Combine(_temp, "Get-SampleItem.md");
+        File.WriteAllText(path, changed);
+        return HelpPageReader.Read(path);
+    }
+
+    /// <summary>The sample page with -Id's ```yaml block replaced by <paramref name="yaml"/>.</summary>
+    private CommandHelp ReadWithIdBlock(string yaml)
+    {
+        var page = File.ReadAllText(Sample("Get-SampleItem")).Replace("\r\n", "\n", StringComparison.Ordinal);
+        var path = Path.Combine(_temp, "Get-SampleItem.md");
+        File.WriteAllText(path, WithIdBlock(page, yaml));
+        return HelpPageReader.Read(path);
+    }
+
+    private static string WithIdBlock(string page, string yaml)
+    {
+        var id = page.IndexOf("### -Id", StringComparison.Ordinal);
+        var start = page.IndexOf("```yaml\n", id, StringComparison.Ordinal) + "```yaml\n".Length;
+        var end = page.IndexOf("```\n", start, StringComparison.Ordinal);
+        return page[..start] + yaml.Replace("\r\n", "\n", StringComparison.Ordinal) + "\n" + page[end..];
+    }
+
+    /// <summary>The 1-based number of the first line of <paramref name="page"/> that starts with <paramref name="text"/>.</summary>
+    private static int LineOf(string page, string text)
+    {
+        var index = page.StartsWith(text, StringComparison.Ordinal) ? 0 : page.IndexOf("\n" + text, StringComparison.Ordinal) + 1;
+        Assert.True(index > 0 || page.StartsWith(text, StringComparison.Ordinal), $"no line starts with '{text}'");
+        return page[..index].Count(c => c == '\n') + 1;
+    }
 
     private static string SwapSynopsisAndSyntax(string page)
     {
