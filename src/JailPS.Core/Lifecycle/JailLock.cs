@@ -20,7 +20,7 @@ public sealed class JailLock : IDisposable
     public static JailLock Acquire(IHostFileSystem files, string jailName, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         files.CreateDirectory(LockDirectory);
-        string local = files.ToLocalPath(HostPath.Combine(LockDirectory, jailName.Replace('/', '_') + ".lock"));
+        string local = files.ToLocalPath(HostPath.Combine(LockDirectory, HostFileName.ForJail(jailName, ".lock")));
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -28,12 +28,12 @@ public sealed class JailLock : IDisposable
             {
                 return new JailLock(new FileStream(local, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
             }
-            catch (IOException) when (DateTime.UtcNow < deadline)
+            catch (IOException ex) when (IsHeldByAnother(ex) && DateTime.UtcNow < deadline)
             {
                 cancellationToken.WaitHandle.WaitOne(100);
                 cancellationToken.ThrowIfCancellationRequested();
             }
-            catch (IOException ex)
+            catch (IOException ex) when (IsHeldByAnother(ex))
             {
                 throw new JailOperationException("JailLocked", jailName,
                     $"jail \"{jailName}\" is locked by another JailPS command ({local}); waited {timeout.TotalSeconds:0}s.",
@@ -41,6 +41,18 @@ public sealed class JailLock : IDisposable
             }
         }
     }
+
+    /// <summary>
+    /// True when the open failed only because another process holds the flock: .NET reports
+    /// flock's EWOULDBLOCK as a plain IOException whose HResult is the raw errno (35 on FreeBSD,
+    /// sys/sys/errno.h; 11 on Linux, where only the simulated host runs). Any other failure (a name
+    /// too long, a missing directory, EIO) is reported at once instead of being waited out as a lock.
+    /// </summary>
+    private static bool IsHeldByAnother(IOException ex) =>
+        ex.GetType() == typeof(IOException)
+        && ex.HResult == (OperatingSystem.IsFreeBSD() ? JailPS.Native.Errno.EAGAIN : LinuxEWouldBlock);
+
+    private const int LinuxEWouldBlock = 11;
 
     public void Dispose() => _stream.Dispose();
 }

@@ -16,6 +16,9 @@ public sealed class MountLedgerEntry
     public string Options { get; set; } = "";
     /// <summary>"FSID:v0:v1": unmounting goes by this id (MNT_BYFSID), never through a path the jail could change.</summary>
     public string FsId { get; set; } = "";
+
+    /// <summary>The jail the mount belongs to (the file name is only an encoding of it, see <see cref="HostFileName"/>).</summary>
+    public string Jail { get; set; } = "";
 }
 
 /// <summary>
@@ -32,11 +35,24 @@ public sealed class MountLedger
 
     public MountLedger(IHostFileSystem files) => _files = files;
 
-    public static string PathOf(string jailName) => HostPath.Combine(Directory, jailName + ".json");
+    public static string PathOf(string jailName) => HostPath.Combine(Directory, HostFileName.ForJail(jailName, ".json"));
 
-    public IReadOnlyList<MountLedgerEntry> Read(string jailName)
+    /// <summary>Every jail's ledger: the jail's name (as its entries record it) and its entries.</summary>
+    public IEnumerable<(string Jail, IReadOnlyList<MountLedgerEntry> Entries)> ReadAll()
     {
-        string? text = _files.ReadAllText(PathOf(jailName));
+        foreach (string file in _files.Glob(Directory + "/*.json"))
+        {
+            var entries = ReadFile(file);
+            string jail = entries.Count > 0 && entries[0].Jail.Length > 0 ? entries[0].Jail : HostPath.GetFileName(file)[..^".json".Length];
+            yield return (jail, entries);
+        }
+    }
+
+    public IReadOnlyList<MountLedgerEntry> Read(string jailName) => ReadFile(PathOf(jailName));
+
+    private IReadOnlyList<MountLedgerEntry> ReadFile(string path)
+    {
+        string? text = _files.ReadAllText(path);
         if (string.IsNullOrWhiteSpace(text)) return Array.Empty<MountLedgerEntry>();
         try
         {
@@ -44,12 +60,13 @@ public sealed class MountLedger
         }
         catch (JsonException ex)
         {
-            throw new System.IO.IOException($"The mount ledger {PathOf(jailName)} is not valid JSON: {ex.Message}", ex);
+            throw new System.IO.IOException($"The mount ledger {path} is not valid JSON: {ex.Message}", ex);
         }
     }
 
     public void Add(string jailName, MountLedgerEntry entry)
     {
+        entry.Jail = jailName;
         var list = new List<MountLedgerEntry>(Read(jailName)) { entry };
         Write(jailName, list);
     }

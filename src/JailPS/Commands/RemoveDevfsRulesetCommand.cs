@@ -35,10 +35,9 @@ public sealed class RemoveDevfsRulesetCommand : DevfsCmdletBase
         var ledger = new JailPS.Core.Mounts.MountLedger(JailHost.Files);
         var mounted = new HashSet<string>(JailPS.Core.Mounts.MountTable.Read(JailHost.MountLibc).Select(m => m.FsIdText), StringComparer.Ordinal);
         string option = "ruleset=" + number.ToString(CultureInfo.InvariantCulture);
-        foreach (string file in JailHost.Files.Glob(JailPS.Core.Mounts.MountLedger.Directory + "/*.json"))
+        foreach (var (jail, entries) in ledger.ReadAll())
         {
-            string jail = JailPS.Core.Host.HostPath.GetFileName(file)[..^".json".Length];
-            foreach (var e in ledger.Read(jail))
+            foreach (var e in entries)
                 if (e.FsType == "devfs" && mounted.Contains(e.FsId) && Array.IndexOf(e.Options.Split(','), option) >= 0)
                     users.Add($"the devfs on {e.MountPoint} (jail {jail}) was mounted with {option}");
         }
