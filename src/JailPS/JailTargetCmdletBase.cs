@@ -24,6 +24,7 @@ public abstract class JailTargetCmdletBase : JailCmdletBase
 
     [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(InputObjectJailNameCompleter))]
     public Jail[] InputObject { get; set; } = Array.Empty<Jail>();
 
     /// <summary>
