@@ -17,11 +17,12 @@ namespace JailPS.Commands;
 /// What every JailPS cmdlet shares: the host (real or the opted-in simulated one), the engine,
 /// Ctrl+C, and one mapping from engine exceptions to ErrorRecords with stable ids.
 /// </summary>
-public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
+public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
 {
     private readonly CancellationTokenSource _cancel = new();
     private JailHost? _host;
     private JailService? _service;
+    private JailOrchestrator? _orchestrator;
 
     protected internal JailHost JailHost => _host ?? throw new InvalidOperationException("BeginProcessing has not run.");
     protected internal JailService Service => _service ?? throw new InvalidOperationException("BeginProcessing has not run.");
@@ -56,7 +57,13 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         GC.SuppressFinalize(this);
     }
 
-    void IJailOutput.Verbose(string message) => WriteVerbose(message);
+    void IJailOutput.Verbose(string message)
+    {
+        // One record per line: a host that prefixes only a record's first line ("VERBOSE: ")
+        // would otherwise print a step's continuation lines bare.
+        foreach (string line in message.Split('\n'))
+            WriteVerbose(line.TrimEnd('\r'));
+    }
     void IJailOutput.Warning(string message) => WriteWarning(message);
     void IJailOutput.Debug(string message) => WriteDebug(message);
 
@@ -70,25 +77,15 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         RecordType = progress.Completed ? ProgressRecordType.Completed : ProgressRecordType.Processing,
     };
 
+    /// <summary>The engine's side of this command: plans approved through ShouldProcess, dependency order over several jails.</summary>
+    protected internal JailOrchestrator Orchestrator => _orchestrator ??= new JailOrchestrator(Service, this, Cancellation);
+
     /// <summary>
-    /// Asks ShouldProcess with the whole plan as its description (so -WhatIf prints every step and
-    /// the exact jail_set parameter list), then runs it with its undo journal.
+    /// Asks ShouldProcess with the whole plan as its description and its question (so -WhatIf prints
+    /// every step and the exact jail_set parameter list, and -Confirm shows them before it asks),
+    /// then runs it with its undo journal.
     /// </summary>
-    protected internal bool RunPlan(JailPlan plan, string action)
-    {
-        var lines = new List<string> { $"{action} jail \"{plan.JailName}\" on {JailHost.ComputerName}:" };
-        foreach (var l in plan.Describe()) lines.Add("  " + l.Replace("\n", "\n      "));
-        foreach (var n in plan.Notes) lines.Add("  note: " + n);
-        string description = string.Join(Environment.NewLine, lines);
-        if (!ShouldProcess(description, $"{action} jail \"{plan.JailName}\"?", "Confirm"))
-            return false;
-        // Locked only once the user agreed, so -WhatIf leaves no trace on the host.
-        using (JailLock.Acquire(JailHost.Files, plan.JailName, TimeSpan.FromSeconds(30), Cancellation))
-            PlanRunner.Execute(plan, this);
-        foreach (var note in plan.Notes)
-            WriteWarning($"jail {plan.JailName}: {note}");
-        return true;
-    }
+    protected internal bool RunPlan(JailPlan plan, string action) => Orchestrator.RunPlan(plan, action);
 
     /// <summary>
     /// True under -WhatIf: plans are only shown, so a caller that runs several plans (dependencies,
@@ -106,58 +103,19 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         _ => false,
     };
 
-    /// <summary>Starts a definition after the jails it depends on (those already running are left alone). False when declined.</summary>
-    protected internal bool StartWithDependencies(JailDefinition definition)
-    {
-        var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
-        foreach (var d in Service.StartOrder(new[] { definition }))
-        {
-            if (d.Name != definition.Name && Service.Get(d.Name)?.State == JailState.Running)
-                continue;
-            var plan = lifecycle.PlanStart(JailSpec.Resolve(d, JailHost.Kernel.Catalog));
-            if (!RunPlan(plan, "Start") && !WhatIfMode)
-                return false;
-        }
-        return true;
-    }
-
-    /// <summary>
-    /// Stops a running jail after the running jails that depend on it. Returns the dependents it
-    /// stopped (so a restart can start them again), or null when the user declined.
-    /// </summary>
-    protected internal List<string>? StopWithDependents(Jail jail, int? timeout, bool force)
-    {
-        var stopped = new List<string>();
-        foreach (string dependent in Service.DependentsToStopFirst(jail.Name))
-        {
-            var d = Service.Get(dependent);
-            if (d?.State != JailState.Running) continue;
-            if (!StopOne(d, timeout, force) && !WhatIfMode) return null;
-            stopped.Add(dependent);
-        }
-        return StopOne(jail, timeout, force) || WhatIfMode ? stopped : null;
-    }
-
-    private bool StopOne(Jail jail, int? timeout, bool force)
-    {
-        // Resolving the definition first refuses (JailParameterNotImplemented) a jail whose stop
-        // would need steps JailPS does not have yet, such as removing interface aliases.
-        var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
-        var plan = lifecycle.PlanStop(jail.Name, jail.Jid!.Value, SpecOf(jail), timeout, force, jail.Path);
-        return RunStopPlan(lifecycle, plan);
-    }
+    bool IJailCommandSink.WhatIf => WhatIfMode;
+    // -WhatIf prints the description as "What if: ..."; -Verbose prints it as the operation being
+    // performed, and there the plan's steps follow one by one as they run, so only the summary.
+    bool IJailCommandSink.ShouldProcess(string description, string summary, string question) =>
+        ShouldProcess(WhatIfMode ? description : summary, question, "Confirm");
+    void IJailCommandSink.WriteError(Exception error, object? target) => WriteJailError(error, target);
+    void IJailCommandSink.WriteObject(object item) => WriteObject(item);
 
     /// <summary>The jail's definition split and type-checked as jail(8) would (null for a jail with no definition).</summary>
-    protected internal JailSpec? SpecOf(Jail jail) => jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, JailHost.Kernel.Catalog);
+    protected internal JailSpec? SpecOf(Jail jail) => Service.SpecOf(jail);
 
     /// <summary>Runs a stop (or unmount cleanup) plan and writes the mounts it found left behind.</summary>
-    protected internal bool RunStopPlan(JailLifecycle lifecycle, JailPlan plan)
-    {
-        bool ran = RunPlan(plan, "Stop");
-        foreach (var leaked in lifecycle.LeakedMounts)
-            WriteObject(leaked);
-        return ran;
-    }
+    protected internal bool RunStopPlan(JailPlan plan) => Orchestrator.RunStopPlan(plan);
 
     /// <summary>-UserFromHost only says where to look -User up (jexec -u vs -U); alone it means nothing.</summary>
     protected void ThrowIfUserFromHostWithoutUser(bool userFromHost, string? user)
@@ -227,9 +185,7 @@ public abstract class JailCmdletBase : PSCmdlet, IJailOutput, IDisposable
         }
     }
 
-    protected static bool IsEngineError(Exception ex) => ex is JailOperationException or JailParameterException
-        or PathEscapeException or DevfsRulesetException or DevfsRuleException or JailKernelException or JailPlanException or JailConfException or JailHostException
-        or System.IO.IOException or UnauthorizedAccessException;
+    protected static bool IsEngineError(Exception ex) => EngineErrors.IsEngineError(ex);
 
     public static ErrorRecord ToErrorRecord(Exception ex, object? target)
     {

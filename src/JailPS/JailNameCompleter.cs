@@ -30,7 +30,7 @@ public sealed class JailNameCompleter : IArgumentCompleter
         {
             if (!pattern.IsMatch(j.Name)) continue;
             string text = j.Name.IndexOfAny(" '\"$`(){}[];,&|".ToCharArray()) >= 0 ? "'" + j.Name.Replace("'", "''") + "'" : j.Name;
-            string tip = j.State == JailState.Running ? $"{j.Name} (running, jid {j.Jid})" : $"{j.Name} ({j.State.ToString().ToLowerInvariant()})";
+            string tip = j.Status == JailState.Running ? $"{j.Name} (running, jid {j.Jid})" : $"{j.Name} ({j.State.ToLowerInvariant()})";
             results.Add(new CompletionResult(text, j.Name, CompletionResultType.ParameterValue, tip));
         }
         return results;

@@ -24,6 +24,7 @@ public abstract class JailTargetCmdletBase : JailCmdletBase
 
     [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
+    [ArgumentCompleter(typeof(InputObjectJailNameCompleter))]
     public Jail[] InputObject { get; set; } = Array.Empty<Jail>();
 
     /// <summary>
@@ -43,18 +44,5 @@ public abstract class JailTargetCmdletBase : JailCmdletBase
     }
 
     /// <summary>The jail as it is in the kernel and jail.conf right now (input objects may be stale).</summary>
-    protected Jail Current(Jail jail)
-    {
-        var fresh = Service.Get(jail.Name);
-        if (fresh is null)
-        {
-            if (jail.Definition != null)
-                return Service.ToJail(jail.Name, jail.Definition, null);
-            throw JailService.NotFound(jail.Name);
-        }
-        // Keep a definition that came with the object (Import-JailConfig of another file).
-        if (jail.Definition != null && fresh.Definition is null)
-            return Service.ToJail(jail.Name, jail.Definition, fresh.Jid is null ? null : Service.Host.Kernel.GetByJid(fresh.Jid.Value));
-        return fresh;
-    }
+    protected Jail Current(Jail jail) => Service.Current(jail);
 }

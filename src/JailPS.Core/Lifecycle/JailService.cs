@@ -126,6 +126,28 @@ public sealed class JailService
         return ToJail(rec?.Name ?? name, def ?? (rec != null ? FindDefinition(rec.Name) : null), rec);
     }
 
+    /// <summary>
+    /// A jail as it is in the kernel and jail.conf right now (an object from the pipeline may be
+    /// stale). A definition the object carries (Import-JailConfig of another file) is kept when no
+    /// file JailPS reads defines the jail.
+    /// </summary>
+    public Jail Current(Jail jail)
+    {
+        var fresh = Get(jail.Name);
+        if (fresh is null)
+        {
+            if (jail.Definition != null)
+                return ToJail(jail.Name, jail.Definition, null);
+            throw NotFound(jail.Name);
+        }
+        if (jail.Definition != null && fresh.Definition is null)
+            return ToJail(jail.Name, jail.Definition, fresh.Jid is null ? null : _host.Kernel.GetByJid(fresh.Jid.Value));
+        return fresh;
+    }
+
+    /// <summary>The jail's definition split and type-checked as jail(8) would (null for a jail with no definition).</summary>
+    public JailSpec? SpecOf(Jail jail) => jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, _host.Kernel.Catalog);
+
     /// <summary>The jail as it is now (after a change), by name.</summary>
     public Jail Refresh(string name)
     {
@@ -241,7 +263,8 @@ public sealed class JailService
         return result;
     }
 
-    private static IEnumerable<string> DependNames(JailDefinition d)
+    /// <summary>The jails a definition's depend parameter names, in the order written.</summary>
+    public static IEnumerable<string> DependNames(JailDefinition d)
         => d.Get("depend")?.Values.SelectMany(v => v.Split(',')).Select(s => s.Trim()).Where(s => s.Length > 0) ?? Enumerable.Empty<string>();
 
     // ---- new / remove / set -------------------------------------------------------------
@@ -401,7 +424,7 @@ public sealed class JailService
             string key = Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "";
             var p = ToConfParameter(key, e.Value);
             conf.Add(p);
-            if (jail.State != JailState.Running) continue;
+            if (jail.Status != JailState.Running) continue;
             var info = catalog.Resolve(key, out bool negated);
             if (info is null)
             {
@@ -425,7 +448,7 @@ public sealed class JailService
             object? old = jail.Parameters.Contains(info.Name) ? jail.Parameters[info.Name] : null;
             if (old != null) undo.Add(new JailParameterSetting(info, JailParameterCodec.FromObject(info, old, false)));
         }
-        if (jail.State != JailState.Running && !writeDefinition)
+        if (jail.Status != JailState.Running && !writeDefinition)
             throw new JailOperationException("JailNotRunning", jail.Name,
                 $"jail \"{jail.Name}\" is not running, so there is nothing to change live.", "Add -Persist to change its definition.");
         var jidInfo = catalog.Find("jid")!;

@@ -114,6 +114,30 @@ public sealed class JailPlan
             lines.Add($"{i + 1}. {Steps[i].Name}: {Steps[i].Description}");
         return lines;
     }
+
+    /// <summary>
+    /// The plan as ShouldProcess shows it: a heading with the action, the jail, why the command
+    /// acts on it (<paramref name="reason"/>, e.g. "a dependency of \"app\"") and the host, then
+    /// the numbered steps and the notes. -WhatIf prints it; -Confirm asks with it (<see cref="Question"/>).
+    /// </summary>
+    public string Render(string action, string computerName, string? reason = null)
+    {
+        var lines = new List<string> { $"{Heading(action, reason)} on {computerName}:" };
+        foreach (var l in Describe()) lines.Add("  " + l.Replace("\n", "\n      "));
+        foreach (var n in Notes) lines.Add("  note: " + n);
+        return string.Join(Environment.NewLine, lines);
+    }
+
+    /// <summary>One line for -Verbose: "Start jail \"web\" on HOST: 2 steps" (the steps report themselves as they run).</summary>
+    public string Summary(string action, string computerName, string? reason = null)
+        => $"{Heading(action, reason)} on {computerName}: {Steps.Count} step{(Steps.Count == 1 ? "" : "s")}";
+
+    /// <summary>What -Confirm asks: the whole plan, then "Start jail \"db\" (a dependency of \"app\")?".</summary>
+    public string Question(string action, string computerName, string? reason = null)
+        => Render(action, computerName, reason) + Environment.NewLine + Heading(action, reason) + "?";
+
+    private string Heading(string action, string? reason)
+        => $"{action} jail \"{JailName}\"" + (reason is null ? "" : $" ({reason})");
 }
 
 /// <summary>A plan failed: the step, the cause, and what the undo journal rolled back.</summary>

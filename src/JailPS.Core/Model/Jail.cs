@@ -28,7 +28,7 @@ public sealed class Jail
         string? configFile, JailDefinition? definition, string computerName, bool isSimulated)
     {
         Name = name;
-        State = state;
+        Status = state;
         Jid = jid;
         Path = path;
         Hostname = hostname;
@@ -44,7 +44,15 @@ public sealed class Jail
     }
 
     public string Name { get; }
-    public JailState State { get; }
+
+    /// <summary>
+    /// The state's name: Stopped, Running or Dying. A string and not the enum, so ConvertTo-Json,
+    /// Export-Csv and remoting write "Running" (ConvertTo-Json writes a CLR enum as a number).
+    /// </summary>
+    public string State => Status.ToString();
+
+    /// <summary>The state for the engine and the cmdlets (Get-Jail -State takes the enum).</summary>
+    internal JailState Status { get; }
 
     /// <summary>Jail ID while the jail is in the kernel; null when stopped.</summary>
     public int? Jid { get; }

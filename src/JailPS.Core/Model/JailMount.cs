@@ -31,7 +31,7 @@ public sealed class JailMount
         JailPath = jailPath;
         Options = options;
         Origin = origin;
-        State = state;
+        Status = state;
         FsId = fsId;
         ComputerName = computerName;
     }
@@ -52,7 +52,10 @@ public sealed class JailMount
     /// Mount-JailFileSystem, or "" when JailPS has no record of it.
     /// </summary>
     public string Origin { get; }
-    public JailMountState State { get; }
+    /// <summary>The state's name (Mounted, Leaked, Missing, NotMounted), a string for JSON and CSV as Jail.State.</summary>
+    public string State => Status.ToString();
+
+    internal JailMountState Status { get; }
     /// <summary>The kernel's file system id ("FSID:v0:v1"), by which JailPS unmounts it; null when not mounted.</summary>
     public string? FsId { get; }
     public bool ReadOnly => Array.IndexOf(Options.Split(','), "ro") >= 0 || Array.IndexOf(Options.Split(','), "rdonly") >= 0;

@@ -27,14 +27,18 @@ public abstract class DevfsCmdletBase : JailCmdletBase
     protected JailPS.DevfsRuleset ToObject(Core.Devfs.DevfsRuleset model, string source) =>
         new(model, source, JailHost.ComputerName, JailHost.IsSimulated);
 
-    /// <summary>Asks ShouldProcess with every step of the plan, then runs it under the ruleset's lock with rollback.</summary>
+    /// <summary>Asks ShouldProcess with every step of the plan (for -WhatIf and -Confirm alike), then runs it under the ruleset's lock with rollback.</summary>
     protected bool RunDevfsPlan(JailPlan plan, string action)
     {
         var lines = new List<string> { $"{action} {plan.JailName} on {JailHost.ComputerName}:" };
         foreach (var l in plan.Describe()) lines.Add("  " + l);
         foreach (var n in plan.Notes) lines.Add("  note: " + n);
         if (plan.Steps.Count == 0) lines.Add("  (no ioctl: nothing to change)");
-        if (!ShouldProcess(string.Join(Environment.NewLine, lines), $"{action} {plan.JailName}?", "Confirm"))
+        string description = string.Join(Environment.NewLine, lines);
+        // -Confirm asks with the whole plan too, as -WhatIf shows it; -Verbose gets one line, since
+        // each step reports itself as it runs.
+        string summary = $"{action} {plan.JailName} on {JailHost.ComputerName}: {plan.Steps.Count} step{(plan.Steps.Count == 1 ? "" : "s")}";
+        if (!ShouldProcess(WhatIfMode ? description : summary, description + Environment.NewLine + $"{action} {plan.JailName}?", "Confirm"))
             return false;
         using (JailLock.Acquire(JailHost.Files, plan.JailName.Replace(' ', '-'), TimeSpan.FromSeconds(30), Cancellation))
             Devfs.Execute(plan, this);

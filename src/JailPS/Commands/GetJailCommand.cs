@@ -81,8 +81,8 @@ public sealed class GetJailCommand : JailCmdletBase
 
     private void Emit(Jail j)
     {
-        if (j.State == JailState.Dying && !IncludeDying) return;
-        if (State != null && Array.IndexOf(State, j.State) < 0) return;
+        if (j.Status == JailState.Dying && !IncludeDying) return;
+        if (State != null && Array.IndexOf(State, j.Status) < 0) return;
         WriteObject(j);
     }
 }

@@ -86,8 +86,8 @@ public sealed class GetJailMountCommand : JailCmdletBase
     {
         if (jail.Path is null || !JailPS.Core.Host.HostPath.IsAbsolute(jail.Path))
             return; // no root, nothing can be mounted beneath it
-        foreach (var m in _mounts!.Inspect(jail.Name, jail.Path, DefinitionMounts(jail), jail.State == JailState.Running, _table, DefinitionRoot(jail)))
-            if (State is null || Array.IndexOf(State, m.State) >= 0)
+        foreach (var m in _mounts!.Inspect(jail.Name, jail.Path, DefinitionMounts(jail), jail.Status == JailState.Running, _table, DefinitionRoot(jail)))
+            if (State is null || Array.IndexOf(State, m.Status) >= 0)
                 WriteObject(m);
     }
 

@@ -159,7 +159,7 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
                 ForItem(name, () =>
                 {
                     foreach (var j in JailsMatching(name))
-                        if (j.State == JailState.Running) Add(j.Name);
+                        if (j.Status == JailState.Running) Add(j.Name);
                 });
             }
             else

@@ -25,8 +25,7 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
         var left = mounts.Leftovers(jail.Name, jail.Path);
         if (left.Count > 0 && Force)
         {
-            var lifecycle = new JailLifecycle(JailHost, this, Cancellation);
-            if (!RunStopPlan(lifecycle, lifecycle.PlanUnmountCleanup(jail.Name, SpecOf(jail), jail.Path, force: true)))
+            if (!RunStopPlan(Orchestrator.Lifecycle.PlanUnmountCleanup(jail.Name, SpecOf(jail), jail.Path, force: true)))
                 return;
             left = mounts.Leftovers(jail.Name, jail.Path);
         }
@@ -44,18 +43,18 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
             ForItem(target.Name, () =>
             {
                 var jail = Current(target);
-                if (jail.State == JailState.Running)
+                if (jail.Status == JailState.Running)
                 {
                     if (!Force)
                         throw new JailOperationException("JailIsRunning", jail.Name, $"jail \"{jail.Name}\" is running (jid {jail.Jid}); it is not removed.",
                             "Stop it with Stop-Jail first, or use Remove-Jail -Force to stop and remove it.");
-                    if (StopWithDependents(jail, null, force: true) is null)
+                    if (!Orchestrator.StopWithDependents(jail, null, force: true))
                         return;
                 }
                 RefuseWhileMounted(jail);
                 if (jail.Definition is null)
                 {
-                    if (jail.State != JailState.Running)
+                    if (jail.Status != JailState.Running)
                         throw new JailOperationException("JailNotDefined", jail.Name, $"jail \"{jail.Name}\" has no definition to remove.");
                     return; // a jail that existed only in the kernel: stopping it was all there was to do
                 }

@@ -1,14 +1,21 @@
 using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using JailPS.Core.Lifecycle;
 
 namespace JailPS.Commands;
 
-/// <summary>Start-Jail: what `jail -c NAME` does, from the jail's definition, dependencies first.</summary>
+/// <summary>
+/// Start-Jail: what `jail -c NAME...` does, from the jails' definitions, dependencies first. The
+/// jails from the pipeline and -Name are collected and started together once the input ends, so
+/// each is started once, in dependency order, however often it is named or needed.
+/// </summary>
 [Cmdlet(VerbsLifecycle.Start, "Jail", DefaultParameterSetName = ByObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(Jail))]
 public sealed class StartJailCommand : JailTargetCmdletBase
 {
+    private readonly List<Jail> _targets = new();
+
     /// <summary>Emit the started jail.</summary>
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -17,28 +24,11 @@ public sealed class StartJailCommand : JailTargetCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessRecord() => _targets.AddRange(ResolveTargets());
+
+    protected override void EndProcessing()
     {
-        foreach (var target in ResolveTargets())
-            ForItem(target.Name, () =>
-            {
-                var jail = Current(target);
-                if (jail.State == JailState.Running)
-                {
-                    if (!Force)
-                        throw new JailOperationException("JailAlreadyRunning", jail.Name, $"jail \"{jail.Name}\" is already running (jid {jail.Jid}).",
-                            "Use Restart-Jail to restart it, or -Force to ignore running jails.");
-                    WriteVerbose($"jail {jail.Name} is already running");
-                }
-                else
-                {
-                    var def = jail.Definition ?? throw new JailOperationException("JailNotDefined", jail.Name,
-                        $"jail \"{jail.Name}\" has no definition to start from.", "Define it with New-Jail or in jail.conf.");
-                    if (!StartWithDependencies(def) || WhatIfMode)
-                        return;
-                }
-                if (PassThru)
-                    WriteObject(Service.Refresh(jail.Name));
-            });
+        Orchestrator.Start(_targets, Force, PassThru);
+        base.EndProcessing();
     }
 }

@@ -120,7 +120,7 @@ public sealed class JailCommandServiceTests : IDisposable
     public void WaitFor_returns_at_once_when_the_state_holds_and_times_out_typed_otherwise()
     {
         StartWeb();
-        Assert.Equal(JailState.Running, _f.Service.WaitFor("web", JailState.Running, TimeSpan.Zero, CancellationToken.None).State);
+        Assert.Equal(JailState.Running, _f.Service.WaitFor("web", JailState.Running, TimeSpan.Zero, CancellationToken.None).Status);
         var ex = Assert.Throws<JailOperationException>(() => _f.Service.WaitFor("web", JailState.Stopped, TimeSpan.FromMilliseconds(300), CancellationToken.None));
         Assert.Equal("JailWaitTimeout", ex.ErrorId);
     }

@@ -50,11 +50,11 @@ public sealed class ServiceTests : IDisposable
         var all = _f.Service.GetAll();
         Assert.Equal(new[] { "j1", "web" }, all.Select(j => j.Name));
         var web = all[1];
-        Assert.Equal(JailState.Stopped, web.State);
+        Assert.Equal(JailState.Stopped, web.Status);
         Assert.Null(web.Jid);
         Assert.Equal(new[] { "10.1.0.5" }, web.IPv4Address);
         Assert.Equal("/etc/jail.conf.d/web.conf", web.ConfigFile);
-        Assert.True(all[0].State == JailState.Running && all[0].Jid > 0 && !all[0].IsDefined);
+        Assert.True(all[0].Status == JailState.Running && all[0].Jid > 0 && !all[0].IsDefined);
         Assert.True(web.IsSimulated);
         Assert.StartsWith("simulated:", web.ComputerName);
     }

@@ -193,7 +193,7 @@ public sealed class MountLifecycleTests : IDisposable
         var lifecycle = _f.Lifecycle();
         PlanRunner.Execute(lifecycle.PlanStop("web", jid, spec, 0, false, Root), _f);
         var leaked = Assert.Single(lifecycle.LeakedMounts);
-        Assert.Equal(JailMountState.Leaked, leaked.State);
+        Assert.Equal(JailMountState.Leaked, leaked.Status);
         Assert.Equal("/mnt", leaked.JailPath);
         Assert.Contains(_f.Warnings, w => w.Contains(Root + "/mnt"));
         Assert.Equal(Root + "/mnt", Assert.Single(Beneath()).On);
@@ -302,7 +302,7 @@ public sealed class MountLifecycleTests : IDisposable
         // The kernel reports the resolved path; the definition says /usr/jails/linked.
         var seen = svc.Inspect("lnk", "/zroot/jails/web", JailMountPlanner.ForSpec(spec, _f.Host.Files), running: true, definitionRoot: "/usr/jails/linked");
         var only = Assert.Single(seen);
-        Assert.Equal(JailMountState.Mounted, only.State);
+        Assert.Equal(JailMountState.Mounted, only.Status);
         Assert.Equal("/dev", only.JailPath);
         _f.Host.Files.DeleteFile(MountLedger.PathOf("lnk")); // as if jail(8) had started it
         int jid = _f.Host.Kernel.GetByName("lnk")!.Jid;

@@ -95,6 +95,17 @@ public sealed class DevfsCmdletTests : IDisposable
     }
 
     [Fact]
+    public void Confirm_shows_the_ioctls_of_the_plan_before_it_asks()
+    {
+        _s.Answer("N");
+        Ok("New-DevfsRuleset -Number 10 -Rule 'path null unhide' -Confirm");
+        string prompt = Assert.Single(_s.Host.Prompts);
+        Assert.Contains("ioctl(/dev, DEVFSIO_RADD, {id=10:100 path 'null' unhide})  # devfs rule -s 10 add 100 path null unhide", prompt);
+        Assert.EndsWith("?", prompt.TrimEnd());
+        Assert.Equal(new[] { 1, 2, 3, 4, 5 }, KernelRulesets());
+    }
+
+    [Fact]
     public void New_refuses_an_existing_ruleset_unless_Force_and_PassThru_returns_the_kernel_view()
     {
         var created = Ok("New-DevfsRuleset 10 -Name web_jail -Rule 'include 4', \"path 'bpf*' unhide\" -PassThru").Output.Single();

@@ -95,6 +95,16 @@ public sealed class RenderingTests : IDisposable
     }
 
     [Fact]
+    public void ConvertTo_Json_writes_states_by_name()
+    {
+        string jail = Ok("Get-Jail web | ConvertTo-Json").Output.Single().ToString()!;
+        Assert.Contains("\"State\": \"Running\"", jail, StringComparison.Ordinal);
+        string mount = Ok("Get-JailMount web | Select-Object -First 1 | ConvertTo-Json").Output.Single().ToString()!;
+        Assert.Contains("\"State\": \"Mounted\"", mount, StringComparison.Ordinal);
+        Assert.Equal("Running", Ok("(Get-Jail web | ConvertTo-Json | ConvertFrom-Json).State").Output.Single().ToString());
+    }
+
+    [Fact]
     public void Export_Clixml_round_trip_keeps_names_and_renders_the_same_view()
     {
         string file = Path.Combine(_s.SimulatedHostPath!, "jails.xml");
@@ -165,5 +175,21 @@ public sealed class RenderingTests : IDisposable
         string topic = Ok("Get-Help about_JailPS_Testing | Out-String -Width 80").Output.Single().ToString()!;
         Assert.Contains("# --- begin example: Farm.Tests.ps1 ---", topic, StringComparison.Ordinal);
         Assert.DoesNotContain("jailps ", Ok("Get-Help about_JailPS | Out-String").Output.Single().ToString()!, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verbose_reports_each_step_once_one_line_per_record()
+    {
+        Ok("New-Jail -Name app -Path /usr/jails/app -Persist -ExecStart '/bin/sh /etc/rc' | Out-Null");
+        var verbose = Ok("Start-Jail app -Verbose").Verbose.Select(v => v.Message).ToList();
+        Assert.All(verbose, m => Assert.DoesNotContain('\n', m));
+        Assert.StartsWith("Start jail \"app\" on simulated:", verbose[0], StringComparison.Ordinal);
+        Assert.EndsWith(": 2 steps", verbose[0], StringComparison.Ordinal);
+        Assert.Equal(1, verbose.Count(m => m.Contains("jail_set(JAIL_CREATE)", StringComparison.Ordinal)));
+        Assert.Equal(1, verbose.Count(m => m.Contains("/bin/sh /etc/rc", StringComparison.Ordinal)));
+        // -WhatIf still prints the whole plan.
+        string whatIf = Ok("Stop-Jail app -WhatIf").HostText;
+        Assert.Contains("What if: Stop jail \"app\"", whatIf, StringComparison.Ordinal);
+        Assert.Contains("jail_remove", whatIf, StringComparison.Ordinal);
     }
 }
