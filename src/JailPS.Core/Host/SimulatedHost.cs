@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Threading;
 using JailPS.Core.Devfs;
 using JailPS.Core.Simulation;
 using JailPS.Native;
@@ -18,8 +19,11 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
     public const string StateFolderName = ".simulation";
 
     private readonly string _stateFile;
+    private readonly string _lockFile;
+    private readonly object _gate = new();
+    private SimulatedKernel _kernel;
     private long _savedGeneration = -1;
-    private DateTime _stateStamp;
+    private (DateTime Time, long Length) _stateStamp;
 
     public SimulatedHost(string root)
     {
@@ -27,16 +31,83 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
         StateDirectory = Path.Combine(root, StateFolderName);
         Directory.CreateDirectory(StateDirectory);
         _stateFile = Path.Combine(StateDirectory, "kernel.json");
+        _lockFile = Path.Combine(StateDirectory, "kernel.lock");
         Options = new SimulatedKernelOptions { RootDirectory = root };
-        Kernel = Load();
+        using (StateLock())
+        {
+            _kernel = Load();
+            // A new host boots and writes its state at once, so every process sees the same boot.
+            if (!File.Exists(_stateFile)) SaveLocked();
+        }
         Processes = new SimulatedProcessRunner(this);
     }
 
     public string Root { get; }
     public string StateDirectory { get; }
     public SimulatedKernelOptions Options { get; }
-    public SimulatedKernel Kernel { get; private set; }
     public SimulatedProcessRunner Processes { get; }
+
+    /// <summary>
+    /// The kernel as it is now: reloaded first when another process changed the state file. Use
+    /// <see cref="Transact{T}"/> to change it, so the change is durable at once and never lost to
+    /// another process's change made at the same time.
+    /// </summary>
+    public SimulatedKernel Kernel
+    {
+        get
+        {
+            lock (_gate)
+            {
+                RefreshLocked();
+                return _kernel;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs one kernel operation the way a kernel runs a system call against shared state: under
+    /// an exclusive lock shared with every process using this directory (flock on
+    /// .simulation/kernel.lock), on the state as the last process left it, and saved before the
+    /// lock is released when it changed anything. So a kill -9 between two calls leaves exactly
+    /// the state FreeBSD would have after the last completed call, and two processes starting
+    /// different jails both keep their jail.
+    /// </summary>
+    public T Transact<T>(Func<SimulatedKernel, T> operation)
+    {
+        lock (_gate)
+        {
+            using (StateLock())
+            {
+                RefreshLocked();
+                try
+                {
+                    return operation(_kernel);
+                }
+                finally
+                {
+                    if (_kernel.Generation != _savedGeneration)
+                        SaveLocked();
+                }
+            }
+        }
+    }
+
+    private FileStream StateLock()
+    {
+        // FileShare.None takes flock(LOCK_EX) on Unix; another process waits here as a caller of a
+        // system call waits for the kernel's own lock.
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(_lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 3000)
+            {
+                Thread.Sleep(2);
+            }
+        }
+    }
 
     private SimulatedKernel Load()
     {
@@ -50,11 +121,15 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
             kernel = new SimulatedKernel(Options);
             Boot(kernel);
         }
-        // The booted state is what every process would boot into, so it counts as saved: nothing is
-        // written until something changes it, and a state another process saves is still picked up.
         _savedGeneration = kernel.Generation;
-        _stateStamp = File.Exists(_stateFile) ? File.GetLastWriteTimeUtc(_stateFile) : default;
+        _stateStamp = Stamp();
         return kernel;
+    }
+
+    private (DateTime, long) Stamp()
+    {
+        var info = new FileInfo(_stateFile);
+        return info.Exists ? (info.LastWriteTimeUtc, info.Length) : (default, -1);
     }
 
     /// <summary>
@@ -80,37 +155,59 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
     /// <summary>Reloads the kernel state when another process saved it since this one last did.</summary>
     public void Refresh()
     {
-        DateTime stamp = File.Exists(_stateFile) ? File.GetLastWriteTimeUtc(_stateFile) : default;
-        if (stamp != _stateStamp && Kernel.Generation == _savedGeneration)
-            Kernel = Load();
+        lock (_gate)
+            RefreshLocked();
     }
 
-    /// <summary>Writes the kernel state when it changed.</summary>
+    private void RefreshLocked()
+    {
+        // Unsaved changes are this process's own (a test driving the kernel object directly):
+        // they are never thrown away for another process's state.
+        if (Stamp() != _stateStamp && _kernel.Generation == _savedGeneration)
+        {
+            var previous = _kernel;
+            _kernel = Load();
+            _kernel.AdoptProcessState(previous);
+        }
+    }
+
+    /// <summary>Writes the kernel state when it changed outside <see cref="Transact{T}"/> (tests that drive the kernel object directly).</summary>
     public void Save()
     {
-        if (Kernel.Generation == _savedGeneration)
-            return;
-        Kernel.SaveState(_stateFile);
-        _savedGeneration = Kernel.Generation;
-        _stateStamp = File.GetLastWriteTimeUtc(_stateFile);
+        lock (_gate)
+        {
+            if (_kernel.Generation == _savedGeneration)
+                return;
+            using (StateLock())
+                SaveLocked();
+        }
     }
 
-    // ILibc, forwarded to the current kernel.
-    public int JailSet(IoVec* iov, uint niov, int flags) => Kernel.JailSet(iov, niov, flags);
+    private void SaveLocked()
+    {
+        _kernel.SaveState(_stateFile);
+        _savedGeneration = _kernel.Generation;
+        _stateStamp = Stamp();
+    }
+
+    // ILibc, forwarded to the current kernel as one transaction per system call.
+    public int JailSet(IoVec* iov, uint niov, int flags) => Transact(k => k.JailSet(iov, niov, flags));
     public int JailGet(IoVec* iov, uint niov, int flags) => Kernel.JailGet(iov, niov, flags);
-    public int JailAttach(int jid) => Kernel.JailAttach(jid);
-    public int JailRemove(int jid) => Kernel.JailRemove(jid);
-    public int Sysctl(int* name, uint namelen, void* oldp, nuint* oldlenp, void* newp, nuint newlen) => Kernel.Sysctl(name, namelen, oldp, oldlenp, newp, newlen);
-    public int SysctlByName(byte* name, void* oldp, nuint* oldlenp, void* newp, nuint newlen) => Kernel.SysctlByName(name, oldp, oldlenp, newp, newlen);
+    public int JailAttach(int jid) => Transact(k => k.JailAttach(jid));
+    public int JailRemove(int jid) => Transact(k => k.JailRemove(jid));
+    public int Sysctl(int* name, uint namelen, void* oldp, nuint* oldlenp, void* newp, nuint newlen) =>
+        newp == null ? Kernel.Sysctl(name, namelen, oldp, oldlenp, newp, newlen) : Transact(k => k.Sysctl(name, namelen, oldp, oldlenp, newp, newlen));
+    public int SysctlByName(byte* name, void* oldp, nuint* oldlenp, void* newp, nuint newlen) =>
+        newp == null ? Kernel.SysctlByName(name, oldp, oldlenp, newp, newlen) : Transact(k => k.SysctlByName(name, oldp, oldlenp, newp, newlen));
     public uint GetEuid() => Kernel.GetEuid();
 
-    // IMountLibc, forwarded to the current kernel.
-    public int Nmount(IoVec* iov, uint niov, int flags) => Kernel.Nmount(iov, niov, flags);
-    public int Unmount(byte* path, int flags) => Kernel.Unmount(path, flags);
+    // IMountLibc, forwarded the same way.
+    public int Nmount(IoVec* iov, uint niov, int flags) => Transact(k => k.Nmount(iov, niov, flags));
+    public int Unmount(byte* path, int flags) => Transact(k => k.Unmount(path, flags));
     public int GetFsStat(StatFs* buf, long bufsize, int mode) => Kernel.GetFsStat(buf, bufsize, mode);
     public int Open(byte* path, int flags) => Kernel.Open(path, flags);
     public int Close(int fd) => Kernel.Close(fd);
-    public int Ioctl(int fd, ulong request, void* arg) => Kernel.Ioctl(fd, request, arg);
+    public int Ioctl(int fd, ulong request, void* arg) => Transact(k => k.Ioctl(fd, request, arg));
     public int LastErrno => Kernel.LastErrno;
 
     /// <summary>The kernel model's devfs nodes that are not hidden (what the jail would list).</summary>

@@ -158,7 +158,7 @@ public sealed class SimulatedProcessRunner : IProcessRunner
                 if (s == "TERM") signal = 15; else if (s == "KILL") signal = 9;
                 else if (int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out int n)) signal = n;
             }
-        int matched = kernel.Signal(jid, signal);
+        int matched = _host.Transact(k => k.Signal(jid, signal));
         return new Answer { ExitCode = matched > 0 ? 0 : 1 };
     }
 
@@ -211,8 +211,12 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             return new Answer { TimedOut = true, StandardOutput = stdout, StandardError = stderr };
         }
         if (request.Jid is int jid && match.ExitCode == 0)
-            for (int i = 0; i < match.LeaveRunning; i++)
-                _host.Kernel.Spawn(jid, text, match.IgnoreSigterm);
+            _host.Transact(k =>
+            {
+                for (int i = 0; i < match.LeaveRunning; i++)
+                    k.Spawn(jid, text, match.IgnoreSigterm);
+                return 0;
+            });
         return new Answer { ExitCode = match.ExitCode, StandardOutput = stdout, StandardError = stderr };
     }
 

@@ -45,6 +45,13 @@ public sealed class JailLifecycle
     {
         var plan = new JailPlan(spec.Name, "start");
         CheckPath(spec);
+        plan.Precondition = () =>
+        {
+            if (_host.Kernel.GetByName(spec.Name) is { Dying: false } now)
+                throw new JailOperationException("JailAlreadyRunning", spec.Name,
+                    $"jail \"{spec.Name}\" was started by another command (jid {now.Jid}) while this one waited for its lock; nothing was done.",
+                    "Nothing to do: the jail is running. Use Restart-Jail to start it again.");
+        };
         int jid = 0;
         bool tempPersist = !spec.Persist;
 
@@ -93,6 +100,18 @@ public sealed class JailLifecycle
     public JailPlan PlanStop(string name, int jid, JailSpec? spec, int? timeoutSeconds, bool force, string? rootPath = null)
     {
         var plan = new JailPlan(name, "stop");
+        plan.Precondition = () =>
+        {
+            var now = _host.Kernel.GetByJid(jid, includeDying: true);
+            if (now is null || now.Dying)
+                throw new JailOperationException("JailNotRunning", name,
+                    $"jail \"{name}\" (jid {jid}) was stopped by another command while this one waited for its lock; nothing was done.",
+                    "Nothing to do: the jail is stopped. Get-JailMount shows whether anything is still mounted.");
+            if (now.Name != name)
+                throw new JailOperationException("JailNotRunning", name,
+                    $"jid {jid} is no longer jail \"{name}\" but \"{now.Name}\": the jail was replaced while this command waited for its lock; nothing was done.",
+                    "Run Stop-Jail again: it looks the jail up afresh.");
+        };
         if (spec != null)
         {
             AddHostCommands(plan, spec, "exec.prestop", tolerate: force);

@@ -65,7 +65,10 @@ public sealed class JailOrchestrator
             return false;
         // Locked only once the user agreed, so -WhatIf leaves no trace on the host.
         using (JailLock.Acquire(_host.Files, plan.JailName, TimeSpan.FromSeconds(30), _cancel))
+        {
+            plan.Precondition?.Invoke();
             PlanRunner.Execute(plan, _sink);
+        }
         foreach (var note in plan.Notes)
             _sink.Warning($"jail {plan.JailName}: {note}");
         return true;

@@ -99,6 +99,14 @@ public sealed class JailPlan
     /// <summary>Warnings found while planning (shown with -WhatIf too).</summary>
     public List<string> Notes { get; } = new();
 
+    /// <summary>
+    /// Checked again once the jail's lock is held, before the first step: the state the plan was
+    /// made for (the jail stopped, or running with the same jid). Another command may have changed
+    /// it while this one waited for the lock; the check then throws the error that state deserves,
+    /// and no step runs twice.
+    /// </summary>
+    public Action? Precondition { get; set; }
+
     public PlanStep Add(string name, string description, Action execute, Action? undo = null, string? undoDescription = null)
     {
         var step = new PlanStep(name, description, execute, undo, undoDescription);

@@ -340,3 +340,27 @@ public sealed partial class SimulatedKernel
         return ips;
     }
 }
+
+public sealed unsafe partial class SimulatedKernel
+{
+    /// <summary>
+    /// Takes over what belongs to the calling process rather than to the shared host when the
+    /// state is reloaded from another process's save: open descriptors (as a real process keeps
+    /// its fds whatever other processes do; one whose mount is gone is dead, as after a forced
+    /// unmount), injected faults, syscall counters and the caller's uid.
+    /// </summary>
+    internal void AdoptProcessState(SimulatedKernel previous)
+    {
+        lock (previous._lock)
+        lock (_lock)
+        {
+            _fds.Clear();
+            foreach (var (n, fd) in previous._fds)
+                _fds[n] = new SimFd { MountId = fd.MountId, IsRoot = fd.IsRoot, Dead = fd.Dead || !_mounts.Exists(m => m.Id == fd.MountId) };
+            _faults.Clear();
+            _faults.AddRange(previous._faults);
+            foreach (var (name, count) in previous._counts) _counts[name] = count;
+            CallerUid = previous.CallerUid;
+        }
+    }
+}

@@ -204,4 +204,35 @@ public sealed class OrchestratorTests : IDisposable
         Assert.NotNull(_f.Host.Kernel.GetByName("app"));
         Assert.Empty(_sink.Output);
     }
+
+    [Fact]
+    public void A_plan_whose_jail_another_command_started_meanwhile_runs_no_step()
+    {
+        var def = _f.Define("web", "\texec.start = \"/bin/sh /etc/rc\";\n\tpersist;");
+        var orchestrator = new JailOrchestrator(_f.Service, _sink);
+        var stale = orchestrator.Lifecycle.PlanStart(_f.Spec(def));
+        // Another command starts the jail while this one waits for the lock.
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(_f.Spec(def)), _f);
+        var ex = Assert.Throws<JailOperationException>(() => orchestrator.RunPlan(stale, "Start"));
+        Assert.Equal("JailAlreadyRunning", ex.ErrorId);
+        Assert.Single(_f.CommandPurposes(), p => p == "exec.start");
+    }
+
+    [Fact]
+    public void A_stop_plan_for_a_jail_that_was_replaced_meanwhile_runs_no_step()
+    {
+        var def = _f.Define("web", "\texec.stop = \"/bin/sh /etc/rc.shutdown\";\n\tpersist;");
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(_f.Spec(def)), _f);
+        int jid = _f.Host.Kernel.GetByName("web")!.Jid;
+        var orchestrator = new JailOrchestrator(_f.Service, _sink);
+        var stale = orchestrator.Lifecycle.PlanStop("web", jid, _f.Spec(def), 0, force: false);
+        // Another command restarts it: same name, new jid.
+        PlanRunner.Execute(_f.Lifecycle().PlanStop("web", jid, _f.Spec(def), 0, force: false), _f);
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(_f.Spec(def)), _f);
+        Assert.NotEqual(jid, _f.Host.Kernel.GetByName("web")!.Jid);
+        var ex = Assert.Throws<JailOperationException>(() => orchestrator.RunPlan(stale, "Stop"));
+        Assert.Equal("JailNotRunning", ex.ErrorId);
+        Assert.NotNull(_f.Host.Kernel.GetByName("web"));
+        Assert.Single(_f.CommandPurposes(), p => p == "exec.stop");
+    }
 }
