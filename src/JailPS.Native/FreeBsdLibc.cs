@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace JailPS.Native;
 
 /// <summary>The real kernel: direct calls into FreeBSD's libc.so.7. Usable only on FreeBSD.</summary>
-public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc
+public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc
 {
     [ThreadStatic] private static int t_errno;
 
@@ -45,6 +45,10 @@ public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc
     public int Ioctl(int fd, ulong request, void* arg) => Capture(Interop.Ioctl(fd, request, arg));
 
     public int OpenAt(int fd, byte* path, int flags, int mode) => Capture(Interop.OpenAt(fd, path, flags, mode));
+
+    // IStatLibc
+    public int FStat(int fd, Stat* buf) => Capture(Interop.FStat(fd, buf));
+    public int FChown(int fd, uint owner, uint group) => Capture(Interop.FChown(fd, owner, group));
     public int MkdirAt(int fd, byte* path, ushort mode) => Capture(Interop.MkdirAt(fd, path, mode));
     public nint ReadLinkAt(int fd, byte* path, byte* buf, nuint bufsize)
     {

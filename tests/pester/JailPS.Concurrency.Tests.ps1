@@ -62,6 +62,29 @@ Describe 'Two runbooks at once' {
     }
 }
 
+Describe 'Two runbooks editing one jail.conf' {
+    BeforeAll {
+        $script:lab = New-JailSimulatedHost
+        foreach ($n in 'web', 'db') { New-Item -ItemType Directory -Force (Join-Path $lab.Path "usr/jails/$n") | Out-Null }
+        Set-Content (Join-Path $lab.Path 'etc/jail.conf') -NoNewline -Value ("# shared by both runbooks`n" +
+            "web {`n`tpath = `"/usr/jails/web`";`n}`ndb {`n`tpath = `"/usr/jails/db`";`n}`n")
+    }
+    AfterAll { $lab | Remove-JailSimulatedHost }
+
+    It 'keeps every edit of both, each one made on the file as the other left it' {
+        $p1 = Start-Runbook '1..8 | ForEach-Object { Set-Jail web -Parameter @{ "exec.start" = "/bin/echo web $_" } -Persist -ErrorAction Stop }'
+        $p2 = Start-Runbook '1..8 | ForEach-Object { Set-Jail db -Parameter @{ "exec.start" = "/bin/echo db $_" } -Persist -ErrorAction Stop }'
+        $r1 = Wait-Runbook $p1; $r2 = Wait-Runbook $p2
+        $r1.ExitCode | Should -Be 0 -Because $r1.Error
+        $r2.ExitCode | Should -Be 0 -Because $r2.Error
+        $text = Get-Content -Raw (Join-Path $lab.Path 'etc/jail.conf')
+        $text | Should -Match '"/bin/echo web 8"'
+        $text | Should -Match '"/bin/echo db 8"'
+        $text | Should -Match '# shared by both runbooks'
+        @(Get-ChildItem -Force (Join-Path $lab.Path 'etc') -Filter '.jail.conf.jailps-*') | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'A runbook killed with SIGKILL' {
     BeforeAll {
         $script:lab = New-JailSimulatedHost -Response @{ Purpose = 'exec.release'; Hang = $true }

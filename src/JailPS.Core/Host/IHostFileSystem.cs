@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace JailPS.Core.Host;
@@ -31,7 +32,25 @@ public interface IHostFileSystem
     /// </summary>
     IReadOnlyList<string> Glob(string hostPattern);
 
-    /// <summary>Writes a whole file by writing a temporary file beside it and renaming it over the target.</summary>
+    /// <summary>
+    /// The one way JailPS changes a host file: under the file's own lock (so two commands editing
+    /// the same file take turns, whatever jail they act on), read the file as it is now, let
+    /// <paramref name="change"/> compute the new text from it (null deletes the file; returning the
+    /// text unchanged writes nothing), and write it keeping the bytes nobody changed (encoding, BOM),
+    /// the owner, the mode (setuid included) and hard links. Links to the file are followed (see
+    /// <c>RootedFileSystem</c>). Returns the text before and after.
+    /// </summary>
+    HostFileEdit Edit(string hostPath, Func<string?, string?> change)
+    {
+        // For in-memory stand-ins in tests; RootedFileSystem, the host's own, locks and keeps bytes.
+        string? before = ReadAllText(hostPath);
+        string? after = change(before);
+        if (after is null) { if (before != null) DeleteFile(hostPath); }
+        else if (after != before) WriteAllTextAtomic(hostPath, after);
+        return new HostFileEdit(before, after);
+    }
+
+    /// <summary>Writes a whole file (an <see cref="Edit"/> that ignores what the file held).</summary>
     void WriteAllTextAtomic(string hostPath, string text);
 
     void DeleteFile(string hostPath);
@@ -45,3 +64,6 @@ public interface IHostFileSystem
     /// <summary>Appends text to a file, creating it when missing (exec.consolelog).</summary>
     void AppendAllText(string hostPath, string text);
 }
+
+/// <summary>What <see cref="IHostFileSystem.Edit"/> found and left: null for a file that did not exist, or that was deleted.</summary>
+public sealed record HostFileEdit(string? Before, string? After);

@@ -54,7 +54,7 @@ public sealed class RootedFileSystem : IHostFileSystem
     public string? ReadAllText(string hostPath)
     {
         string local = FollowLinks(ToLocalPath(hostPath));
-        return File.Exists(local) ? File.ReadAllText(local) : null;
+        return File.Exists(local) ? HostText.Decode(File.ReadAllBytes(local)).Text : null;
     }
 
     public IReadOnlyList<string> Glob(string hostPattern)
@@ -90,32 +90,147 @@ public sealed class RootedFileSystem : IHostFileSystem
         return results;
     }
 
-    public void WriteAllTextAtomic(string hostPath, string text)
+    public void WriteAllTextAtomic(string hostPath, string text) => Edit(hostPath, _ => text);
+
+    /// <summary>Where the per-file locks live: one lock file per edited file, named by its resolved host path.</summary>
+    public const string FileLockDirectory = "/var/run/jailps/files";
+
+    public HostFileEdit Edit(string hostPath, Func<string?, string?> change)
     {
-        string local = ToLocalPath(hostPath);
         // Replace the file a symlink points to, not the link itself (/etc/jail.conf is often a link
-        // into a configuration repository), and keep the old file's permission bits.
-        local = FollowLinks(local);
-        UnixFileMode? mode = !OperatingSystem.IsWindows() && File.Exists(local) ? File.GetUnixFileMode(local) : null;
+        // into a configuration repository); the lock is the target's, so two names of one file share it.
+        string local = FollowLinks(ToLocalPath(hostPath));
+        using var fileLock = LockFile(local);
+        byte[]? bytes = File.Exists(local) ? File.ReadAllBytes(local) : null;
+        HostText? current = bytes is null ? null : HostText.Decode(bytes);
+        string? after = change(current?.Text);
+        if (after is null)
+        {
+            if (bytes != null) File.Delete(local);
+        }
+        else if (current is null || after != current.Text)
+        {
+            Replace(local, (current ?? HostText.NewFile(after)).Encode(after, hostPath));
+        }
+        return new HostFileEdit(current?.Text, after);
+    }
+
+    /// <summary>flock on FileLockDirectory/NAME.lock for the file at <paramref name="local"/>; waits up to 30 s for another holder.</summary>
+    private FileStream LockFile(string local)
+    {
+        string hostOfLocal = _root.Length == 0 ? local : local.Substring(_root.Length);
+        string dir = ToLocalPath(FileLockDirectory);
+        Directory.CreateDirectory(dir);
+        string lockPath = Path.Combine(dir, HostFileName.ForJail(hostOfLocal, ".lock"));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException ex) when (ex.GetType() == typeof(IOException) && DateTime.UtcNow < deadline)
+            {
+                System.Threading.Thread.Sleep(20);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="bytes"/> as the file's new content. Normally a temporary file beside
+    /// it, given the old file's owner and mode (owner first: chown clears setuid), then renamed
+    /// over it, so a crash leaves the old file or the new one. A file with other hard links, or
+    /// whose owner this process cannot give a new file (not root), is rewritten in place instead:
+    /// a rename would cut the links or change the owner.
+    /// </summary>
+    private void Replace(string local, byte[] bytes)
+    {
         string dir = Path.GetDirectoryName(local)!;
         Directory.CreateDirectory(dir);
-        string temp = Path.Combine(dir, "." + Path.GetFileName(local) + ".jailps-" + Guid.NewGuid().ToString("N").Substring(0, 8));
+        string name = Path.GetFileName(local);
+        FileOwner? owner = null;
+        UnixFileMode? mode = null;
+        if (File.Exists(local) && !OperatingSystem.IsWindows())
+        {
+            using var old = File.OpenHandle(local, FileMode.Open, FileAccess.Read);
+            owner = FileOwnership.ForCurrentOs().Read(old);
+            mode = File.GetUnixFileMode(old);
+        }
+        if (owner is { Links: > 1 })
+        {
+            WriteInPlace(local, bytes);
+            return;
+        }
+        RemoveOrphans(dir, name);
+        string temp = Path.Combine(dir, $".{name}.jailps-{Environment.ProcessId}-{Guid.NewGuid().ToString("N").Substring(0, 8)}");
         try
         {
             using (var fs = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            using (var w = new StreamWriter(fs))
             {
-                w.Write(text);
-                w.Flush();
+                fs.Write(bytes);
                 fs.Flush(flushToDisk: true);
+                if (owner is { } o && !OperatingSystem.IsWindows())
+                {
+                    var mine = FileOwnership.ForCurrentOs().Read(fs.SafeFileHandle);
+                    if ((mine.Uid != o.Uid || mine.Gid != o.Gid) && !FileOwnership.ForCurrentOs().TryChown(fs.SafeFileHandle, o.Uid, o.Gid))
+                    {
+                        fs.Dispose();
+                        File.Delete(temp);
+                        WriteInPlace(local, bytes);
+                        return;
+                    }
+                }
+                if (mode is UnixFileMode m && !OperatingSystem.IsWindows())
+                    File.SetUnixFileMode(fs.SafeFileHandle, m);
             }
-            if (mode is UnixFileMode m && !OperatingSystem.IsWindows())
-                File.SetUnixFileMode(temp, m);
             File.Move(temp, local, overwrite: true);
         }
         finally
         {
             if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    private static void WriteInPlace(string local, byte[] bytes)
+    {
+        using var fs = new FileStream(local, FileMode.Open, FileAccess.Write);
+        fs.Write(bytes);
+        fs.SetLength(bytes.Length);
+        fs.Flush(flushToDisk: true);
+    }
+
+    /// <summary>
+    /// Deletes temporary files an earlier writer of this file left when it was killed mid-write
+    /// (.NAME.jailps-PID-XXXXXXXX whose PID is no longer a process). A live writer's file is left alone.
+    /// </summary>
+    private static void RemoveOrphans(string dir, string name)
+    {
+        string prefix = "." + name + ".jailps-";
+        foreach (string path in Directory.EnumerateFiles(dir, prefix + "*"))
+        {
+            string rest = Path.GetFileName(path).Substring(prefix.Length);
+            int dash = rest.IndexOf('-');
+            if (dash <= 0 || !int.TryParse(rest.AsSpan(0, dash), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int pid))
+                continue;
+            if (pid == Environment.ProcessId || IsAlive(pid)) continue;
+            try { File.Delete(path); } catch (IOException) { }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var p = System.Diagnostics.Process.GetProcessById(pid);
+            return !p.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 

@@ -367,20 +367,26 @@ public sealed class JailService
                 () => _host.Files.CreateDirectory(path),
                 () => { if (_host.Files.DirectoryExists(path)) _host.Files.DeleteEmptyDirectory(path); },
                 $"remove {path}");
-        string? before = _host.Files.ReadAllText(file);
-        string text;
-        if (before is null)
-            text = JailConfWriter.FormatBlock(req.Name, parameters);
-        else
+        // The text shown now; the write step computes it again from the file as it is under the
+        // file's lock, so an edit made meanwhile (by hand, or by another command) is kept.
+        bool exists = _host.Files.FileExists(file);
+        string block = JailConfWriter.FormatBlock(req.Name, parameters);
+        string AppendTo(string? current)
         {
-            var doc = JailConfDocument.Parse(before, file);
+            if (current is null)
+                return block;
+            var doc = JailConfDocument.Parse(current, file);
+            if (doc.HasBlock(req.Name))
+                throw new JailOperationException("JailAlreadyExists", req.Name,
+                    $"jail \"{req.Name}\" was defined in {file} by someone else while this command ran; nothing was written.", "Look at the file, then change the jail with Set-Jail.");
             doc.AppendBlock(req.Name, parameters);
-            text = doc.ToString();
+            return doc.ToString();
         }
-        plan.Add("write", $"{(before is null ? "write" : "append to")} {file}:\n{JailConfWriter.FormatBlock(req.Name, parameters).TrimEnd()}",
-            () => { _host.Files.WriteAllTextAtomic(file, text); Invalidate(); },
-            () => { if (before is null) _host.Files.DeleteFile(file); else _host.Files.WriteAllTextAtomic(file, before); Invalidate(); },
-            before is null ? $"delete {file}" : $"restore {file}");
+        HostFileEdit? written = null;
+        plan.Add("write", $"{(exists ? "append to" : "write")} {file}:\n{block.TrimEnd()}",
+            () => { written = _host.Files.Edit(file, AppendTo); Invalidate(); },
+            () => { UndoEdit(file, written, req.Name); Invalidate(); },
+            exists ? $"take the block of {req.Name} out of {file} again" : $"delete {file}");
         return plan;
     }
 
@@ -389,20 +395,43 @@ public sealed class JailService
     {
         var plan = new JailPlan(def.Name, "remove");
         string file = def.SourceFile ?? throw new JailOperationException("JailNotDefined", def.Name, $"jail \"{def.Name}\" has no definition file.");
-        string before = _host.Files.ReadAllText(file) ?? throw new JailOperationException("JailConfigMissing", def.Name, $"{file} no longer exists.");
-        var doc = JailConfDocument.Parse(before, file);
-        if (!doc.HasBlock(def.Name))
-            throw new JailOperationException("JailConfigReadOnly", def.Name,
-                $"jail \"{def.Name}\" has no block of its own in {file} (it comes from a wildcard); JailPS will not edit it.", "Edit the file by hand.");
-        doc.RemoveBlock(def.Name);
-        string after = doc.ToString();
-        bool delete = doc.BlockNames.Count == 0 && string.IsNullOrWhiteSpace(StripComments(after))
-            && HostPath.GetDirectoryName(file) == HostPath.Normalize(_host.JailConfDirectory);
+        string RemoveFrom(string? current, out bool deleted)
+        {
+            if (current is null)
+                throw new JailOperationException("JailConfigMissing", def.Name, $"{file} no longer exists.");
+            var doc = JailConfDocument.Parse(current, file);
+            if (!doc.HasBlock(def.Name))
+                throw new JailOperationException("JailConfigReadOnly", def.Name,
+                    $"jail \"{def.Name}\" has no block of its own in {file} (it comes from a wildcard, or someone removed it); JailPS will not edit it.", "Edit the file by hand.");
+            doc.RemoveBlock(def.Name);
+            string after = doc.ToString();
+            deleted = doc.BlockNames.Count == 0 && string.IsNullOrWhiteSpace(StripComments(after))
+                && HostPath.GetDirectoryName(file) == HostPath.Normalize(_host.JailConfDirectory);
+            return after;
+        }
+        // Planned on the file as it is now, for -WhatIf; done again under the file's lock.
+        RemoveFrom(_host.Files.ReadAllText(file), out bool delete);
+        HostFileEdit? written = null;
         plan.Add("write", delete ? $"delete {file} (it defined only {def.Name})" : $"remove the block of {def.Name} from {file}",
-            () => { if (delete) _host.Files.DeleteFile(file); else _host.Files.WriteAllTextAtomic(file, after); Invalidate(); },
-            () => { _host.Files.WriteAllTextAtomic(file, before); Invalidate(); },
+            () => { written = _host.Files.Edit(file, current => { string after = RemoveFrom(current, out bool del); return del ? null : after; }); Invalidate(); },
+            () => { UndoEdit(file, written, def.Name); Invalidate(); },
             $"restore {file}");
         return plan;
+    }
+
+    /// <summary>
+    /// Undoes one of our edits: puts back what the file held before it, but only while the file
+    /// still holds exactly what the edit wrote. If anyone changed it since, their change is kept
+    /// and the undo fails (the rollback then reports it as not undone).
+    /// </summary>
+    private void UndoEdit(string file, HostFileEdit? written, string jailName)
+    {
+        if (written is null) return;
+        _host.Files.Edit(file, current => current == written.After
+            ? written.Before
+            : throw new JailOperationException("JailConfigChanged", jailName,
+                $"{file} was changed by someone else after JailPS wrote it, so it was not put back; check the jail's block by hand.",
+                "Compare the file with what you expect; JailPS keeps other people's edits."));
     }
 
     private static string StripComments(string text)
@@ -469,20 +498,27 @@ public sealed class JailService
             var def = jail.Definition ?? throw new JailOperationException("JailNotDefined", jail.Name,
                 $"jail \"{jail.Name}\" has no jail.conf definition to change.", "Create one with New-Jail or Export-JailConfig.");
             string file = def.SourceFile ?? throw new JailOperationException("JailNotDefined", jail.Name, $"jail \"{jail.Name}\" has no definition file.");
-            string before = _host.Files.ReadAllText(file) ?? throw new JailOperationException("JailConfigMissing", jail.Name, $"{file} no longer exists.");
-            var doc = JailConfDocument.Parse(before, file);
-            if (!doc.HasBlock(jail.Name))
-                throw new JailOperationException("JailConfigReadOnly", jail.Name,
-                    $"jail \"{jail.Name}\" has no block of its own in {file}; JailPS will not edit wildcard definitions.", "Edit the file by hand.");
-            foreach (var p in conf)
-                doc.SetParameter(jail.Name, p.Name, p.Values.Count == 0 ? null : p.Values);
-            string after = doc.ToString();
-            // Type-check the edited definition as a whole before anything is written.
-            var edited = JailConfLoader.Evaluate(new[] { JailConfDocument.Parse(after, file) }).FirstOrDefault(d => d.Name == jail.Name);
-            if (edited != null) JailSpec.Resolve(edited, catalog);
+            string UpdateIn(string? current)
+            {
+                if (current is null)
+                    throw new JailOperationException("JailConfigMissing", jail.Name, $"{file} no longer exists.");
+                var doc = JailConfDocument.Parse(current, file);
+                if (!doc.HasBlock(jail.Name))
+                    throw new JailOperationException("JailConfigReadOnly", jail.Name,
+                        $"jail \"{jail.Name}\" has no block of its own in {file}; JailPS will not edit wildcard definitions.", "Edit the file by hand.");
+                foreach (var p in conf)
+                    doc.SetParameter(jail.Name, p.Name, p.Values.Count == 0 ? null : p.Values);
+                string after = doc.ToString();
+                // Type-check the edited definition as a whole before anything is written.
+                var edited = JailConfLoader.Evaluate(new[] { JailConfDocument.Parse(after, file) }).FirstOrDefault(d => d.Name == jail.Name);
+                if (edited != null) JailSpec.Resolve(edited, catalog);
+                return after;
+            }
+            UpdateIn(_host.Files.ReadAllText(file)); // refuse a bad edit at planning time, before any step
+            HostFileEdit? written = null;
             plan.Add("write", $"update {file}: " + string.Join("; ", conf.Select(c => c.Values.Count == 0 ? c.Name : c.Name + " = " + string.Join(", ", c.Values))),
-                () => { _host.Files.WriteAllTextAtomic(file, after); Invalidate(); },
-                () => { _host.Files.WriteAllTextAtomic(file, before); Invalidate(); },
+                () => { written = _host.Files.Edit(file, UpdateIn); Invalidate(); },
+                () => { UndoEdit(file, written, jail.Name); Invalidate(); },
                 $"restore {file}");
         }
         return plan;
