@@ -123,6 +123,40 @@ public sealed class JailHost
         }
     }
 
+    /// <summary>
+    /// Appends to a host file on a jail's behalf (exec.consolelog). A path that lies beneath the
+    /// jail's root, as written or once the host's own links before the root are resolved, is
+    /// opened with the beneath-root resolver: no link the jail planted is followed, and the
+    /// directories must exist. Anywhere else it is a host path (links resolved as the host file
+    /// system resolves them). jail(8) opens the log with a plain open(2); JailPS is stricter
+    /// beneath a jail root, where the jail's own root user owns every name.
+    /// </summary>
+    public void AppendOnBehalfOf(string jailRoot, string hostPath, string text)
+    {
+        string path = HostPath.Normalize(hostPath);
+        string rootAsWritten = HostPath.Normalize(jailRoot);
+        string rootReal = Files.RealPath(jailRoot);
+        string? relative = Beneath(path, rootAsWritten) ?? Beneath(path, rootReal);
+        if (relative is null)
+        {
+            string resolved = HostPath.Combine(Files.RealPath(HostPath.GetDirectoryName(path)), HostPath.GetFileName(path));
+            relative = Beneath(resolved, rootReal);
+        }
+        if (relative is null)
+        {
+            Files.AppendAllText(path, text);
+            return;
+        }
+        using var root = Resolver.OpenRoot(Files.ToLocalPath(rootReal));
+        using var handle = Resolver.OpenFileForWriteBeneath(root, relative, FileMode.OpenOrCreate);
+        using var stream = new FileStream(handle, FileAccess.Write);
+        stream.Seek(0, SeekOrigin.End);
+        stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
+    private static string? Beneath(string path, string root)
+        => root == "/" ? null : path.StartsWith(root + "/", StringComparison.Ordinal) ? path.Substring(root.Length) : null;
+
     /// <summary>Drops the cached instance for a simulated host whose directory is being deleted.</summary>
     public static void ForgetSimulated(string directory)
     {

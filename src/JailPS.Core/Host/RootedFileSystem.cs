@@ -48,12 +48,30 @@ public sealed class RootedFileSystem : IHostFileSystem
         return "/" + string.Join('/', done);
     }
 
-    public bool FileExists(string hostPath) => File.Exists(FollowLinks(ToLocalPath(hostPath)));
-    public bool DirectoryExists(string hostPath) => Directory.Exists(FollowLinks(ToLocalPath(hostPath)));
+    /// <summary>
+    /// The local path of a host path with every symbolic link on it resolved the way the kernel
+    /// resolves them, component by component (<see cref="RealPath"/>): absolute link targets are
+    /// host paths and ".." stops at the root, so under a sandbox root nothing, neither a linked
+    /// directory (DIR/etc -> /etc) nor a linked file, ever leads outside it. This is the stated rule
+    /// for host configuration paths (jail.conf, jail.conf.d, /var/run/jailps, export targets): the
+    /// host's administrator placed those links. Paths beneath a jail root are never opened here but
+    /// with the beneath-root resolver, which follows no link at all.
+    /// </summary>
+    private string Resolved(string hostPath) => ToLocalPath(RealPath(hostPath));
+
+    /// <summary>As <see cref="Resolved"/> for the directories, the last component taken as it is (to delete a link, not its target).</summary>
+    private string ResolvedParent(string hostPath)
+    {
+        string normalized = HostPath.Normalize(hostPath);
+        return ToLocalPath(HostPath.Combine(RealPath(HostPath.GetDirectoryName(normalized)), HostPath.GetFileName(normalized)));
+    }
+
+    public bool FileExists(string hostPath) => File.Exists(Resolved(hostPath));
+    public bool DirectoryExists(string hostPath) => Directory.Exists(Resolved(hostPath));
 
     public string? ReadAllText(string hostPath)
     {
-        string local = FollowLinks(ToLocalPath(hostPath));
+        string local = Resolved(hostPath);
         return File.Exists(local) ? HostText.Decode(File.ReadAllBytes(local)).Text : null;
     }
 
@@ -67,11 +85,11 @@ public sealed class RootedFileSystem : IHostFileSystem
             bool wild = component.IndexOfAny(new[] { '*', '?', '[' }) >= 0;
             foreach (string dir in results)
             {
-                string localDir = ToLocalPath(dir);
+                string localDir = Resolved(dir);
                 if (!wild)
                 {
                     string candidate = HostPath.Combine(dir, component);
-                    if (File.Exists(ToLocalPath(candidate)) || Directory.Exists(ToLocalPath(candidate)))
+                    if (File.Exists(Resolved(candidate)) || Directory.Exists(Resolved(candidate)))
                         next.Add(candidate);
                     continue;
                 }
@@ -99,7 +117,7 @@ public sealed class RootedFileSystem : IHostFileSystem
     {
         // Replace the file a symlink points to, not the link itself (/etc/jail.conf is often a link
         // into a configuration repository); the lock is the target's, so two names of one file share it.
-        string local = FollowLinks(ToLocalPath(hostPath));
+        string local = Resolved(hostPath);
         using var fileLock = LockFile(local);
         byte[]? bytes = File.Exists(local) ? File.ReadAllBytes(local) : null;
         HostText? current = bytes is null ? null : HostText.Decode(bytes);
@@ -119,7 +137,7 @@ public sealed class RootedFileSystem : IHostFileSystem
     private FileStream LockFile(string local)
     {
         string hostOfLocal = _root.Length == 0 ? local : local.Substring(_root.Length);
-        string dir = ToLocalPath(FileLockDirectory);
+        string dir = Resolved(FileLockDirectory);
         Directory.CreateDirectory(dir);
         string lockPath = Path.Combine(dir, HostFileName.ForJail(hostOfLocal, ".lock"));
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -234,36 +252,17 @@ public sealed class RootedFileSystem : IHostFileSystem
         }
     }
 
-    /// <summary>
-    /// The file a chain of symlinks ends at. Absolute link targets are host paths, so under a
-    /// sandbox root they resolve inside it: a link never leads out of the simulated host.
-    /// </summary>
-    private string FollowLinks(string local)
-    {
-        for (int hops = 0; hops < 32; hops++)
-        {
-            string? target = new FileInfo(local).LinkTarget;
-            if (target is null) return local;
-            local = target.StartsWith('/')
-                ? (_root.Length == 0 ? target : _root + HostPath.Normalize(target))
-                : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(local)!, target));
-            if (_root.Length > 0 && !local.StartsWith(_root + "/", StringComparison.Ordinal))
-                throw new IOException($"a symbolic link leads outside the simulated host's root {_root}");
-        }
-        throw new IOException("too many levels of symbolic links");
-    }
-
-    public void DeleteFile(string hostPath) => File.Delete(ToLocalPath(hostPath));
+    public void DeleteFile(string hostPath) => File.Delete(ResolvedParent(hostPath));
 
     public void CreateDirectory(string hostPath)
     {
-        var info = Directory.CreateDirectory(ToLocalPath(hostPath));
+        var info = Directory.CreateDirectory(Resolved(hostPath));
         if (!OperatingSystem.IsWindows())
             info.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
                 | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
     }
 
-    public void DeleteEmptyDirectory(string hostPath) => Directory.Delete(ToLocalPath(hostPath), recursive: false);
+    public void DeleteEmptyDirectory(string hostPath) => Directory.Delete(ResolvedParent(hostPath), recursive: false);
 
-    public void AppendAllText(string hostPath, string text) => File.AppendAllText(ToLocalPath(hostPath), text);
+    public void AppendAllText(string hostPath, string text) => File.AppendAllText(Resolved(hostPath), text);
 }

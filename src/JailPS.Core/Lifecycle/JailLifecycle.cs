@@ -341,7 +341,12 @@ public sealed class JailLifecycle
         _output.Debug($"jail {spec.Name}: {purpose}: run {CommandLine.Render(argv)}");
         var result = Run(request);
         if (spec.ConsoleLog is string log)
-            _host.Files.AppendAllText(log, result.StandardOutput + result.StandardError);
+        {
+            if (spec.Path is { Length: > 0 } root)
+                _host.AppendOnBehalfOf(root, log, result.StandardOutput + result.StandardError);
+            else
+                _host.Files.AppendAllText(log, result.StandardOutput + result.StandardError);
+        }
         if (background) return;
         if (result.TimedOut)
             throw new JailOperationException("JailCommandTimedOut", spec.Name,

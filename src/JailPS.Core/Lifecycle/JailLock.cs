@@ -20,7 +20,8 @@ public sealed class JailLock : IDisposable
     public static JailLock Acquire(IHostFileSystem files, string jailName, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         files.CreateDirectory(LockDirectory);
-        string local = files.ToLocalPath(HostPath.Combine(LockDirectory, HostFileName.ForJail(jailName, ".lock")));
+        // Resolved as every host path is (links followed, never out of a simulated host).
+        string local = files.ToLocalPath(files.RealPath(HostPath.Combine(LockDirectory, HostFileName.ForJail(jailName, ".lock"))));
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {

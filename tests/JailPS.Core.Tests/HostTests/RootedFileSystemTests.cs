@@ -60,16 +60,19 @@ public sealed class RootedFileSystemTests : IDisposable
     }
 
     [Fact]
-    public void A_relative_link_out_of_the_simulated_root_is_refused()
+    public void A_relative_link_out_of_the_simulated_root_stays_inside_it()
     {
+        // ".." stops at the root, as it stops at "/" on a real host: the write lands inside DIR.
         string outside = Path.Combine(Path.GetTempPath(), "jailps-outside-" + Guid.NewGuid().ToString("N"));
         File.WriteAllText(outside, "not yours");
         try
         {
             Directory.CreateDirectory(_fs.ToLocalPath("/etc"));
             File.CreateSymbolicLink(_fs.ToLocalPath("/etc/jail.conf"), Path.GetRelativePath(_fs.ToLocalPath("/etc"), outside));
-            Assert.Throws<IOException>(() => _fs.WriteAllTextAtomic("/etc/jail.conf", "x"));
+            _fs.WriteAllTextAtomic("/etc/jail.conf", "x");
             Assert.Equal("not yours", File.ReadAllText(outside));
+            Assert.Equal("x", _fs.ReadAllText("/etc/jail.conf"));
+            Assert.StartsWith(_fs.Root + "/", _fs.ToLocalPath(_fs.RealPath("/etc/jail.conf")), StringComparison.Ordinal);
         }
         finally { File.Delete(outside); }
     }
