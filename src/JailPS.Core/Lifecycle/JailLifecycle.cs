@@ -178,8 +178,25 @@ public sealed class JailLifecycle
     private void AddUnmountSteps(JailPlan plan, string name, JailSpec? spec, string? root, bool force)
     {
         if (root is null || !HostPath.IsAbsolute(root)) return;
-        var requests = spec is null ? new List<MountRequest>() : JailMountPlanner.ForSpec(spec, _host.Files);
+        // A stop is driven by the kernel's mount table and the ledger; the definition only adds the
+        // mounts jail(8) made without a ledger entry. So a definition whose mounts can no longer be
+        // read (fstab deleted or relative, a mount line edited into nonsense) never wedges a stop.
+        var requests = new List<MountRequest>();
+        if (spec != null)
+        {
+            try
+            {
+                requests = JailMountPlanner.ForSpec(spec, _host.Files);
+            }
+            catch (Exception ex) when (EngineErrors.IsEngineError(ex))
+            {
+                plan.Notes.Add($"its definition's mounts cannot be read ({ex.Message}); it is unmounted from the mount ledger, and anything else still mounted under {root} is reported afterwards");
+            }
+        }
+        var ledger = _mounts.Mounter.Ledger;
         var (unmounts, stale) = _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable(), spec?.Path);
+        foreach (string problem in ledger.TakeProblems())
+            plan.Notes.Add(problem);
         var busy = new List<(JailMount Mount, JailOperationException Error)>();
         foreach (var s in stale)
         {

@@ -311,7 +311,7 @@ public sealed class JailOrchestrator
             }
             // Resolving the definition first refuses (JailParameterNotImplemented) a jail whose stop
             // would need steps JailPS does not have yet, such as removing interface aliases.
-            var plan = Lifecycle.PlanStop(jail.Name, jail.Jid!.Value, _service.SpecOf(jail), timeout, force, jail.Path);
+            var plan = Lifecycle.PlanStop(jail.Name, jail.Jid!.Value, SpecForStop(jail, force), timeout, force, jail.Path);
             if (!RunStopPlan(plan, reason) && !_sink.WhatIf)
                 return Outcome.Declined;
         }
@@ -325,6 +325,31 @@ public sealed class JailOrchestrator
     }
 
     /// <summary>
+    /// The definition a stop follows. One that can no longer be resolved (edited into an error
+    /// since the jail started) must not make the jail unstoppable: with -Force the stop goes on
+    /// from the kernel and the mount ledger alone (SIGTERM, jail_remove, the recorded unmounts,
+    /// the getfsstat check), without the definition's exec.* commands, and says so; without
+    /// -Force the error is the definition's, with the way out in its recommended action.
+    /// </summary>
+    private JailSpec? SpecForStop(Jail jail, bool force)
+    {
+        try
+        {
+            return _service.SpecOf(jail);
+        }
+        catch (Exception ex) when (EngineErrors.IsEngineError(ex) && force)
+        {
+            _sink.Warning($"jail \"{jail.Name}\": its definition cannot be used ({ex.Message}); it is stopped from the kernel and the mount ledger alone, without its exec.* commands.");
+            return null;
+        }
+        catch (JailOperationException ex)
+        {
+            throw new JailOperationException(ex.ErrorId, jail.Name, ex.Message,
+                $"Fix the definition, or run Stop-Jail {jail.Name} -Force to stop it from the kernel and the mount ledger without its exec.* commands.", ex) { TargetObject = ex.TargetObject };
+        }
+    }
+
+    /// <summary>
     /// A named jail that is not running can still have mounts left: a stop that met a busy mount,
     /// or a jail removed with jail -R. Stopping it again finishes the unmounts.
     /// </summary>
@@ -332,7 +357,7 @@ public sealed class JailOrchestrator
     {
         try
         {
-            var cleanup = Lifecycle.PlanUnmountCleanup(jail.Name, _service.SpecOf(jail), jail.Path, force);
+            var cleanup = Lifecycle.PlanUnmountCleanup(jail.Name, SpecForStop(jail, force: true), jail.Path, force);
             if (JailLifecycle.HasUnmountWork(cleanup))
             {
                 if (RunStopPlan(cleanup) && passThru && !_sink.WhatIf)

@@ -42,6 +42,12 @@ public static class JailMountPlanner
 
         if (spec.MountFstab is string fstab)
         {
+            // jail(8) hands the name to mount -F, which opens it relative to jail(8)'s own working
+            // directory; JailPS has none that means anything to the admin, so it must be absolute.
+            if (!HostPath.IsAbsolute(fstab))
+                throw new JailOperationException("JailMountFstabNotAbsolute", spec.Name,
+                    $"jail \"{spec.Name}\": mount.fstab \"{fstab}\" is not an absolute path.",
+                    $"Write the full path, e.g. mount.fstab = \"/etc/fstab.{spec.Name}\";");
             string? text = files.ReadAllText(fstab);
             if (text is null)
                 throw new JailOperationException("JailMountFstabMissing", spec.Name,

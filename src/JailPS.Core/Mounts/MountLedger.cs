@@ -60,14 +60,42 @@ public sealed class MountLedger
         }
         catch (JsonException ex)
         {
-            throw new System.IO.IOException($"The mount ledger {path} is not valid JSON: {ex.Message}", ex);
+            // A damaged ledger must never make a jail unstoppable: it counts as empty (the mount
+            // table still shows what is mounted), the damage is reported, and the next write keeps
+            // the damaged file beside the new one for inspection.
+            lock (_problems)
+                _problems.Add($"the mount ledger {path} is damaged ({ex.Message}) and is not used; mounts under the jail's root are taken from the mount table");
+            return Array.Empty<MountLedgerEntry>();
+        }
+    }
+
+    private readonly List<string> _problems = new();
+
+    private static bool IsLedger(string text)
+    {
+        try { JsonSerializer.Deserialize<List<MountLedgerEntry>>(text, s_json); return true; }
+        catch (JsonException) { return false; }
+    }
+
+    /// <summary>What was wrong with the ledger files read since the last call (damaged JSON), once each.</summary>
+    public IReadOnlyList<string> TakeProblems()
+    {
+        lock (_problems)
+        {
+            var all = new List<string>(new HashSet<string>(_problems));
+            _problems.Clear();
+            return all;
         }
     }
 
     public void Add(string jailName, MountLedgerEntry entry)
     {
         entry.Jail = jailName;
-        var list = new List<MountLedgerEntry>(Read(jailName)) { entry };
+        // One entry per file system id: a mount id is never reused while mounted, so an older entry
+        // with the same id is a leftover of a process killed before it could drop it.
+        var list = new List<MountLedgerEntry>(Read(jailName));
+        list.RemoveAll(e => e.FsId == entry.FsId);
+        list.Add(entry);
         Write(jailName, list);
     }
 
@@ -88,6 +116,12 @@ public sealed class MountLedger
             return;
         }
         _files.CreateDirectory(Directory);
-        _files.WriteAllTextAtomic(path, JsonSerializer.Serialize(list, s_json));
+        string json = JsonSerializer.Serialize(list, s_json);
+        _files.Edit(path, current =>
+        {
+            if (current is not null && !IsLedger(current))
+                _files.WriteAllTextAtomic(path + ".damaged-" + DateTime.UtcNow.ToString("yyyyMMddHHmmss", System.Globalization.CultureInfo.InvariantCulture), current);
+            return json;
+        });
     }
 }

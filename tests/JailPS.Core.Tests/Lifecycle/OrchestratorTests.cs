@@ -14,7 +14,7 @@ public sealed class OrchestratorTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    private sealed class Sink : IJailCommandSink
+    internal sealed class Sink : IJailCommandSink
     {
         public bool WhatIf { get; set; }
         public Queue<bool> Answers { get; } = new();
