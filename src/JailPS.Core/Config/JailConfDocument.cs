@@ -24,12 +24,23 @@ public sealed class JailConfDocument
         Path = path;
     }
 
-    /// <summary>Parses one file (includes are not followed). Throws <see cref="JailConfException"/>.</summary>
+    /// <summary>
+    /// Parses one file (includes are not followed). Throws <see cref="JailConfException"/>, also
+    /// for blocks nested more than 128 deep (JailConfNestingTooDeep).
+    /// </summary>
     public static JailConfDocument Parse(string text, string? path)
     {
         if (text is null) throw new ArgumentNullException(nameof(text));
+        var budget = new JailConfBudget();
+        budget.AddInput(text.Length);
+        return Parse(text, path, budget);
+    }
+
+    /// <summary>Parses one file, charging the work to a budget shared with the rest of a load (the caller added the text to it).</summary>
+    internal static JailConfDocument Parse(string text, string? path, JailConfBudget budget)
+    {
         var doc = new JailConfDocument(path);
-        doc.Load(text);
+        doc.Load(text, budget);
         return doc;
     }
 
@@ -143,12 +154,12 @@ public sealed class JailConfDocument
 
     // ---- parsing -------------------------------------------------------------------------------
 
-    private void Load(string text)
+    private void Load(string text, JailConfBudget budget)
     {
         var map = new JailConfLineMap(text);
-        var tokens = JailConfLexer.Tokenize(text, Path, map);
+        var tokens = JailConfLexer.Tokenize(text, Path, map, budget);
         var blocks = new List<JailConfBlock>();
-        var items = JailConfParser.Parse(tokens, Path, map, text.Length, blocks);
+        var items = JailConfParser.Parse(tokens, Path, map, text.Length, blocks, budget);
         _text = text;
         _map = map;
         _tokens = tokens;
@@ -163,7 +174,9 @@ public sealed class JailConfDocument
     {
         try
         {
-            Load(text);
+            var budget = new JailConfBudget();
+            budget.AddInput(text.Length);
+            Load(text, budget);
         }
         catch (JailConfException e)
         {

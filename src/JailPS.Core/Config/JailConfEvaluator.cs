@@ -6,8 +6,12 @@ namespace JailPS.Core.Config;
 
 /// <summary>
 /// Collects jails from documents the way jailparse.y's actions do, then evaluates them the way
-/// load_config() and add_param() in usr.sbin/jail/config.c do. Where jail(8) marks one jail as
-/// failed and goes on, this throws a <see cref="JailConfException"/>.
+/// load_config() and add_param() in usr.sbin/jail/config.c do, with the same results in the same
+/// order but without config.c's list scans: parameters are found through name indexes, variables
+/// move in a linked list, and values are built once, left to right, so the work is linear in what
+/// is read and produced. All of it is charged to a <see cref="JailConfBudget"/>, and a value may
+/// not grow past <see cref="JailConfLimits.MaxValueLength"/> (jail(8) has neither limit).
+/// Where jail(8) marks one jail as failed and goes on, this throws a <see cref="JailConfException"/>.
 /// </summary>
 internal sealed class JailConfEvaluator
 {
@@ -18,12 +22,19 @@ internal sealed class JailConfEvaluator
 
     private readonly List<CfJail> _jails = new();
     private readonly IncludeResolver? _resolveInclude;
+    private readonly JailConfBudget _budget;
     private CfJail? _global;
     private int _includeDepth;
 
-    public JailConfEvaluator(IncludeResolver? resolveInclude)
+    public JailConfEvaluator(IncludeResolver? resolveInclude, JailConfBudget budget)
     {
         _resolveInclude = resolveInclude;
+        _budget = budget;
+    }
+
+    private void Charge(long units, in JailConfLocation where)
+    {
+        if (_budget.Spend(units)) throw _budget.TooLarge(where);
     }
 
     // ---- collection (jailparse.y) --------------------------------------------------------------
@@ -32,7 +43,7 @@ internal sealed class JailConfEvaluator
 
     private void Walk(JailConfDocument doc, CfJail? enclosing)
     {
-        // Explicit stack: block nesting depth is unbounded in the grammar.
+        // Explicit stack: nesting is bounded (MaxNestingDepth) but deep enough to matter.
         var stack = new Stack<(IReadOnlyList<JailConfItem> Items, int Index, CfJail? Jail)>();
         stack.Push((doc.Items, 0, enclosing));
         while (stack.Count > 0)
@@ -44,9 +55,17 @@ internal sealed class JailConfEvaluator
             {
                 case JailConfBlock b:
                 {
-                    // A nested block names a child jail "parent.child" (jailparse.y jail_name).
-                    string name = jail is null ? b.LocalName : jail.Name + "." + b.LocalName;
-                    var nj = new CfJail(name, doc.Locate(b.NameToken.Start));
+                    // A nested block names a child jail "parent.child" (jailparse.y jail_name); a
+                    // block in a file included inside a block is a child of that block's jail.
+                    var where = doc.Locate(b.NameToken.Start);
+                    int depth = (jail?.Depth ?? 0) + 1;
+                    // Only through .include inside blocks: one file's nesting is checked when it is parsed.
+                    if (depth > JailConfLimits.MaxNestingDepth)
+                        throw JailConfException.At(JailConfErrorIds.NestingTooDeep,
+                            "jail blocks nested more than " + JailConfLimits.MaxNestingDepth + " deep (counting blocks around the .include)", where);
+                    string name = enclosing is null ? b.FullName : enclosing.Name + "." + b.FullName;
+                    Charge(enclosing is null ? 1 : name.Length + 1, where);
+                    var nj = new CfJail(name, where, depth);
                     _jails.Add(nj);
                     stack.Push((b.Items, 0, nj));
                     break;
@@ -59,8 +78,10 @@ internal sealed class JailConfEvaluator
                 {
                     // Statements outside any block go to one global "*" jail, created (and so
                     // placed in file order) at the first such statement.
-                    CfJail target = jail ?? (_global ??= NewGlobal(doc.Locate(s.Start)));
-                    target.Params.Add(CfParam.From(doc, s));
+                    var where = doc.Locate(s.Start);
+                    Charge(1 + s.Values.Count, where);
+                    CfJail target = jail ?? (_global ??= NewGlobal(where));
+                    target.Params.Add(CfParam.From(doc, s, where));
                     break;
                 }
             }
@@ -69,7 +90,7 @@ internal sealed class JailConfEvaluator
 
     private CfJail NewGlobal(JailConfLocation where)
     {
-        var g = new CfJail("*", where);
+        var g = new CfJail("*", where, 0);
         _jails.Add(g);
         return g;
     }
@@ -104,49 +125,57 @@ internal sealed class JailConfEvaluator
         foreach (var j in _jails)
         {
             j.Seq = ++seq;
-            (JailConfNames.IsWildcardName(j.Name) ? wild : real).Add(j);
+            if (!JailConfNames.IsWildcardName(j.Name)) real.Add(j);
+            // A wildcard block without parameters contributes nothing; leaving it out changes
+            // neither values nor order, and keeps many empty "* { }" blocks from costing jails × blocks.
+            else if (j.Params.Count > 0) wild.Add(j);
         }
 
         var result = new List<JailDefinition>(real.Count);
         foreach (var j in real)
-        {
-            var ev = new EvJail(j.Name);
-            // The block name implies "jid" when strtol() reads a non-zero number from all of it, else "name".
-            ev.AddImplied(JailConfNames.IsJidName(j.Name) ? IntParam.JidIndex : IntParam.NameIndex, j.Name, j.Where);
-            // Wildcard blocks above the jail's block, its own block, then wildcard blocks below it.
-            bool didSelf = false;
-            foreach (var wj in wild)
-            {
-                if (j.Seq < wj.Seq && !didSelf)
-                {
-                    foreach (var p in j.Params) ev.Add(p);
-                    didSelf = true;
-                }
-                if (JailConfNames.WildcardMatches(j.Name, wj.Name))
-                    foreach (var p in wj.Params) ev.Add(p);
-            }
-            if (!didSelf)
-                foreach (var p in j.Params) ev.Add(p);
-            // A jid-named jail still gets its name (backfilled after everything else).
-            if (ev.Int[IntParam.NameIndex] is null)
-                ev.AddImplied(IntParam.NameIndex, j.Name, j.Where);
-
-            ev.ResolveVariables();
-
-            var parameters = new List<JailConfParameter>(ev.Params.Count);
-            foreach (var p in ev.Params)
-            {
-                if ((p.Flags & PF.Var) != 0) continue;
-                var values = new string[p.Values.Count];
-                for (int i = 0; i < values.Length; i++) values[i] = p.Values[i].Text.ToString();
-                parameters.Add(new JailConfParameter(p.Name, values));
-            }
-            result.Add(new JailDefinition(j.Name, parameters, j.Where.File, j.Where.Line));
-        }
+            result.Add(EvaluateJail(j, wild));
         return result;
     }
 
-    // ---- model ---------------------------------------------------------------------------------
+    private JailDefinition EvaluateJail(CfJail j, List<CfJail> wild)
+    {
+        var ev = new EvJail(j.Name, _budget);
+        // The block name implies "jid" when strtol() reads a non-zero number from all of it, else "name".
+        ev.AddImplied(JailConfNames.IsJidName(j.Name) ? IntParam.JidIndex : IntParam.NameIndex, j.Name, j.Where);
+        // Wildcard blocks above the jail's block, its own block, then wildcard blocks below it.
+        bool didSelf = false;
+        foreach (var wj in wild)
+        {
+            if (j.Seq < wj.Seq && !didSelf)
+            {
+                foreach (var p in j.Params) ev.Add(p);
+                didSelf = true;
+            }
+            Charge(1, j.Where);
+            if (JailConfNames.WildcardMatches(j.Name, wj.Name))
+                foreach (var p in wj.Params) ev.Add(p);
+        }
+        if (!didSelf)
+            foreach (var p in j.Params) ev.Add(p);
+        // A jid-named jail still gets its name (backfilled after everything else).
+        if (ev.Int[IntParam.NameIndex] is null)
+            ev.AddImplied(IntParam.NameIndex, j.Name, j.Where);
+
+        ev.ResolveVariables();
+
+        var parameters = new List<JailConfParameter>(ev.Params.Count);
+        foreach (var p in ev.Params)
+        {
+            if ((p.Flags & PF.Var) != 0) continue;
+            var values = new string[p.Values.Count];
+            for (int i = 0; i < values.Length; i++) values[i] = p.Values[i].Text!;
+            Charge(1 + values.Length, j.Where);
+            parameters.Add(new JailConfParameter(p.Name, values));
+        }
+        return new JailDefinition(j.Name, parameters, j.Where.File, j.Where.Line);
+    }
+
+    // ---- model: what the documents say (shared by every jail) ------------------------------------
 
     [Flags]
     private enum PF
@@ -160,88 +189,101 @@ internal sealed class JailConfEvaluator
 
     private sealed class CfJail
     {
-        public CfJail(string name, JailConfLocation where)
+        public CfJail(string name, JailConfLocation where, int depth)
         {
             Name = name;
             Where = where;
+            Depth = depth;
         }
 
         public string Name { get; }
         public JailConfLocation Where { get; }
+        /// <summary>Block nesting depth, counting blocks around the .include that brought it in (0 for the global jail).</summary>
+        public int Depth { get; }
         public int Seq { get; set; }
         public List<CfParam> Params { get; } = new();
     }
 
-    private sealed class CfVar
-    {
-        public CfVar(string name, int pos, JailConfLocation where)
-        {
-            Name = name;
-            Pos = pos;
-            Where = where;
-        }
+    private readonly record struct CfVar(string Name, JailConfLocation Where);
 
-        public string Name { get; }
-        public int Pos { get; set; }
-        public JailConfLocation Where { get; }
-    }
-
-    private sealed class CfString
+    /// <summary>
+    /// One value as written: literal text and variable references alternating, starting and ending
+    /// with (possibly empty) literal text: Literals[0] Vars[0] Literals[1] ... Vars[k-1] Literals[k].
+    /// </summary>
+    private sealed class CfTemplate
     {
-        public CfString(StringBuilder text, List<CfVar> vars)
+        public CfTemplate(string[] literals, CfVar[] vars)
         {
-            Text = text;
+            Literals = literals;
             Vars = vars;
+            foreach (var l in literals) LiteralLength += l.Length;
+            if (vars.Length == 0) Text = literals[0];
         }
 
-        public StringBuilder Text { get; }
-        public List<CfVar> Vars { get; }
-
-        public CfString Clone()
-        {
-            var vars = new List<CfVar>(Vars.Count);
-            foreach (var v in Vars) vars.Add(new CfVar(v.Name, v.Pos, v.Where));
-            return new CfString(new StringBuilder(Text.ToString()), vars);
-        }
+        public string[] Literals { get; }
+        public CfVar[] Vars { get; }
+        public int LiteralLength { get; }
+        /// <summary>The value when it has no variables.</summary>
+        public string? Text { get; }
     }
 
     private sealed class CfParam
     {
-        public CfParam(string name, PF flags, List<CfString> values, JailConfLocation where)
+        private string[]? _withoutOneNo;
+
+        public CfParam(string name, PF flags, CfTemplate[] values, JailConfLocation where)
         {
             Name = name;
             Flags = flags;
             Values = values;
             Where = where;
+            foreach (var v in values) VarCount += v.Vars.Length;
         }
 
-        public string Name { get; set; }
-        public PF Flags { get; set; }
-        public List<CfString> Values { get; }
+        public string Name { get; }
+        public PF Flags { get; }
+        public CfTemplate[] Values { get; }
         public JailConfLocation Where { get; }
-        public int Gen { get; set; }
+        public int VarCount { get; }
 
-        public static CfParam From(JailConfDocument doc, JailConfStatement s)
+        /// <summary>The name with one component-leading "no" removed, each way (computed once, used by every jail).</summary>
+        public string[] WithoutOneNo => _withoutOneNo ??= NameIndex.WithoutOneNo(Name);
+
+        public static CfParam From(JailConfDocument doc, JailConfStatement s, JailConfLocation where)
         {
             var flags = PF.None;
             if (s.IsVariable) flags |= PF.Var;
             if (s.Operator == JailConfOperator.Append) flags |= PF.Append;
             if (s.Operator == JailConfOperator.NameValue) flags |= PF.NameVal;
-            var values = new List<CfString>(s.Values.Count);
-            foreach (var v in s.Values)
+            var values = new CfTemplate[s.Values.Count];
+            for (int i = 0; i < values.Length; i++)
             {
-                var text = new StringBuilder();
+                var literals = new List<string>();
                 var vars = new List<CfVar>();
-                foreach (var piece in v.Pieces)
+                StringBuilder? run = null;
+                string? single = string.Empty;
+                foreach (var piece in s.Values[i].Pieces)
                 {
                     if (piece.Kind == JailConfTokenKind.Variable)
-                        vars.Add(new CfVar(piece.Value!, text.Length, doc.Locate(piece.Start)));
+                    {
+                        literals.Add(run?.ToString() ?? single!);
+                        run = null;
+                        single = string.Empty;
+                        vars.Add(new CfVar(piece.Value!, doc.Locate(piece.Start)));
+                    }
+                    else if (run is null && single!.Length == 0)
+                        single = piece.Value!;
                     else
-                        text.Append(piece.Value);
+                    {
+                        run ??= new StringBuilder(single);
+                        run.Append(piece.Value);
+                        single = null;
+                    }
                 }
-                values.Add(new CfString(text, vars));
+                literals.Add(run?.ToString() ?? single!);
+                values[i] = new CfTemplate(literals.ToArray(), vars.ToArray());
             }
-            return new CfParam(s.Name, flags, values, doc.Locate(s.Start));
+            return new CfParam(s.Name, flags, values, where);
         }
     }
 
@@ -278,60 +320,255 @@ internal sealed class JailConfEvaluator
         }
     }
 
+    // ---- model: one jail during evaluation (struct cfjail) ---------------------------------------
+
+    /// <summary>One value of one jail's parameter, built left to right as its variables are substituted.</summary>
+    private sealed class EvValue
+    {
+        private readonly CfTemplate? _template;
+        private StringBuilder? _built;
+        private int _restLiterals;
+
+        /// <summary>A value with nothing left to substitute.</summary>
+        public EvValue(string text)
+        {
+            Text = text;
+        }
+
+        public EvValue(CfTemplate template)
+        {
+            if (template.Text is not null)
+            {
+                Text = template.Text;
+                return;
+            }
+            _template = template;
+            _restLiterals = template.LiteralLength - template.Literals[0].Length;
+        }
+
+        /// <summary>The final value; null while variables are left.</summary>
+        public string? Text { get; private set; }
+
+        /// <summary>Index of the next variable to substitute.</summary>
+        public int NextVar { get; private set; }
+
+        public int VarsLeft => Text is null ? _template!.Vars.Length - NextVar : 0;
+
+        public CfVar CurrentVar => _template!.Vars[NextVar];
+
+        /// <summary>Length of the text so far: substituted values and all literal text (config.c's s->len).</summary>
+        public long Length => (_built?.Length ?? _template!.Literals[0].Length) + _restLiterals;
+
+        /// <summary>Replaces the current variable by <paramref name="value"/>; returns the characters added.</summary>
+        public int Substitute(string value)
+        {
+            var t = _template!;
+            if (_built is null)
+            {
+                _built = new StringBuilder(t.Literals[0], (int)Math.Min(JailConfLimits.MaxValueLength, Length + value.Length));
+            }
+            _built.Append(value);
+            string literal = t.Literals[++NextVar];
+            _built.Append(literal);
+            _restLiterals -= literal.Length;
+            if (NextVar == t.Vars.Length)
+            {
+                Text = _built.ToString();
+                _built = null;
+            }
+            return value.Length + literal.Length;
+        }
+    }
+
+    /// <summary>A parameter or variable of one jail (struct cfparam).</summary>
+    private sealed class EvParam
+    {
+        public EvParam(string name, string[] withoutOneNo, PF flags, List<EvValue> values, int varsLeft, JailConfLocation where, long order)
+        {
+            Name = name;
+            WithoutOneNo = withoutOneNo;
+            Flags = flags;
+            Values = values;
+            VarsLeft = varsLeft;
+            Where = where;
+            Order = order;
+        }
+
+        public string Name { get; set; }
+        public string[] WithoutOneNo { get; set; }
+        public PF Flags { get; set; }
+        /// <summary>The values; during resolution, <see cref="Resolved"/> of them are final and stand first.</summary>
+        public List<EvValue> Values { get; set; }
+        public int VarsLeft { get; set; }
+        public JailConfLocation Where { get; }
+        /// <summary>Position in the parameter list while it is built (before variables move anything).</summary>
+        public long Order { get; }
+        public int Gen { get; set; }
+        public LinkedListNode<EvParam>? Node { get; set; }
+        /// <summary>During resolution: values before Values[Next] are final and were copied to Done.</summary>
+        public int Next { get; set; }
+        public List<EvValue>? Done { get; set; }
+    }
+
+    /// <summary>
+    /// The parameters of one jail by name, so add_param()'s "find the first parameter equalopts()
+    /// calls the same" is a few lookups instead of a scan: names equivalent to N are N itself, N
+    /// with one component-leading "no" removed, and N with one "no" inserted at a component start
+    /// (found as the names that give N when one of their "no"s is removed).
+    /// </summary>
+    private sealed class NameIndex
+    {
+        private readonly Dictionary<string, List<EvParam>> _exact = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<EvParam>> _withoutOneNo = new(StringComparer.Ordinal);
+        private readonly JailConfBudget _budget;
+
+        public NameIndex(JailConfBudget budget)
+        {
+            _budget = budget;
+        }
+
+        /// <summary>The name with one "no" removed from the start of a component (0 or after a '.'), for each such "no".</summary>
+        public static string[] WithoutOneNo(string name)
+        {
+            List<string>? list = null;
+            for (int c = 0; ; )
+            {
+                if (c + 2 <= name.Length && name[c] == 'n' && name[c + 1] == 'o')
+                    (list ??= new List<string>()).Add(name.Remove(c, 2));
+                int dot = name.IndexOf('.', c);
+                if (dot < 0) break;
+                c = dot + 1;
+            }
+            return list?.ToArray() ?? Array.Empty<string>();
+        }
+
+        public void Add(EvParam p, in JailConfLocation where)
+        {
+            Put(_exact, p.Name, p, where);
+            foreach (string k in p.WithoutOneNo) Put(_withoutOneNo, k, p, where);
+        }
+
+        public void Remove(EvParam p, in JailConfLocation where)
+        {
+            Take(_exact, p.Name, p, where);
+            foreach (string k in p.WithoutOneNo) Take(_withoutOneNo, k, p, where);
+        }
+
+        /// <summary>The earliest parameter whose name equalopts() calls the same as <paramref name="name"/>.</summary>
+        public EvParam? FirstEquivalent(string name, string[] nameWithoutOneNo, in JailConfLocation where)
+        {
+            EvParam? best = null;
+            Consider(_exact, name, ref best, where);
+            Consider(_withoutOneNo, name, ref best, where);
+            foreach (string k in nameWithoutOneNo) Consider(_exact, k, ref best, where);
+            return best;
+        }
+
+        /// <summary>All parameters of exactly this name (the caller picks by list position).</summary>
+        public List<EvParam>? Exactly(string name) => _exact.TryGetValue(name, out var list) ? list : null;
+
+        private void Consider(Dictionary<string, List<EvParam>> map, string key, ref EvParam? best, in JailConfLocation where)
+        {
+            Spend(1 + key.Length, where);
+            if (!map.TryGetValue(key, out var list)) return;
+            Spend(list.Count, where);
+            foreach (var p in list)
+                if (best is null || p.Order < best.Order) best = p;
+        }
+
+        private void Put(Dictionary<string, List<EvParam>> map, string key, EvParam p, in JailConfLocation where)
+        {
+            Spend(1 + key.Length, where);
+            if (!map.TryGetValue(key, out var list)) map[key] = list = new List<EvParam>(1);
+            list.Add(p);
+        }
+
+        private void Take(Dictionary<string, List<EvParam>> map, string key, EvParam p, in JailConfLocation where)
+        {
+            if (!map.TryGetValue(key, out var list)) return;
+            Spend(1 + key.Length + list.Count, where);
+            list.Remove(p);
+            if (list.Count == 0) map.Remove(key);
+        }
+
+        private void Spend(long units, in JailConfLocation where)
+        {
+            if (_budget.Spend(units)) throw _budget.TooLarge(where);
+        }
+    }
+
     /// <summary>One jail's parameter list during evaluation (struct cfjail's params and intparams).</summary>
     private sealed class EvJail
     {
-        public EvJail(string name)
+        private static readonly string[] NoNames = Array.Empty<string>();
+        private readonly JailConfBudget _budget;
+        private readonly NameIndex _index;
+        private long _order;
+
+        public EvJail(string name, JailConfBudget budget)
         {
             Name = name;
+            _budget = budget;
+            _index = new NameIndex(budget);
         }
 
         public string Name { get; }
-        public List<CfParam> Params { get; } = new();
-        public CfParam?[] Int { get; } = new CfParam?[IntParam.Names.Length];
+        public LinkedList<EvParam> Params { get; } = new();
+        public EvParam?[] Int { get; } = new EvParam?[IntParam.Names.Length];
+
+        private void Charge(long units, in JailConfLocation where)
+        {
+            if (_budget.Spend(units)) throw _budget.TooLarge(where);
+        }
+
+        private EvParam Append(string name, string[] withoutOneNo, PF flags, List<EvValue> values, int varsLeft, JailConfLocation where)
+        {
+            var np = new EvParam(name, withoutOneNo, flags, values, varsLeft, where, _order++);
+            np.Node = Params.AddLast(np);
+            _index.Add(np, where);
+            return np;
+        }
 
         /// <summary>add_param(j, NULL, ipnum, value): the implied name/jid.</summary>
         public void AddImplied(int ipIndex, string value, JailConfLocation where)
         {
-            var values = new List<CfString> { new(new StringBuilder(value), new List<CfVar>()) };
+            Charge(1 + value.Length, where);
+            var values = new List<EvValue> { new(value) };
             var flags = PF.Append | IntParam.FlagsOf(ipIndex);
+            string name = IntParam.Names[ipIndex];
             var dp = Int[ipIndex];
             if (dp is not null)
             {
-                Merge(dp, IntParam.Names[ipIndex], flags, values, where);
+                Merge(dp, name, NoNames, flags, values, 0, where);
                 return;
             }
-            var np = new CfParam(IntParam.Names[ipIndex], flags, values, where);
-            Params.Add(np);
-            Int[ipIndex] = np;
+            Int[ipIndex] = Append(name, NoNames, flags, values, 0, where);
         }
 
         /// <summary>add_param(j, p, 0, NULL): a parameter or variable statement.</summary>
         public void Add(CfParam p)
         {
-            var values = new List<CfString>(p.Values.Count);
-            foreach (var s in p.Values) values.Add(s.Clone());
-            CfParam? dp = null;
-            foreach (var q in Params)
-                if (JailConfNames.EquivalentNames(q.Name, p.Name)) { dp = q; break; }
+            Charge(1 + p.Values.Length, p.Where);
+            var values = new List<EvValue>(p.Values.Length);
+            foreach (var t in p.Values) values.Add(new EvValue(t));
+            var dp = _index.FirstEquivalent(p.Name, p.WithoutOneNo, p.Where);
             if (dp is not null)
             {
-                Merge(dp, p.Name, p.Flags, values, p.Where);
+                Merge(dp, p.Name, p.WithoutOneNo, p.Flags, values, p.VarCount, p.Where);
                 return;
             }
-            var np = new CfParam(p.Name, p.Flags, values, p.Where);
             int ip = IntParam.Find(p.Name);
+            if (ip >= 0 && (p.Flags & PF.Var) != 0)
+                throw VariableConflict(p.Name, p.Where);
+            var np = Append(p.Name, p.WithoutOneNo, p.Flags, values, p.VarCount, p.Where);
             if (ip >= 0)
             {
-                if ((p.Flags & PF.Var) != 0)
-                    throw VariableConflict(p.Name, p.Where);
                 Int[ip] = np;
                 np.Flags |= IntParam.FlagsOf(ip);
             }
-            Params.Add(np);
         }
 
-        private void Merge(CfParam dp, string name, PF flags, List<CfString> values, JailConfLocation where)
+        private void Merge(EvParam dp, string name, string[] withoutOneNo, PF flags, List<EvValue> values, int varCount, JailConfLocation where)
         {
             if (((flags ^ dp.Flags) & PF.Var) != 0)
                 throw VariableConflict(name, where);
@@ -339,11 +576,21 @@ internal sealed class JailConfEvaluator
                 throw JailConfException.At(JailConfErrorIds.ImmutableParameter,
                     Name + ": cannot redefine parameter \"" + dp.Name + "\".", where);
             // The last spelling wins ("persist" then "nopersist" leaves "nopersist").
-            dp.Name = name;
+            if (!string.Equals(dp.Name, name, StringComparison.Ordinal))
+            {
+                _index.Remove(dp, where);
+                dp.Name = name;
+                dp.WithoutOneNo = withoutOneNo;
+                _index.Add(dp, where);
+            }
             // "=" and bare statements replace; "+=" appends.
             if ((flags & PF.Append) == 0 || values.Count == 0)
+            {
                 dp.Values.Clear();
+                dp.VarsLeft = 0;
+            }
             dp.Values.AddRange(values);
+            dp.VarsLeft += varCount;
             dp.Flags |= flags;
         }
 
@@ -360,55 +607,86 @@ internal sealed class JailConfEvaluator
         public void ResolveVariables()
         {
             int pgen = 0;
-            for (int i = 0; i < Params.Count; i++)
+            for (var node = Params.First; node is not null; node = node.Next)
             {
-                var p = Params[i];
+                var p = node.Value;
                 p.Gen = ++pgen;
-            findVars:
-                for (int si = 0; si < p.Values.Count; si++)
+                for (var dep = ResolveSome(p, pgen); dep is not null; dep = ResolveSome(p, pgen))
                 {
-                    var s = p.Values[si];
-                    while (s.Vars.Count > 0)
-                    {
-                        var v = s.Vars[0];
-                        CfParam? vp = null;
-                        foreach (var q in Params)
-                            if (q.Name == v.Name) { vp = q; break; }
-                        if (vp is null || vp.Values.Count == 0)
-                            throw JailConfException.At(JailConfErrorIds.UndefinedVariable,
-                                Name + ": " + p.Name + ": variable \"" + v.Name + "\" not found", v.Where);
-                        if (vp.Gen == pgen)
-                            throw JailConfException.At(JailConfErrorIds.VariableLoop,
-                                Name + ": " + v.Name + ": variable loop", v.Where);
-                        if (HasVars(vp))
-                        {
-                            vp.Gen = pgen;
-                            Params.Remove(vp);
-                            i = Params.IndexOf(p);
-                            Params.Insert(i, vp);
-                            p = vp;
-                            goto findVars;
-                        }
-                        var first = vp.Values[0];
-                        if (vp.Values.Count > 1 && (s.Text.Length != 0 || s.Vars.Count > 1))
-                            throw JailConfException.At(JailConfErrorIds.ArrayInline,
-                                Name + ": " + p.Name + ": array cannot be substituted inline", v.Where);
-                        string insert = first.Text.ToString();
-                        s.Text.Insert(v.Pos, insert);
-                        for (int k = 1; k < s.Vars.Count; k++) s.Vars[k].Pos += insert.Length;
-                        for (int k = 1; k < vp.Values.Count; k++)
-                            p.Values.Insert(si + k, new CfString(new StringBuilder(vp.Values[k].Text.ToString()), new List<CfVar>()));
-                        s.Vars.RemoveAt(0);
-                    }
+                    // config.c: TAILQ_REMOVE(vp); TAILQ_INSERT_BEFORE(p, vp); p = vp; goto find_vars.
+                    dep.Gen = pgen;
+                    Params.Remove(dep.Node!);
+                    Params.AddBefore(p.Node!, dep.Node!);
+                    p = dep;
                 }
+                // Go on after the parameter resolved last: the one that was waiting for it comes next.
+                node = p.Node!;
             }
         }
 
-        private static bool HasVars(CfParam p)
+        /// <summary>
+        /// Substitutes p's variables left to right. Returns null when p is done, or a parameter
+        /// it refers to that still has variables of its own (to be resolved first).
+        /// </summary>
+        private EvParam? ResolveSome(EvParam p, int pgen)
         {
-            foreach (var s in p.Values)
-                if (s.Vars.Count > 0) return true;
-            return false;
+            if (p.VarsLeft == 0 && p.Done is null) return null; // nothing to substitute
+            p.Done ??= new List<EvValue>(p.Values.Count);
+            for (; p.Next < p.Values.Count; p.Next++)
+            {
+                var s = p.Values[p.Next];
+                List<EvValue>? extra = null;
+                while (s.VarsLeft > 0)
+                {
+                    var v = s.CurrentVar;
+                    var vp = Lookup(v.Name, v.Where);
+                    if (vp is null || vp.Values.Count == 0)
+                        throw JailConfException.At(JailConfErrorIds.UndefinedVariable,
+                            Name + ": " + p.Name + ": variable \"" + v.Name + "\" not found", v.Where);
+                    if (vp.Gen == pgen)
+                        throw JailConfException.At(JailConfErrorIds.VariableLoop,
+                            Name + ": " + v.Name + ": variable loop", v.Where);
+                    if (vp.VarsLeft > 0)
+                        return vp;
+                    var first = vp.Values[0].Text!;
+                    if (vp.Values.Count > 1 && (s.Length != 0 || s.VarsLeft > 1))
+                        throw JailConfException.At(JailConfErrorIds.ArrayInline,
+                            Name + ": " + p.Name + ": array cannot be substituted inline", v.Where);
+                    if (s.Length + first.Length > JailConfLimits.MaxValueLength)
+                        throw JailConfException.At(JailConfErrorIds.ExpansionTooLarge,
+                            Name + ": " + p.Name + ": value longer than " + JailConfLimits.MaxValueLength
+                            + " characters after substituting \"" + v.Name + "\"", v.Where);
+                    Charge(1 + s.Substitute(first), v.Where);
+                    p.VarsLeft--;
+                    if (vp.Values.Count > 1)
+                    {
+                        // The rest of the list follows as values of their own.
+                        Charge(vp.Values.Count, v.Where);
+                        extra = vp.Values;
+                    }
+                }
+                p.Done.Add(s);
+                if (extra is not null)
+                    for (int k = 1; k < extra.Count; k++) p.Done.Add(extra[k]);
+            }
+            p.Values = p.Done;
+            p.Next = p.Done.Count;
+            return null;
+        }
+
+        /// <summary>The first parameter (in the current order) named exactly <paramref name="name"/>.</summary>
+        private EvParam? Lookup(string name, in JailConfLocation where)
+        {
+            Charge(1 + name.Length, where);
+            var list = _index.Exactly(name);
+            if (list is null) return null;
+            if (list.Count == 1) return list[0];
+            // Several parameters of one exact name (possible only after "no" renames): the list
+            // order decides, and variables may have moved, so walk it.
+            Charge(Params.Count, where);
+            for (var n = Params.First; n is not null; n = n.Next)
+                if (string.Equals(n.Value.Name, name, StringComparison.Ordinal)) return n.Value;
+            return null;
         }
     }
 }

@@ -13,6 +13,8 @@ public static class JailConfErrorIds
     public const string MissingSemicolon = "JailConfMissingSemicolon";
     public const string MissingBrace = "JailConfMissingBrace";
     public const string IncludeVariable = "JailConfIncludeVariable";
+    /// <summary>Blocks nested deeper than JailPS reads (128 levels; see JailConfLimits).</summary>
+    public const string NestingTooDeep = "JailConfNestingTooDeep";
 
     // Evaluation errors (Evaluate / Load); jail(8) fails the affected jail with the same conditions.
     public const string UndefinedVariable = "JailConfUndefinedVariable";
@@ -20,6 +22,8 @@ public static class JailConfErrorIds
     public const string ArrayInline = "JailConfArrayInline";
     public const string VariableConflict = "JailConfVariableConflict";
     public const string ImmutableParameter = "JailConfImmutableParameter";
+    /// <summary>A value longer than 1 MiB after substitution, or a configuration whose expansion passes its work limit.</summary>
+    public const string ExpansionTooLarge = "JailConfExpansionTooLarge";
 
     // Include handling (Load).
     public const string IncludeNotFound = "JailConfIncludeNotFound";

@@ -93,11 +93,20 @@ internal sealed class JailConfLineMap
 /// </summary>
 internal static class JailConfLexer
 {
-    public static List<JailConfToken> Tokenize(string text, string? file, JailConfLineMap map)
+    /// <summary>
+    /// Splits the text into tokens. Every character is examined a bounded number of times (the
+    /// closing quote of a double-quoted string is found once, not again after each variable in
+    /// it), and what was examined is charged to <paramref name="budget"/>.
+    /// </summary>
+    public static List<JailConfToken> Tokenize(string text, string? file, JailConfLineMap map, JailConfBudget budget)
     {
         var tokens = new List<JailConfToken>(Math.Max(16, text.Length / 4));
         int n = text.Length;
         int i = 0;
+        long scanned = 0;
+        // Inside a double-quoted string: the index of its closing quote as found from dqFrom (the
+        // string's opening, or a later piece when a ${...} took that quote in); -1 for none at all.
+        int dqClose = -1, dqFrom = int.MaxValue;
         // jaillex.l's "instr": the previous token was a string piece with nothing between, so the
         // next piece continues the same string (STR1/VAR1). Whitespace, comments and the reserved
         // tokens clear it; an "other" character leaves it alone.
@@ -126,7 +135,7 @@ internal static class JailConfLexer
                 }
                 if (c == '$')
                 {
-                    i = LexDollar(text, file, map, i, inDoubleQuotes: true, Piece);
+                    i = LexDollar(text, file, map, i, inDoubleQuotes: true, Piece, ref scanned);
                     continue;
                 }
                 if (c == '\\')
@@ -135,7 +144,15 @@ internal static class JailConfLexer
                     continue;
                 }
                 // <DQ>[^"$\\]([^"\\]|\\(.|\n))*\" : the rest of the string up to the next variable.
-                int close = FindClosingQuote(text, i, '"');
+                // Pieces and variables end on an escape-pair boundary, so a closing quote found
+                // earlier in this string is still the first one from here unless a ${...} took it.
+                if (i < dqFrom || (dqClose >= 0 && dqClose < i))
+                {
+                    dqFrom = i;
+                    dqClose = FindClosingQuote(text, i, '"');
+                    scanned += (dqClose < 0 ? n : dqClose) - i;
+                }
+                int close = dqClose;
                 if (close < 0)
                 {
                     // Possible when a ${...} swallowed the closing quote. flex then takes the longest
@@ -153,6 +170,7 @@ internal static class JailConfLexer
                     continue;
                 }
                 string part = Decode(text, i, close, stopAtDollar: true, out int dollar);
+                scanned += (dollar >= 0 ? dollar : close) - i;
                 if (dollar >= 0)
                 {
                     Piece(JailConfTokenKind.String, i, dollar, part);
@@ -247,7 +265,7 @@ internal static class JailConfLexer
                     i = LexEscapePiece(text, i, Piece);
                     continue;
                 case '$':
-                    i = LexDollar(text, file, map, i, inDoubleQuotes: false, Piece);
+                    i = LexDollar(text, file, map, i, inDoubleQuotes: false, Piece, ref scanned);
                     continue;
                 case '\'':
                 {
@@ -256,6 +274,7 @@ internal static class JailConfLexer
                         throw JailConfException.At(JailConfErrorIds.UnterminatedString,
                             "unterminated string", map.Locate(file, i));
                     // Single quotes: escapes are decoded, variables are not expanded.
+                    scanned += 2 * (close - i);
                     Piece(JailConfTokenKind.String, i, close + 1, Decode(text, i + 1, close, false, out _));
                     i = close + 1;
                     continue;
@@ -266,11 +285,15 @@ internal static class JailConfLexer
                     if (close < 0)
                         throw JailConfException.At(JailConfErrorIds.UnterminatedString,
                             "unterminated string", map.Locate(file, i));
+                    scanned += close - i;
                     string part = Decode(text, i + 1, close, stopAtDollar: true, out int dollar);
+                    scanned += (dollar >= 0 ? dollar : close) - i;
                     if (dollar >= 0)
                     {
                         Piece(JailConfTokenKind.String, i, dollar, part);
                         dq = true;
+                        dqFrom = i + 1;
+                        dqClose = close;
                         i = dollar;
                     }
                     else
@@ -295,6 +318,9 @@ internal static class JailConfLexer
                     continue;
             }
         }
+        // Every token and character once, plus what was examined more than once.
+        if (budget.Spend(tokens.Count + (long)n + scanned))
+            throw budget.TooLarge(map.Locate(file, n));
         return tokens;
     }
 
@@ -360,8 +386,8 @@ internal static class JailConfLexer
         return end;
     }
 
-    /// <summary>$name, ${name}, or a lone "$" (a literal dollar sign).</summary>
-    private static int LexDollar(string text, string? file, JailConfLineMap map, int i, bool inDoubleQuotes, PieceSink piece)
+    /// <summary>$name, ${name}, or a lone "$" (a literal dollar sign). Adds to <paramref name="scanned"/> what ${...} examined past its end.</summary>
+    private static int LexDollar(string text, string? file, JailConfLineMap map, int i, bool inDoubleQuotes, PieceSink piece, ref long scanned)
     {
         int n = text.Length;
         if (i + 1 < n && (IsAsciiLetter(text[i + 1]) || text[i + 1] == '_'))
@@ -376,7 +402,8 @@ internal static class JailConfLexer
             // ${...} (jaillex.l): inside, any character but newline and braces (and, inside a
             // double-quoted string, the double quote), or a backslash followed by any character.
             // A backslash may be read either way, so flex's longest match is the last '}' reachable.
-            int end = LongestBracedVariable(text, i + 2, inDoubleQuotes);
+            int end = LongestBracedVariable(text, i + 2, inDoubleQuotes, out int reached);
+            scanned += reached - i;
             if (end < 0)
                 throw JailConfException.At(JailConfErrorIds.UnterminatedVariable,
                     "unterminated variable", map.Locate(file, i));
@@ -390,15 +417,18 @@ internal static class JailConfLexer
     /// <summary>
     /// End (after the closing brace) of the longest ${...} match whose body starts at
     /// <paramref name="from"/>, or -1. Positions reachable through the body are tracked forward:
-    /// a plain character advances by one, a backslash pair by two.
+    /// a plain character advances by one, a backslash pair by two. <paramref name="reached"/> is
+    /// where the search stopped (it stops at a newline or an unescaped brace, so text it examines
+    /// past the match is examined again by at most the tokens up to there).
     /// </summary>
-    private static int LongestBracedVariable(string text, int from, bool inDoubleQuotes)
+    private static int LongestBracedVariable(string text, int from, bool inDoubleQuotes, out int reached)
     {
         int n = text.Length;
         int best = -1;
         bool reachNext = true;      // position p is reachable
         bool reachAfterNext = false; // position p + 1 is reachable (through a backslash pair from p - 1)
-        for (int p = from; p < n && (reachNext || reachAfterNext); p++)
+        int p = from;
+        for (; p < n && (reachNext || reachAfterNext); p++)
         {
             bool here = reachNext;
             reachNext = reachAfterNext;
@@ -410,6 +440,7 @@ internal static class JailConfLexer
             if (plain) reachNext = true;
             if (c == '\\' && p + 1 < n) reachAfterNext = true;
         }
+        reached = p;
         return best;
     }
 
@@ -445,7 +476,9 @@ internal static class JailConfLexer
             if (c == '\\' || c == '\0' || (stopAtDollar && c == '$')) break;
         }
         if (s == to) return text.Substring(from, to - from);
-        sb = new StringBuilder(to - from);
+        // Not to - from: with stopAtDollar the piece may end long before the range does, and the
+        // pieces of one string would then each reserve the rest of it.
+        sb = new StringBuilder(Math.Min(to - from, 64));
         sb.Append(text, from, s - from);
         for (; s < to; s++)
         {

@@ -13,19 +13,22 @@ public static class JailConfLoader
     /// configuration, follows ".include" directives (a literal path must exist; a glob may match
     /// nothing; relative paths are taken relative to the including file's directory; nesting is
     /// limited to 32 levels as in usr.sbin/jail/config.c), evaluates, and returns the non-wildcard
-    /// jails in the order their blocks appear. Throws <see cref="JailConfException"/>.
+    /// jails in the order their blocks appear. The work is bounded (see <see cref="JailConfLimits"/>).
+    /// Throws <see cref="JailConfException"/>.
     /// </summary>
     public static IReadOnlyList<JailDefinition> Load(IHostFileSystem fs, IEnumerable<string> rootFiles)
+        => Load(fs, rootFiles, new JailConfBudget());
+
+    /// <summary>As <see cref="Load(IHostFileSystem, IEnumerable{string})"/>, charging the work to <paramref name="budget"/>.</summary>
+    internal static IReadOnlyList<JailDefinition> Load(IHostFileSystem fs, IEnumerable<string> rootFiles, JailConfBudget budget)
     {
         if (fs is null) throw new ArgumentNullException(nameof(fs));
         if (rootFiles is null) throw new ArgumentNullException(nameof(rootFiles));
-        var evaluator = new JailConfEvaluator((from, statement, pattern) => ResolveInclude(fs, from, statement, pattern));
+        var evaluator = new JailConfEvaluator((from, statement, pattern) => ResolveInclude(fs, from, statement, pattern, budget), budget);
         foreach (var root in rootFiles)
         {
             if (root is null) throw new ArgumentException("Root file names cannot be null.", nameof(rootFiles));
-            string? text = Read(fs, root, null);
-            if (text is null) continue;
-            evaluator.Add(JailConfDocument.Parse(text, root));
+            if (ReadDocument(fs, root, null, budget) is { } doc) evaluator.Add(doc);
         }
         return evaluator.Evaluate();
     }
@@ -37,13 +40,23 @@ public static class JailConfLoader
     public static IReadOnlyList<JailDefinition> Evaluate(IReadOnlyList<JailConfDocument> documentsInOrder)
     {
         if (documentsInOrder is null) throw new ArgumentNullException(nameof(documentsInOrder));
-        var evaluator = new JailConfEvaluator(null);
+        var budget = new JailConfBudget();
         foreach (var d in documentsInOrder)
-            evaluator.Add(d ?? throw new ArgumentException("Documents cannot be null.", nameof(documentsInOrder)));
+            budget.AddInput((d ?? throw new ArgumentException("Documents cannot be null.", nameof(documentsInOrder))).ToString().Length);
+        return Evaluate(documentsInOrder, budget);
+    }
+
+    /// <summary>Evaluates parsed documents, charging the work to <paramref name="budget"/> (their text must already be added to it).</summary>
+    internal static List<JailDefinition> Evaluate(IReadOnlyList<JailConfDocument> documentsInOrder, JailConfBudget budget)
+    {
+        var evaluator = new JailConfEvaluator(null, budget);
+        foreach (var d in documentsInOrder)
+            evaluator.Add(d);
         return evaluator.Evaluate();
     }
 
-    private static IReadOnlyList<JailConfDocument> ResolveInclude(IHostFileSystem fs, JailConfDocument from, JailConfStatement statement, string pattern)
+    private static IReadOnlyList<JailConfDocument> ResolveInclude(IHostFileSystem fs, JailConfDocument from, JailConfStatement statement,
+        string pattern, JailConfBudget budget)
     {
         string path = pattern;
         // Relative names are based on the including file's directory (include_config() in config.c).
@@ -59,17 +72,12 @@ public static class JailConfLoader
         {
             // A glob may match nothing; matches are read in glob(3)'s sorted order.
             foreach (var match in fs.Glob(path))
-            {
-                string? text = Read(fs, match, from.Locate(statement.Start));
-                if (text is not null) docs.Add(JailConfDocument.Parse(text, match));
-            }
+                if (ReadDocument(fs, match, from.Locate(statement.Start), budget) is { } doc) docs.Add(doc);
             return docs;
         }
-        string? literal = Read(fs, path, from.Locate(statement.Start));
-        if (literal is null)
-            throw JailConfException.At(JailConfErrorIds.IncludeNotFound,
-                path + ": No such file or directory (.include)", from.Locate(statement.Start));
-        docs.Add(JailConfDocument.Parse(literal, path));
+        docs.Add(ReadDocument(fs, path, from.Locate(statement.Start), budget)
+                 ?? throw JailConfException.At(JailConfErrorIds.IncludeNotFound,
+                     path + ": No such file or directory (.include)", from.Locate(statement.Start)));
         return docs;
     }
 
@@ -89,11 +97,13 @@ public static class JailConfLoader
         return false;
     }
 
-    private static string? Read(IHostFileSystem fs, string path, JailConfLocation? includedFrom)
+    /// <summary>Reads and parses one file, charging it to the budget; null when it does not exist.</summary>
+    private static JailConfDocument? ReadDocument(IHostFileSystem fs, string path, JailConfLocation? includedFrom, JailConfBudget budget)
     {
+        string? text;
         try
         {
-            return fs.ReadAllText(path);
+            text = fs.ReadAllText(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -101,5 +111,8 @@ public static class JailConfLoader
             throw new JailConfException(JailConfErrorIds.ReadError, path + ": " + e.Message,
                 where.File, where.Line, where.Column, e);
         }
+        if (text is null) return null;
+        budget.AddInput(text.Length);
+        return JailConfDocument.Parse(text, path, budget);
     }
 }

@@ -14,7 +14,9 @@ namespace JailPS.Core.Config;
 /// string    : STR | VAR | string STR1 | string VAR1
 /// </code>
 /// It stops at the first error (jail(8) reports it and exits). Blocks are parsed without
-/// recursion so deeply nested input cannot exhaust the stack.
+/// recursion, and nesting deeper than <see cref="JailConfLimits.MaxNestingDepth"/> is an error
+/// (jail(8) stops only when its yacc parser stack overflows): each level's full name repeats its
+/// parents' names, so unbounded nesting would cost the square of the file's size.
 /// </summary>
 internal sealed class JailConfParser
 {
@@ -22,19 +24,21 @@ internal sealed class JailConfParser
     private readonly string? _file;
     private readonly JailConfLineMap _map;
     private readonly int _textLength;
+    private readonly JailConfBudget _budget;
     private int _pos;       // index into _tokens of the next token to look at
     private int _lastEnd;   // end offset of the last significant token consumed
 
-    private JailConfParser(List<JailConfToken> tokens, string? file, JailConfLineMap map, int textLength)
+    private JailConfParser(List<JailConfToken> tokens, string? file, JailConfLineMap map, int textLength, JailConfBudget budget)
     {
         _tokens = tokens;
         _file = file;
         _map = map;
         _textLength = textLength;
+        _budget = budget;
     }
 
-    public static List<JailConfItem> Parse(List<JailConfToken> tokens, string? file, JailConfLineMap map, int textLength, List<JailConfBlock> allBlocks)
-        => new JailConfParser(tokens, file, map, textLength).ParseAll(allBlocks);
+    public static List<JailConfItem> Parse(List<JailConfToken> tokens, string? file, JailConfLineMap map, int textLength, List<JailConfBlock> allBlocks, JailConfBudget budget)
+        => new JailConfParser(tokens, file, map, textLength, budget).ParseAll(allBlocks);
 
     private List<JailConfItem> ParseAll(List<JailConfBlock> allBlocks)
     {
@@ -83,9 +87,14 @@ internal sealed class JailConfParser
                         if (t.Kind == JailConfTokenKind.Variable)
                             throw Error(JailConfErrorIds.SyntaxError,
                                 "syntax error: a variable cannot name a jail block", t.Start);
+                        if (open.Count >= JailConfLimits.MaxNestingDepth)
+                            throw Error(JailConfErrorIds.NestingTooDeep,
+                                "jail blocks nested more than " + JailConfLimits.MaxNestingDepth + " deep", t.Start);
                         Consume(next);
                         var parent = open.Count == 0 ? null : open.Peek();
                         var b = new JailConfBlock(t, index, parent, Current(next).Start);
+                        if (_budget.Spend(b.FullName.Length + 1))
+                            throw _budget.TooLarge(_map.Locate(_file, t.Start));
                         items.Add(b);
                         allBlocks.Add(b);
                         open.Push(b);
