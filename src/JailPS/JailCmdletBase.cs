@@ -307,7 +307,7 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
         "JailParameterNotImplemented" => ErrorCategory.NotImplemented,
         "JailMountBusy" or "JailMountPointBusy" => ErrorCategory.ResourceBusy,
         "JailMountPointMissing" or "JailMountFstabMissing" or "DevfsRulesetMissing" or "DevfsNotMounted" => ErrorCategory.ObjectNotFound,
-        "JailMountOutsideRoot" or "JailMountInvalid" => ErrorCategory.InvalidArgument,
+        "JailMountOutsideRoot" or "JailMountInvalid" or "JailMountOptionNotAllowed" => ErrorCategory.InvalidArgument,
         "JailMountsPresent" => ErrorCategory.ResourceBusy,
         "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => ErrorCategory.InvalidArgument,
         "JailLocked" => ErrorCategory.ResourceBusy,

@@ -159,7 +159,17 @@ public sealed class JailLifecycle
     private void AddUnmountSteps(JailPlan plan, string name, JailSpec? spec, string? root, bool force)
     {
         if (root is null || !HostPath.IsAbsolute(root)) return;
-        var requests = spec is null ? new List<MountRequest>() : JailMountPlanner.ForSpec(spec, _host.Files);
+        var requests = new List<MountRequest>();
+        try
+        {
+            if (spec != null) requests = JailMountPlanner.ForSpec(spec, _host.Files);
+        }
+        catch (JailOperationException ex)
+        {
+            // A stop must stay possible when the definition's mounts cannot be read (a refused mount
+            // line, a missing mount.fstab): the ledger and the mount table still say what to take down.
+            plan.Notes.Add($"the definition's mounts could not be read ({ex.Message}); unmounting what the mount ledger and the mount table show.");
+        }
         var (unmounts, stale) = _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable(), spec?.Path);
         var busy = new List<(JailMount Mount, JailOperationException Error)>();
         foreach (var s in stale)

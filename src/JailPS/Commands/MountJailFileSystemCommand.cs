@@ -59,6 +59,9 @@ public sealed class MountJailFileSystemCommand : JailTargetCmdletBase
         {
             _source = MountPaths.SourceFor(Type, Source);
             _options = MountPaths.Options(Option, ReadOnly);
+            // Refused before anything is looked at: an option naming where or what is mounted
+            // would override -Target or -Source after they were checked.
+            MountRequest.CheckOptions(Type, _options, null, JailMountPlanner.OriginCmdlet);
             MountPaths.CheckJailPath(null, Target, allowRoot: false);
         }
         catch (JailOperationException ex)
