@@ -127,14 +127,57 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
 
     private IReadOnlyList<Jail>? _inventory;
 
-    /// <summary>The jails (defined and running) whose names match a wildcard, from one inventory read per command.</summary>
+    /// <summary>
+    /// The jails (defined and running) whose names match a wildcard, from one inventory read per
+    /// command. An invalid wildcard is written as that name's JailNameWildcardInvalid error and matches nothing.
+    /// </summary>
     protected internal IEnumerable<Jail> JailsMatching(string wildcard)
     {
-        var pattern = WildcardPattern.Get(wildcard, WildcardOptions.IgnoreCase);
+        if (!TryNamePattern(wildcard, out var pattern))
+            return Array.Empty<Jail>();
         _inventory ??= Service.GetAll();
+        var matches = new List<Jail>();
         foreach (var j in _inventory)
             if (pattern.IsMatch(j.Name))
-                yield return j;
+                matches.Add(j);
+        return matches;
+    }
+
+    /// <summary>
+    /// A -Name wildcard as a pattern. An invalid one (a "[" that opens no closed range) is
+    /// JailNameWildcardInvalid (InvalidArgument), never PowerShell's raw WildcardPatternException.
+    /// </summary>
+    internal static WildcardPattern NamePattern(string wildcard)
+    {
+        var pattern = WildcardPattern.Get(wildcard, WildcardOptions.IgnoreCase);
+        try
+        {
+            pattern.IsMatch(""); // the pattern is parsed on first use
+        }
+        catch (WildcardPatternException)
+        {
+            throw new JailOperationException("JailNameWildcardInvalid", null,
+                $"\"{wildcard}\" is not a valid wildcard pattern: every \"[\" must open a range that \"]\" closes, as in web[0-9].",
+                "Close the range, or escape a literal bracket with a backtick: 'web`['.")
+            { TargetObject = wildcard };
+        }
+        return pattern;
+    }
+
+    /// <summary><see cref="NamePattern"/>, writing the error for an invalid wildcard and returning false.</summary>
+    protected bool TryNamePattern(string wildcard, out WildcardPattern pattern)
+    {
+        try
+        {
+            pattern = NamePattern(wildcard);
+            return true;
+        }
+        catch (JailOperationException ex)
+        {
+            WriteJailError(ex, wildcard);
+            pattern = null!;
+            return false;
+        }
     }
 
     /// <summary>
@@ -167,6 +210,13 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
             else
                 yield return found;
         }
+    }
+
+    /// <summary>A -Path of a testing cmdlet as a local path (relative to the current location); a NUL is refused (JailPathInvalid).</summary>
+    internal static string LocalPath(PSCmdlet cmdlet, string path)
+    {
+        HostPath.CheckText(path, "-Path");
+        return cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
     }
 
     /// <summary>Writes a non-terminating error for one item.</summary>
@@ -310,6 +360,7 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
         "JailMountOutsideRoot" or "JailMountInvalid" or "JailMountOptionNotAllowed" => ErrorCategory.InvalidArgument,
         "JailMountsPresent" => ErrorCategory.ResourceBusy,
         "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => ErrorCategory.InvalidArgument,
+        "JailNameWildcardInvalid" or "JailPathInvalid" => ErrorCategory.InvalidArgument,
         "JailLocked" => ErrorCategory.ResourceBusy,
         "JailSimulatedHostNotFound" or "JailSimulatedHostNotSelected" => ErrorCategory.ObjectNotFound,
         "JailSimulatedHostNotEmpty" => ErrorCategory.ResourceExists,

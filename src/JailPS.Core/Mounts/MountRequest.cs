@@ -130,6 +130,12 @@ public sealed class MountRequest
     {
         foreach (var o in options)
         {
+            // The kernel reads names and values as C strings: "fspath\0x" would reach it as "fspath".
+            if (o.Name.IndexOf('\0') >= 0 || (o.Value?.IndexOf('\0') ?? -1) >= 0)
+                throw new JailOperationException("JailMountOptionNotAllowed", jailName,
+                    $"{(jailName is null ? "" : $"jail \"{jailName}\": ")}{origin}: mount option \"{o.ToString().Replace("\0", "\\0", StringComparison.Ordinal)}\" contains a NUL character, which would cut it short in the kernel. Nothing was mounted.",
+                    "Remove the NUL character (`0 in a PowerShell string) from the option.")
+                { TargetObject = o.ToString() };
             string name = o.Name;
             // vfs_equalopts: "noNAME" is the same option as "NAME" and would replace it; "nocover"
             // is the safe form, which JailPS adds itself.

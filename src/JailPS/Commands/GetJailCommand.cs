@@ -57,7 +57,8 @@ public sealed class GetJailCommand : JailCmdletBase
             {
                 if (WildcardPattern.ContainsWildcardCharacters(name))
                 {
-                    var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+                    if (!TryNamePattern(name, out var pattern))
+                        continue;
                     foreach (var j in All())
                         if (pattern.IsMatch(j.Name)) Emit(j);
                     continue;

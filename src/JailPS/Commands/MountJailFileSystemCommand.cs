@@ -109,6 +109,7 @@ internal static class MountPaths
     {
         if (source != null)
         {
+            HostPath.CheckText(source, "-Source");
             if (fsType == "nullfs" && !HostPath.IsAbsolute(source))
                 throw new JailOperationException("JailMountInvalid", null,
                     $"the nullfs source \"{source}\" is not an absolute host path.",
@@ -141,6 +142,7 @@ internal static class MountPaths
     /// </summary>
     public static string CheckJailPath(string? jailName, string jailPath, bool allowRoot)
     {
+        HostPath.CheckText(jailPath, "-Target", jailName);
         if (!HostPath.IsAbsolute(jailPath))
             throw new JailOperationException("JailMountInvalid", jailName,
                 $"\"{jailPath}\" is not an absolute path inside the jail.",

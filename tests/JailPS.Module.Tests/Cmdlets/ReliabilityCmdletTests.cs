@@ -94,4 +94,143 @@ public sealed class ReliabilityCmdletTests : IDisposable
         Assert.Equal(before, KernelMounts());
         Assert.Equal("Stopped", Ok("(Get-Jail web).State").Output.Single().ToString());
     }
+
+    // ---- B: input that must be refused, as typed errors ---------------------------------------
+
+    [Theory]
+    [InlineData("-IPv4Address '10.0.0.1 ; rm -rf /'", "ip4.addr", "10.0.0.1 ; rm -rf /")]
+    [InlineData("-IPv4Address '10.0.0.1/33'", "ip4.addr", "10.0.0.1/33")]
+    [InlineData("-IPv4Address '10.0.0.2', '10.0.0.1/255.255.0'", "ip4.addr", "10.0.0.1/255.255.0")]
+    [InlineData("-IPv6Address '2001:db8::1/129'", "ip6.addr", "2001:db8::1/129")]
+    [InlineData("-Parameter @{ 'ip4.addr' = '10.0.0.1 x' }", "ip4.addr", "10.0.0.1 x")]
+    public void New_Jail_refuses_an_address_jail8_would_not_take_and_names_it(string args, string parameter, string value)
+    {
+        var e = OneError(_s.Run($"New-Jail web {JailRoot} {args}"), "JailParameterInvalidValue,JailPS.Commands.NewJailCommand");
+        Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
+        Assert.Contains(parameter, e.Exception.Message);
+        Assert.Contains($"\"{value}\"", e.Exception.Message);
+        Assert.False(File.Exists(Local("/etc/jail.conf.d/web.conf")), "nothing was written");
+    }
+
+    [Fact]
+    public void New_Jail_keeps_addresses_with_prefixes_and_netmasks_as_written()
+    {
+        Ok($"New-Jail web {JailRoot} -IPv4Address '10.0.0.1/24', '10.0.0.2/255.255.255.0' -IPv6Address '2001:db8::1/64'");
+        string conf = File.ReadAllText(Local("/etc/jail.conf.d/web.conf"));
+        Assert.Contains("10.0.0.1/24", conf);
+        Assert.Contains("10.0.0.2/255.255.255.0", conf);
+        Assert.Contains("2001:db8::1/64", conf);
+    }
+
+    [Theory]
+    [InlineData("@{ 'exec.start' = @{ a = 1 } }", "exec.start")]
+    [InlineData("@{ 'exec.start' = [ordered]@{ a = 1 } }", "exec.start")]
+    [InlineData("@{ 'exec.start' = @('/bin/sh /etc/rc', @{ a = 1 }) }", "exec.start")]
+    [InlineData("@{ 'exec.start' = @('/bin/true', @('x', 'y')) }", "exec.start")]
+    [InlineData("@{ 'host.hostname' = @{ a = 1 } }", "host.hostname")]
+    [InlineData("@{ 'ip4.addr' = @{ a = 1 } }", "ip4.addr")]
+    [InlineData("@{ 'exec.start' = [pscustomobject]@{ a = 1 } }", "exec.start")]
+    public void New_Jail_refuses_a_parameter_value_that_is_not_a_scalar_or_a_list_of_scalars(string table, string parameter)
+    {
+        var e = OneError(_s.Run($"New-Jail web {JailRoot} -Parameter {table}"), "JailParameterInvalidValue,JailPS.Commands.NewJailCommand");
+        Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
+        Assert.Contains(parameter, e.Exception.Message);
+        Assert.False(File.Exists(Local("/etc/jail.conf.d/web.conf")), "nothing was written");
+    }
+
+    [Fact]
+    public void Set_Jail_refuses_a_hashtable_value_too_and_lists_of_scalars_still_work()
+    {
+        NewWeb();
+        var e = OneError(_s.Run("Set-Jail web -Parameter @{ 'exec.start' = @{ a = 1 } } -Persist"), "JailParameterInvalidValue,JailPS.Commands.SetJailCommand");
+        Assert.Contains("exec.start", e.Exception.Message);
+        Assert.DoesNotContain("[a, 1]", File.ReadAllText(Local("/etc/jail.conf.d/web.conf")));
+
+        Ok("Set-Jail web -Parameter @{ 'exec.start' = @('/bin/sh /etc/rc', '/bin/echo up'); 'securelevel' = 2 } -Persist");
+        string conf = File.ReadAllText(Local("/etc/jail.conf.d/web.conf"));
+        Assert.Contains("/bin/echo up", conf);
+        Assert.Contains("securelevel = 2;", conf);
+    }
+
+    [Theory]
+    [InlineData("Get-Jail -Name 'web['", "JailPS.Commands.GetJailCommand")]
+    [InlineData("Start-Jail -Name 'web['", "JailPS.Commands.StartJailCommand")]
+    [InlineData("Stop-Jail -Name 'web['", "JailPS.Commands.StopJailCommand")]
+    [InlineData("Get-JailMount -Name 'web['", "JailPS.Commands.GetJailMountCommand")]
+    [InlineData("Wait-Jail -Name 'web[' -Timeout 1", "JailPS.Commands.WaitJailCommand")]
+    [InlineData("Invoke-JailCommand -Name 'web[' -Command /bin/true", "JailPS.Commands.InvokeJailCommandCommand")]
+    [InlineData("Get-DevfsRuleset -Name 'devfsrules['", "JailPS.Commands.GetDevfsRulesetCommand")]
+    [InlineData("Import-JailConfig /etc/jail.conf.d/web.conf -Name 'web['", "JailPS.Commands.ImportJailConfigCommand")]
+    public void An_invalid_name_wildcard_is_a_typed_error_with_target_and_advice(string command, string cmdlet)
+    {
+        NewWeb();
+        var e = OneError(_s.Run(command), "JailNameWildcardInvalid," + cmdlet);
+        Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
+        Assert.EndsWith("[", Assert.IsType<string>(e.TargetObject));
+        Assert.Contains("backtick", e.ErrorDetails!.RecommendedAction);
+    }
+
+    [Fact]
+    public void An_invalid_wildcard_does_not_stop_the_other_names()
+    {
+        NewWeb();
+        var r = _s.Run("Get-Jail -Name 'web[', 'we*'");
+        OneError(r, "JailNameWildcardInvalid,JailPS.Commands.GetJailCommand");
+        Assert.Equal("web", Assert.Single(r.Output).Properties["Name"].Value);
+    }
+
+    [Theory]
+    [InlineData("New-Jail x -Path \"/usr/jails/a`0b\"", "JailPS.Commands.NewJailCommand")]
+    [InlineData("New-Jail x -Path /usr/jails/x -ConfigFile \"/etc/jail.conf.d/x`0.conf\"", "JailPS.Commands.NewJailCommand")]
+    [InlineData("Mount-JailFileSystem web -Type tmpfs -Target \"/tmp`0x\"", "JailPS.Commands.MountJailFileSystemCommand")]
+    [InlineData("Mount-JailFileSystem web -Type nullfs -Source \"/usr/jails/base`0\" -Target /tmp", "JailPS.Commands.MountJailFileSystemCommand")]
+    [InlineData("Dismount-JailFileSystem web -Target \"/tmp`0x\"", "JailPS.Commands.DismountJailFileSystemCommand")]
+    [InlineData("Import-JailConfig \"/etc/jail`0.conf\"", "JailPS.Commands.ImportJailConfigCommand")]
+    [InlineData("Export-JailConfig web -Path \"/tmp/a`0b.conf\"", "JailPS.Commands.ExportJailConfigCommand")]
+    [InlineData("Import-DevfsRules \"/etc/devfs`0.rules\"", "JailPS.Commands.ImportDevfsRulesCommand")]
+    [InlineData("Set-DevfsRuleset -Number 4 -MountPoint \"/usr/jails/web/dev`0\"", "JailPS.Commands.SetDevfsRulesetCommand")]
+    [InlineData("Get-JailSimulatedCommand -Path \"/tmp/a`0b\"", "JailPS.Commands.GetJailSimulatedCommandCommand")]
+    [InlineData("New-JailSimulatedHost -Path \"/tmp/a`0b\" -NoSelect", "JailPS.Commands.NewJailSimulatedHostCommand")]
+    [InlineData("Remove-JailSimulatedHost -Path \"/tmp/a`0b\"", "JailPS.Commands.RemoveJailSimulatedHostCommand")]
+    public void A_NUL_in_a_path_is_a_typed_error_with_target_and_advice(string command, string cmdlet)
+    {
+        NewWeb("tmp");
+        var e = OneError(_s.Run(command), "JailPathInvalid," + cmdlet);
+        Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
+        Assert.Contains("\0", e.TargetObject!.ToString());
+        Assert.Contains("NUL", e.Exception.Message);
+        Assert.Contains("\\0", e.Exception.Message);
+        Assert.NotNull(e.ErrorDetails?.RecommendedAction);
+        Assert.False(File.Exists(Local("/etc/jail.conf.d/x.conf")), "nothing was written");
+    }
+
+    [Fact]
+    public void A_NUL_in_a_name_never_reaches_the_kernel_cut_short()
+    {
+        NewWeb();
+        Ok("Start-Jail web");
+        // The kernel reads names as C strings: "web`0x" would have been looked up, and stopped, as "web".
+        OneError(_s.Run("Get-Jail -Name \"web`0x\""), "JailNotFound,JailPS.Commands.GetJailCommand");
+        OneError(_s.Run("Stop-Jail -Name \"web`0x\""), "JailNotFound,JailPS.Commands.StopJailCommand");
+        Assert.Equal("Running", Ok("(Get-Jail web).State").Output.Single().ToString());
+    }
+
+    [Theory]
+    [InlineData("\"fspath`0x=/etc\"")]
+    [InlineData("\"size=1m`0fspath=/etc\"")]
+    public void A_NUL_in_a_mount_option_is_refused(string option)
+    {
+        NewWeb("tmp");
+        long nmounts = Calls("nmount");
+        OneError(_s.Run($"Mount-JailFileSystem web -Type tmpfs -Target /tmp -Option {option}"), "JailMountOptionNotAllowed,JailPS.Commands.MountJailFileSystemCommand");
+        Assert.Equal(nmounts, Calls("nmount"));
+    }
+
+    [Fact]
+    public void A_NUL_in_a_string_parameter_is_refused()
+    {
+        var e = OneError(_s.Run($"New-Jail web {JailRoot} -Hostname \"web`0.evil\""), "JailParameterInvalidValue,JailPS.Commands.NewJailCommand");
+        Assert.Contains("host.hostname", e.Exception.Message);
+        Assert.Contains("NUL", e.Exception.Message);
+    }
 }
