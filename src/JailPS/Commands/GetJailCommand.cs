@@ -74,7 +74,7 @@ public sealed class GetJailCommand : JailCmdletBase
         catch (Exception ex) when (IsEngineError(ex))
         {
             // The inventory itself could not be read (broken jail.conf, kernel error): nothing useful can follow.
-            ThrowTerminatingError(ToErrorRecord(ex, null));
+            ThrowTerminatingError(ErrorRecordFor(ex, null));
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
         }
         catch (JailOperationException ex)
         {
-            ThrowTerminatingError(ToErrorRecord(ex, ex.TargetObject)); // a filter that cannot match makes the command meaningless
+            ThrowTerminatingError(ErrorRecordFor(ex, ex.TargetObject)); // a filter that cannot match makes the command meaningless
         }
     }
 

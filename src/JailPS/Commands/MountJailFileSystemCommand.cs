@@ -66,7 +66,7 @@ public sealed class MountJailFileSystemCommand : JailTargetCmdletBase
         }
         catch (JailOperationException ex)
         {
-            ThrowTerminatingError(ToErrorRecord(ex, Target));
+            ThrowTerminatingError(ErrorRecordFor(ex, Target));
         }
     }
 

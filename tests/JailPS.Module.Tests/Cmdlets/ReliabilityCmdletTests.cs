@@ -233,4 +233,93 @@ public sealed class ReliabilityCmdletTests : IDisposable
         Assert.Contains("host.hostname", e.Exception.Message);
         Assert.Contains("NUL", e.Exception.Message);
     }
+
+    // ---- C: errors in host terms, advice that is true for the caller ---------------------------
+
+    [Fact]
+    public void An_IO_error_names_the_host_path_not_the_simulated_directory()
+    {
+        Directory.CreateDirectory(Local("/usr/jails"));
+        File.WriteAllText(Local(JailRoot), "a file where the root directory should be");
+
+        var e = OneError(_s.Run($"New-Jail web {JailRoot}"), "JailIOError,JailPS.Commands.NewJailCommand");
+        Assert.Contains(JailRoot, Shown(e));
+        Assert.DoesNotContain(Root, Shown(e));
+        Assert.DoesNotContain(Root, e.ToString());
+    }
+
+    [Fact]
+    public void A_lock_directory_that_is_a_file_is_reported_with_its_host_path()
+    {
+        NewWeb();
+        Directory.CreateDirectory(Local("/var/run"));
+        if (Directory.Exists(Local("/var/run/jailps"))) Directory.Delete(Local("/var/run/jailps"), recursive: true);
+        File.WriteAllText(Local("/var/run/jailps"), "not a directory");
+
+        var e = OneError(_s.Run("Start-Jail web"), "JailIOError,JailPS.Commands.StartJailCommand");
+        Assert.Contains("/var/run/jailps", Shown(e));
+        Assert.DoesNotContain(Root, Shown(e));
+    }
+
+    [Fact]
+    public void A_symlinked_mount_point_is_refused_in_host_terms()
+    {
+        Directory.CreateDirectory(Local("/usr/jails/base"));
+        NewWeb();
+        File.CreateSymbolicLink(Local(JailRoot + "/basejail"), "/etc");
+        var e = OneError(_s.Run("Mount-JailFileSystem web -Type nullfs -Source /usr/jails/base -Target /basejail"),
+            "JailPathEscape,JailPS.Commands.MountJailFileSystemCommand");
+        Assert.Contains($"beneath '{JailRoot}'", Shown(e));
+        Assert.DoesNotContain(Root, Shown(e));
+        Assert.DoesNotContain(Root, e.Exception.Message);
+    }
+
+    /// <summary>exec.consolelog naming a directory: appending to it is refused with EISDIR, which .NET reports as access denied, even to root.</summary>
+    private void DefineWebWithConsoleLogDirectory()
+    {
+        Directory.CreateDirectory(Local("/etc/jail.conf.d"));
+        Directory.CreateDirectory(Local(JailRoot));
+        Directory.CreateDirectory(Local("/var/log/web.log"));
+        File.WriteAllText(Local("/etc/jail.conf.d/web.conf"),
+            "web {\n\tpath = \"/usr/jails/web\";\n\tpersist;\n\texec.consolelog = \"/var/log/web.log\";\n\texec.prestart = \"/usr/bin/true\";\n}\n");
+    }
+
+    [Fact]
+    public void Root_is_not_told_to_run_as_root()
+    {
+        DefineWebWithConsoleLogDirectory();
+        Assert.Equal(0u, Convert.ToUInt32(Ok($"{Sim}.Simulation.Kernel.CallerUid").Output.Single().BaseObject));
+
+        var e = OneError(_s.Run("Start-Jail web"), "JailPermissionDenied,JailPS.Commands.StartJailCommand");
+        Assert.Equal(ErrorCategory.PermissionDenied, e.CategoryInfo.Category);
+        string advice = e.ErrorDetails!.RecommendedAction;
+        Assert.DoesNotContain("Run as root", advice);
+        Assert.Contains("You are root", advice);
+        Assert.Contains("ls -lo", advice);
+        Assert.Contains("/var/log/web.log", Shown(e));
+        Assert.DoesNotContain(Root, Shown(e));
+    }
+
+    [Fact]
+    public void A_user_who_is_not_root_is_told_to_run_as_root()
+    {
+        DefineWebWithConsoleLogDirectory();
+        Ok($"{Sim}.Simulation.Kernel.CallerUid = 1001");
+
+        var e = OneError(_s.Run("Start-Jail web"), "JailPermissionDenied,JailPS.Commands.StartJailCommand");
+        Assert.Equal("Run as root.", e.ErrorDetails!.RecommendedAction);
+    }
+
+    [Fact]
+    public void A_kernel_EPERM_advises_by_who_the_caller_is()
+    {
+        NewWeb();
+        Ok($"{Sim}.Simulation.Kernel.CallerUid = 1001");
+        var user = OneError(_s.Run("Start-Jail web"), "JailPermissionDenied,JailPS.Commands.StartJailCommand");
+        Assert.StartsWith("Run as root", user.ErrorDetails!.RecommendedAction);
+
+        Ok($"{Sim}.Simulation.Kernel.CallerUid = 0; {Sim}.Simulation.Kernel.InjectFault('jail_set', 1, 1)");
+        var root = OneError(_s.Run("Start-Jail web"), "JailPermissionDenied,JailPS.Commands.StartJailCommand");
+        Assert.Contains("You are root", root.ErrorDetails!.RecommendedAction);
+    }
 }
