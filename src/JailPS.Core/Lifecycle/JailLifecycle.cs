@@ -171,6 +171,7 @@ public sealed class JailLifecycle
             plan.Notes.Add($"the definition's mounts could not be read ({ex.Message}); unmounting what the mount ledger and the mount table show.");
         }
         var (unmounts, stale) = _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable(), spec?.Path);
+        // Unmounts that failed: EBUSY (JailMountBusy) and any other errno (JailUnmountFailed), each kept with its error.
         var busy = new List<(JailMount Mount, JailOperationException Error)>();
         foreach (var s in stale)
         {
@@ -201,14 +202,7 @@ public sealed class JailLifecycle
             {
                 var left = _mounts.Leftovers(name, root);
                 if (busy.Count > 0)
-                {
-                    string list = string.Join("; ", busy.Select(b => $"{b.Mount.FsType} on {b.Mount.MountPoint}"));
-                    throw new JailOperationException(busy[0].Error.ErrorId, name,
-                        $"jail \"{name}\": {(busy.Count == 1 ? "a mount is" : busy.Count + " mounts are")} still in use and stayed mounted: {list}. Everything else was stopped and unmounted.",
-                        $"End what uses {(busy.Count == 1 ? "it" : "them")} (fstat -f {busy[0].Mount.MountPoint}) and run Stop-Jail {name} again, or run Stop-Jail {name} -Force to force the unmount.",
-                        busy[0].Error.InnerException)
-                    { TargetObject = busy.Count == 1 ? busy[0].Mount : busy.Select(b => b.Mount).ToArray() };
-                }
+                    throw UnmountsFailed(name, busy);
                 if (left.Count > 0)
                 {
                     LeakedMounts.AddRange(left);
@@ -216,6 +210,36 @@ public sealed class JailLifecycle
                         string.Join("; ", left.Select(l => $"{l.FsType} {l.Source} on {l.MountPoint}")) + ". They are written to the pipeline; Dismount-JailFileSystem removes them.");
                 }
             });
+    }
+
+    /// <summary>
+    /// One error for the unmounts of a stop that failed. Only EBUSY means "in use" (JailMountBusy);
+    /// any other errno is named with its strerror text (JailUnmountFailed), since EIO or EROFS will
+    /// not go away by ending processes.
+    /// </summary>
+    private static JailOperationException UnmountsFailed(string name, List<(JailMount Mount, JailOperationException Error)> failed)
+    {
+        static int ErrnoOf(JailOperationException e) => e.InnerException is JailKernelException k ? k.Errno : 0;
+        var inUse = failed.Where(f => ErrnoOf(f.Error) == Errno.EBUSY).ToList();
+        var other = failed.Where(f => ErrnoOf(f.Error) != Errno.EBUSY).ToList();
+        string Why(JailOperationException e) => ErrnoOf(e) is int n && n != 0 ? $"{Errno.Describe(n)} ({Errno.Name(n)})" : e.Message;
+        var parts = new List<string>();
+        if (inUse.Count > 0)
+            parts.Add($"{(inUse.Count == 1 ? "a mount is" : inUse.Count + " mounts are")} still in use (EBUSY) and stayed mounted: "
+                + string.Join("; ", inUse.Select(b => $"{b.Mount.FsType} on {b.Mount.MountPoint}")));
+        if (other.Count > 0)
+            parts.Add($"{(other.Count == 1 ? "a mount" : other.Count + " mounts")} could not be unmounted and stayed mounted: "
+                + string.Join("; ", other.Select(b => $"{b.Mount.FsType} on {b.Mount.MountPoint}: unmount failed with {Why(b.Error)}")));
+        var advice = new List<string>();
+        if (other.Count > 0)
+            advice.Add($"Find out why the kernel refused (dmesg; the errno above), then run Stop-Jail {name} again to retry the unmount{(other.Count == 1 ? "" : "s")}.");
+        if (inUse.Count > 0)
+            advice.Add($"End what uses {(inUse.Count == 1 ? "the busy mount" : "the busy mounts")} (fstat -f {inUse[0].Mount.MountPoint}) and run Stop-Jail {name} again, or run Stop-Jail {name} -Force to force the unmount.");
+        var first = other.Count > 0 ? other[0] : inUse[0];
+        return new JailOperationException(other.Count > 0 ? "JailUnmountFailed" : "JailMountBusy", name,
+            $"jail \"{name}\": {string.Join("; and ", parts)}. Everything else was stopped and unmounted.",
+            string.Join(" ", advice), first.Error.InnerException)
+        { TargetObject = failed.Count == 1 ? failed[0].Mount : failed.Select(b => b.Mount).ToArray() };
     }
 
     private void CheckPath(JailSpec spec)

@@ -229,7 +229,8 @@ public sealed unsafe class JailMounter
                     $"Find what holds it with `fstat -f {entry.On}` and end it, then run the command again; or use -Force to force the unmount.", cause)
                 { TargetObject = asObject };
             throw new JailOperationException("JailUnmountFailed", jailName,
-                $"jail \"{jailName}\": unmounting {entry.FsType} on {entry.On} failed: {cause.Message}", null, cause)
+                $"jail \"{jailName}\": unmounting {entry.FsType} on {entry.On} failed: {Errno.Describe(errno)} ({Errno.Name(errno)}).",
+                "Find out why the kernel refused (dmesg; the errno above), then try again.", cause)
                 { TargetObject = asObject };
         }
         Ledger.Remove(jailName, entry.FsIdText);
