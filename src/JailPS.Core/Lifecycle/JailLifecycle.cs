@@ -40,6 +40,12 @@ public sealed class JailLifecycle
     /// <summary>Mounts a stop found still under the jail root afterwards (reported, with a warning).</summary>
     public List<JailMount> LeakedMounts { get; } = new();
 
+    /// <summary>
+    /// Mounts left behind by a start whose jail the kernel removed at once (not persistent, no
+    /// processes left): reported, with a warning, and left mounted as jail(8) leaves them.
+    /// </summary>
+    public List<JailMount> StartLeftovers { get; } = new();
+
     /// <summary>The plan for `jail -c NAME`.</summary>
     public JailPlan PlanStart(JailSpec spec)
     {
@@ -80,10 +86,31 @@ public sealed class JailLifecycle
                     var jidInfo = _host.Kernel.Catalog.Find("jid")!;
                     _host.Kernel.Set(new[] { new JailParameterSetting(jidInfo, jid), new JailParameterSetting(persist, false) }, JailFlags.Update, spec.Name);
                     if (_host.Kernel.GetByJid(jid) is null)
-                        _output.Warning($"jail \"{spec.Name}\" is not persistent and has no processes left, so the kernel removed it as soon as it started. Set persist, or give it an exec.start that leaves processes running.");
+                        ReportVanished(spec);
                 });
         }
         return plan;
+    }
+
+    /// <summary>
+    /// A jail the kernel removed as soon as its temporary persist was cleared. jail(8) does nothing
+    /// more then (usr.sbin/jail/jail.c, main loop: jail_create_done runs clear_persist and dep_done,
+    /// no stop commands), so its mounts stay mounted; JailPS does the same and says so: a warning that
+    /// lists them, and the JailMount objects for the pipeline. Stop-Jail NAME unmounts them (the
+    /// ledger has them).
+    /// </summary>
+    private void ReportVanished(JailSpec spec)
+    {
+        var left = new List<JailMount>();
+        if (spec.Path is string root && HostPath.IsAbsolute(root))
+            left.AddRange(_mounts.Inspect(spec.Name, root, Array.Empty<MountRequest>(), running: false)
+                .Where(m => m.Status is JailMountState.Mounted or JailMountState.Leaked));
+        StartLeftovers.AddRange(left);
+        string text = $"jail \"{spec.Name}\" is not persistent and has no processes left, so the kernel removed it as soon as it started.";
+        if (left.Count > 0)
+            text += $" Its mounts stay mounted, as jail(8) leaves them: {string.Join("; ", left.Select(m => $"{m.FsType} on {m.MountPoint}"))}."
+                + $" They are written to the pipeline; Stop-Jail {spec.Name} unmounts them.";
+        _output.Warning(text + " Set persist, or give it an exec.start that leaves processes running.");
     }
 
     /// <summary>

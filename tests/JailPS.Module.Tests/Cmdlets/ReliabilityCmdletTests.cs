@@ -322,4 +322,26 @@ public sealed class ReliabilityCmdletTests : IDisposable
         var root = OneError(_s.Run("Start-Jail web"), "JailPermissionDenied,JailPS.Commands.StartJailCommand");
         Assert.Contains("You are root", root.ErrorDetails!.RecommendedAction);
     }
+
+    [Fact]
+    public void Start_Jail_reports_the_mounts_a_jail_that_vanished_at_once_left_and_Stop_Jail_takes_them_down()
+    {
+        Directory.CreateDirectory(Local("/etc/jail.conf.d"));
+        Directory.CreateDirectory(Local(JailRoot + "/tmp"));
+        File.WriteAllText(Local("/etc/jail.conf.d/web.conf"),
+            "web {\n\tpath = \"/usr/jails/web\";\n\tmount = \"tmpfs /usr/jails/web/tmp tmpfs rw 0 0\";\n\texec.start = \"/bin/true\";\n}\n");
+
+        Ok("Get-Jail | Out-Null; Set-JailSimulatedResponse @{ Purpose = 'exec.start'; LeaveRunning = 0 }"); // exec.start exits and leaves nothing running
+        var r = Ok("Start-Jail web");
+        var left = Assert.Single(r.Output);
+        Assert.Equal("JailPS.JailMount", left.TypeNames[0]);
+        Assert.Equal("/usr/jails/web/tmp", left.Properties["MountPoint"].Value);
+        var w = Assert.Single(r.Warnings);
+        Assert.Contains("tmpfs on /usr/jails/web/tmp", w.Message);
+        Assert.Equal("Stopped", Ok("(Get-Jail web).State").Output.Single().ToString());
+        Assert.Contains(KernelMounts(), m => m.StartsWith("tmpfs /usr/jails/web/tmp"));
+
+        Ok("Stop-Jail web");
+        Assert.DoesNotContain(KernelMounts(), m => m.Contains("/usr/jails/web/"));
+    }
 }
