@@ -45,8 +45,9 @@ else {
 }
 
 # jail(8) and JailPS mount only on directories that exist in the jail's root; debootstrap makes
-# most of them. JailPS never creates mount points itself (the jail's root owns that tree).
-foreach ($dir in 'dev', 'dev/fd', 'proc', 'sys', 'run') {
+# most of them. JailPS never creates mount points itself (the jail's root owns that tree);
+# /dev/fd is devfs's own directory, there once devfs is mounted on /dev.
+foreach ($dir in 'dev', 'proc', 'sys', 'run') {
     [System.IO.Directory]::CreateDirectory("$local/$dir") | Out-Null
 }
 

@@ -61,11 +61,14 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
     {
         // One record per line: a host that prefixes only a record's first line ("VERBOSE: ")
         // would otherwise print a step's continuation lines bare.
-        foreach (string line in message.Split('\n'))
+        foreach (string line in HostText(message).Split('\n'))
             WriteVerbose(line.TrimEnd('\r'));
     }
-    void IJailOutput.Warning(string message) => WriteWarning(message);
-    void IJailOutput.Debug(string message) => WriteDebug(message);
+    void IJailOutput.Warning(string message) => WriteWarning(HostText(message));
+    void IJailOutput.Debug(string message) => WriteDebug(HostText(message));
+
+    /// <summary>Local paths of the simulated host written as host paths (see <see cref="JailHost.HostText"/>).</summary>
+    private string HostText(string message) => _host?.HostText(message) ?? message;
 
     void IJailOutput.Progress(JailProgress progress) => WriteProgress(ToProgressRecord(progress));
 
@@ -127,14 +130,57 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
 
     private IReadOnlyList<Jail>? _inventory;
 
-    /// <summary>The jails (defined and running) whose names match a wildcard, from one inventory read per command.</summary>
+    /// <summary>
+    /// The jails (defined and running) whose names match a wildcard, from one inventory read per
+    /// command. An invalid wildcard is written as that name's JailNameWildcardInvalid error and matches nothing.
+    /// </summary>
     protected internal IEnumerable<Jail> JailsMatching(string wildcard)
     {
-        var pattern = WildcardPattern.Get(wildcard, WildcardOptions.IgnoreCase);
+        if (!TryNamePattern(wildcard, out var pattern))
+            return Array.Empty<Jail>();
         _inventory ??= Service.GetAll();
+        var matches = new List<Jail>();
         foreach (var j in _inventory)
             if (pattern.IsMatch(j.Name))
-                yield return j;
+                matches.Add(j);
+        return matches;
+    }
+
+    /// <summary>
+    /// A -Name wildcard as a pattern. An invalid one (a "[" that opens no closed range) is
+    /// JailNameWildcardInvalid (InvalidArgument), never PowerShell's raw WildcardPatternException.
+    /// </summary>
+    internal static WildcardPattern NamePattern(string wildcard)
+    {
+        var pattern = WildcardPattern.Get(wildcard, WildcardOptions.IgnoreCase);
+        try
+        {
+            pattern.IsMatch(""); // the pattern is parsed on first use
+        }
+        catch (WildcardPatternException)
+        {
+            throw new JailOperationException("JailNameWildcardInvalid", null,
+                $"\"{wildcard}\" is not a valid wildcard pattern: every \"[\" must open a range that \"]\" closes, as in web[0-9].",
+                "Close the range, or escape a literal bracket with a backtick: 'web`['.")
+            { TargetObject = wildcard };
+        }
+        return pattern;
+    }
+
+    /// <summary><see cref="NamePattern"/>, writing the error for an invalid wildcard and returning false.</summary>
+    protected bool TryNamePattern(string wildcard, out WildcardPattern pattern)
+    {
+        try
+        {
+            pattern = NamePattern(wildcard);
+            return true;
+        }
+        catch (JailOperationException ex)
+        {
+            WriteJailError(ex, wildcard);
+            pattern = null!;
+            return false;
+        }
     }
 
     /// <summary>
@@ -169,8 +215,22 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
         }
     }
 
+    /// <summary>A -Path of a testing cmdlet as a local path (relative to the current location); a NUL is refused (JailPathInvalid).</summary>
+    internal static string LocalPath(PSCmdlet cmdlet, string path)
+    {
+        HostPath.CheckText(path, "-Path");
+        return cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+    }
+
     /// <summary>Writes a non-terminating error for one item.</summary>
-    protected void WriteJailError(Exception ex, object? target) => WriteError(ToErrorRecord(ex, target));
+    protected void WriteJailError(Exception ex, object? target) => WriteError(ErrorRecordFor(ex, target));
+
+    /// <summary>
+    /// <see cref="ToErrorRecord(Exception, object?)"/> for this command's host: the advice for a
+    /// permission error depends on whether the caller is root, and on the simulated host the message
+    /// names host paths, not the local paths under its directory.
+    /// </summary>
+    protected internal ErrorRecord ErrorRecordFor(Exception ex, object? target) => ToErrorRecord(ex, target, _host);
 
     /// <summary>Runs work for one pipeline item; any engine failure becomes that item's error.</summary>
     protected void ForItem(object? target, Action action)
@@ -187,10 +247,13 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
 
     protected static bool IsEngineError(Exception ex) => EngineErrors.IsEngineError(ex);
 
-    public static ErrorRecord ToErrorRecord(Exception ex, object? target)
+    public static ErrorRecord ToErrorRecord(Exception ex, object? target) => ToErrorRecord(ex, target, null);
+
+    /// <param name="host">The host the command acts on, when known: it decides root-specific advice and rewrites simulated local paths.</param>
+    internal static ErrorRecord ToErrorRecord(Exception ex, object? target, JailHost? host)
     {
         if (ForDevfs(ex is JailPlanException { InnerException: { } inner } ? inner : ex, target) is { } devfs)
-            return devfs;
+            return InHostTerms(devfs, host);
         string id;
         ErrorCategory category;
         string? action = null;
@@ -216,7 +279,7 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
                     : null;
                 break;
             case JailKernelException ke:
-                (id, category, action) = ForErrno(ke);
+                (id, category, action) = ForErrno(ke, host);
                 break;
             case JailConfException ce:
                 id = ce.ErrorId;
@@ -232,7 +295,8 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
             case UnauthorizedAccessException:
                 id = "JailPermissionDenied";
                 category = ErrorCategory.PermissionDenied;
-                action = "Run as root.";
+                action = host is null ? "Run as root; as root, check the file's flags (ls -lo) and whether it is a directory where a file is expected."
+                    : host.CallerIsRoot ? RootAccessAdvice : "Run as root.";
                 break;
             case System.IO.IOException:
                 id = "JailIOError";
@@ -246,6 +310,26 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
         var record = new ErrorRecord(ex, id, category, target);
         if (action != null)
             record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };
+        return InHostTerms(record, host);
+    }
+
+    /// <summary>
+    /// Advice for a root caller whose file access was refused: root passes every permission check,
+    /// so what refuses it is a file flag (schg/uchg: chflags(1)), a directory where a file is
+    /// expected (.NET reports EISDIR as access denied), or a read-only file system.
+    /// </summary>
+    private const string RootAccessAdvice = "You are root, so this is not a matter of privileges: check the path's file flags (ls -lo shows schg or uchg; chflags noschg clears them), "
+        + "whether it is a directory where a file is expected, and whether its file system is mounted read-only (mount -p).";
+
+    /// <summary>The record's message and advice with the simulated host's local paths written as host paths.</summary>
+    private static ErrorRecord InHostTerms(ErrorRecord record, JailHost? host)
+    {
+        if (host is null) return record;
+        string shown = record.ErrorDetails?.Message ?? record.Exception.Message;
+        string message = host.HostText(shown);
+        string? action = record.ErrorDetails?.RecommendedAction is { } a ? host.HostText(a) : null;
+        if (message != shown || action != record.ErrorDetails?.RecommendedAction)
+            record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = action };
         return record;
     }
 
@@ -285,9 +369,11 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
         return record;
     }
 
-    private static (string, ErrorCategory, string?) ForErrno(JailKernelException ke) => ke.Errno switch
+    private static (string, ErrorCategory, string?) ForErrno(JailKernelException ke, JailHost? host) => ke.Errno switch
     {
-        Errno.EPERM => ("JailPermissionDenied", ErrorCategory.PermissionDenied, "Run as root on the host (jails cannot be managed from inside a jail without children.max)."),
+        Errno.EPERM => ("JailPermissionDenied", ErrorCategory.PermissionDenied, host?.CallerIsRoot == true
+            ? "You are root, so no privilege is missing on the host: inside a jail, creating and changing jails needs children.max on that jail; see the kernel's message."
+            : "Run as root on the host (jails cannot be managed from inside a jail without children.max)."),
         Errno.ENOENT => ("JailKernelENOENT", ErrorCategory.ObjectNotFound, null),
         Errno.EEXIST => ("JailKernelEEXIST", ErrorCategory.ResourceExists, null),
         Errno.EINVAL => ("JailKernelEINVAL", ErrorCategory.InvalidArgument, null),
@@ -307,9 +393,10 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
         "JailParameterNotImplemented" => ErrorCategory.NotImplemented,
         "JailMountBusy" or "JailMountPointBusy" => ErrorCategory.ResourceBusy,
         "JailMountPointMissing" or "JailMountFstabMissing" or "DevfsRulesetMissing" or "DevfsNotMounted" => ErrorCategory.ObjectNotFound,
-        "JailMountOutsideRoot" or "JailMountInvalid" => ErrorCategory.InvalidArgument,
+        "JailMountOutsideRoot" or "JailMountInvalid" or "JailMountOptionNotAllowed" => ErrorCategory.InvalidArgument,
         "JailMountsPresent" => ErrorCategory.ResourceBusy,
         "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => ErrorCategory.InvalidArgument,
+        "JailNameWildcardInvalid" or "JailPathInvalid" => ErrorCategory.InvalidArgument,
         "JailLocked" => ErrorCategory.ResourceBusy,
         "JailSimulatedHostNotFound" or "JailSimulatedHostNotSelected" => ErrorCategory.ObjectNotFound,
         "JailSimulatedHostNotEmpty" => ErrorCategory.ResourceExists,

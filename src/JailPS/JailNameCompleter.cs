@@ -25,7 +25,15 @@ public sealed class JailNameCompleter : IArgumentCompleter
         {
             return results; // no host (not FreeBSD, no simulation) or unreadable config: nothing to offer
         }
-        var pattern = WildcardPattern.Get(word + "*", WildcardOptions.IgnoreCase);
+        WildcardPattern pattern;
+        try
+        {
+            pattern = JailCmdletBase.NamePattern(word + "*");
+        }
+        catch (JailPS.Core.Lifecycle.JailOperationException)
+        {
+            pattern = WildcardPattern.Get(WildcardPattern.Escape(word) + "*", WildcardOptions.IgnoreCase); // 'web[' completes as the literal text
+        }
         foreach (var j in jails)
         {
             if (!pattern.IsMatch(j.Name)) continue;

@@ -25,7 +25,7 @@ AfterAll {
 Describe 'A Debian jail with jail.conf mounts' {
     BeforeAll {
         $script:root = New-TestHost
-        foreach ($dir in 'dev', 'dev/fd', 'proc', 'sys', 'run') {
+        foreach ($dir in 'dev', 'proc', 'sys', 'run') { # dev/fd comes with the devfs mount
             New-Item -ItemType Directory -Path (Join-Path $root "usr/jails/debian/$dir") -Force | Out-Null
         }
         New-Jail -Name debian -Path /usr/jails/debian -Persist -Parameter ([ordered]@{

@@ -9,6 +9,20 @@ public static class HostPath
 {
     public static bool IsAbsolute(string path) => path.Length > 0 && path[0] == '/';
 
+    /// <summary>
+    /// Refuses text that no FreeBSD path can be: one with a NUL character (the kernel reads paths as
+    /// C strings, which end there, and .NET's file APIs throw on it). <paramref name="what"/> names the
+    /// path in the message ("path", "-Target", "config file").
+    /// </summary>
+    public static void CheckText(string path, string what, string? jailName = null)
+    {
+        if (path.IndexOf('\0') < 0) return;
+        throw new Lifecycle.JailOperationException("JailPathInvalid", jailName,
+            $"{what} \"{path.Replace("\0", "\\0", StringComparison.Ordinal)}\" contains a NUL character; no FreeBSD path can hold one.",
+            "Remove the NUL character (`0 in a PowerShell string) from the path.")
+        { TargetObject = path };
+    }
+
     /// <summary>Lexically normalises an absolute path: collapses "//", "." and ".." (never above "/").</summary>
     public static string Normalize(string path)
     {

@@ -173,6 +173,44 @@ public sealed class JailHost
         return set;
     }
 
+    /// <summary>True when the host's libc says the caller is root (geteuid() == 0; the simulated kernel's caller uid on the simulated host).</summary>
+    public bool CallerIsRoot => Libc.GetEuid() == 0;
+
+    /// <summary>
+    /// Text as the user should read it: on the simulated host every local path under its directory
+    /// ("/tmp/sim/usr/jails/web") is written as the host path it stands for ("/usr/jails/web"), as
+    /// the user wrote it. .NET's I/O errors and the beneath-root resolver name local paths. The real
+    /// host's local paths are its host paths, so there the text is returned as it is.
+    /// </summary>
+    public string HostText(string text)
+    {
+        if (!IsSimulated || string.IsNullOrEmpty(text)) return text;
+        string root = Files.ToLocalPath("/").TrimEnd('/');
+        if (root.Length == 0 || text.IndexOf(root, StringComparison.Ordinal) < 0) return text;
+        var sb = new System.Text.StringBuilder(text.Length);
+        int i = 0;
+        while (true)
+        {
+            int k = text.IndexOf(root, i, StringComparison.Ordinal);
+            if (k < 0) break;
+            int end = k + root.Length;
+            sb.Append(text, i, k - i);
+            if (end < text.Length && text[end] == '/')
+            {
+                // root + "/usr/jails/web" is the host path "/usr/jails/web": drop the root, keep the rest.
+            }
+            else if (end == text.Length || !IsPathNameChar(text[end]))
+                sb.Append('/'); // the root itself stands for "/"
+            else
+                sb.Append(root); // only a prefix of a longer name (/tmp/sim2): not the root
+            i = end;
+        }
+        sb.Append(text, i, text.Length - i);
+        return sb.ToString();
+    }
+
+    private static bool IsPathNameChar(char c) => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '+' or '~';
+
     /// <summary>Makes the host's state durable after a command (the simulated kernel's state file); a no-op on FreeBSD.</summary>
     public void Commit() => Simulation?.Save();
 }

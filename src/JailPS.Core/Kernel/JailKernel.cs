@@ -83,9 +83,11 @@ public sealed unsafe class JailKernel
         return q.Run(jid, includeDying);
     }
 
-    /// <summary>One jail by name, or null when there is none (ENOENT).</summary>
+    /// <summary>One jail by name, or null when there is none (ENOENT) or the name holds a NUL.</summary>
     public JailRecord? GetByName(string name, bool includeDying = false)
     {
+        // Names are C strings in the kernel: "web\0x" would be looked up as "web". No jail has such a name.
+        if (name.IndexOf('\0') >= 0) return null;
         using var q = new GetRequest(this, Key.Name, name);
         return q.Run(0, includeDying);
     }

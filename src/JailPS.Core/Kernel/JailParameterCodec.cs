@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Collections;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -96,6 +97,9 @@ public static class JailParameterCodec
             case JailParameterType.JailSys:
                 return ParseJailSys(info, text);
             case JailParameterType.String:
+                // The kernel reads the value as a C string: everything after a NUL would be lost.
+                if (text.IndexOf('\0') >= 0)
+                    throw Invalid(info, text.Replace("\0", "\\0", StringComparison.Ordinal), "contains a NUL character");
                 CheckLength(info, text);
                 return text;
             default:
@@ -127,7 +131,7 @@ public static class JailParameterCodec
                 var list = new List<IPAddress>();
                 foreach (object? item in e)
                 {
-                    if (item is IPAddress ip) list.Add(CheckFamily(info, ip, ip.ToString()));
+                    if (item is IPAddress ip) list.Add(CheckFamily(info, ip, ip.ToString(), ip.ToString()));
                     else if (item != null) list.Add(ParseAddress(info, Convert.ToString(item, CultureInfo.InvariantCulture)!.Trim()));
                 }
                 return list.ToArray();
@@ -288,21 +292,78 @@ public static class JailParameterCodec
         return bare;
     }
 
+    /// <summary>
+    /// One ip4.addr/ip6.addr entry as jail(8) takes it: "[iface|]addr[/mask]". jail(8) checks the
+    /// mask in check_intparams (usr.sbin/jail/config.c): a prefix length of 0 to 32 (IPv4) or 0 to
+    /// 128 (IPv6), or for IPv4 a dotted netmask that inet_pton(AF_INET) accepts; anything else is
+    /// "ip4.addr: bad netmask" / "ip6.addr: bad prefixlen". Words after the address (ifconfig options
+    /// in newer jail(8)) belong to an interface alias, so they are accepted only with an interface,
+    /// which JailSpec then refuses as not implemented; without one they are an error, never dropped.
+    /// Only the address reaches the kernel.
+    /// </summary>
     private static IPAddress ParseAddress(JailParameterInfo info, string text)
     {
-        string bare = BareAddress(text);
+        bool v4 = info.Type == JailParameterType.IPv4Array;
+        string family = v4 ? "IPv4" : "IPv6";
+        string entry = text.Trim();
+        string rest = entry;
+        int bar = rest.IndexOf('|');
+        bool hasInterface = bar >= 0;
+        if (hasInterface)
+        {
+            string iface = rest.Substring(0, bar);
+            if (iface.Length == 0 || iface.Any(char.IsWhiteSpace))
+                throw Invalid(info, entry, "the interface before \"|\" is empty or holds blanks (expected [interface|]address[/prefix])");
+            rest = rest.Substring(bar + 1);
+        }
+        int blank = rest.IndexOfAny(new[] { ' ', '\t' });
+        if (blank >= 0)
+        {
+            if (!hasInterface)
+                throw Invalid(info, entry, $"only an {family} address, optionally with /prefix{(v4 ? " or /netmask" : "")}, may be given (expected [interface|]address[/prefix])");
+            rest = rest.Substring(0, blank);
+        }
+        string bare = rest;
+        int slash = rest.IndexOf('/');
+        if (slash >= 0)
+        {
+            bare = rest.Substring(0, slash);
+            string mask = rest.Substring(slash + 1);
+            if (!ValidMask(mask, v4))
+                throw Invalid(info, entry, v4
+                    ? $"bad netmask \"/{mask}\" (a prefix length from 0 to 32, or a dotted netmask such as 255.255.255.0)"
+                    : $"bad prefixlen \"/{mask}\" (a prefix length from 0 to 128)");
+        }
         if (!IPAddress.TryParse(bare, out var ip) || bare.Contains('%'))
-            throw Invalid(info, text, info.Type == JailParameterType.IPv4Array ? "not an IPv4 address" : "not an IPv6 address");
-        return CheckFamily(info, ip, text);
+            throw Invalid(info, entry, v4 ? "not an IPv4 address" : "not an IPv6 address");
+        return CheckFamily(info, ip, bare, entry);
     }
 
-    private static IPAddress CheckFamily(JailParameterInfo info, IPAddress ip, string text)
+    private static bool ValidMask(string mask, bool v4)
+    {
+        if (mask.Length > 0 && mask.All(c => c is >= '0' and <= '9'))
+            return int.TryParse(mask, NumberStyles.None, CultureInfo.InvariantCulture, out int prefix) && prefix <= (v4 ? 32 : 128);
+        return v4 && mask.Contains('.') && IsDottedQuad(mask);
+    }
+
+    /// <summary>What inet_pton(AF_INET) accepts: four decimal parts 0-255 (at most three digits each, as inet_pton4 reads them).</summary>
+    private static bool IsDottedQuad(string text)
+    {
+        string[] parts = text.Split('.');
+        if (parts.Length != 4) return false;
+        foreach (string p in parts)
+            if (p.Length is 0 or > 3 || !p.All(c => c is >= '0' and <= '9') || int.Parse(p, CultureInfo.InvariantCulture) > 255 || (p.Length > 1 && p[0] == '0'))
+                return false;
+        return true;
+    }
+
+    private static IPAddress CheckFamily(JailParameterInfo info, IPAddress ip, string bare, string text)
     {
         var want = info.Type == JailParameterType.IPv4Array ? AddressFamily.InterNetwork : AddressFamily.InterNetworkV6;
         if (ip.AddressFamily != want)
             throw Invalid(info, text, want == AddressFamily.InterNetwork ? "not an IPv4 address" : "not an IPv6 address");
         // inet_pton(AF_INET) accepts only dotted quads; IPAddress.TryParse also takes "10" or "1.2.3".
-        if (want == AddressFamily.InterNetwork && BareAddress(text).Split('.').Length != 4)
+        if (want == AddressFamily.InterNetwork && !IsDottedQuad(bare))
             throw Invalid(info, text, "not an IPv4 address");
         return ip;
     }

@@ -40,6 +40,12 @@ public sealed class JailLifecycle
     /// <summary>Mounts a stop found still under the jail root afterwards (reported, with a warning).</summary>
     public List<JailMount> LeakedMounts { get; } = new();
 
+    /// <summary>
+    /// Mounts left behind by a start whose jail the kernel removed at once (not persistent, no
+    /// processes left): reported, with a warning, and left mounted as jail(8) leaves them.
+    /// </summary>
+    public List<JailMount> StartLeftovers { get; } = new();
+
     /// <summary>The plan for `jail -c NAME`.</summary>
     public JailPlan PlanStart(JailSpec spec)
     {
@@ -87,10 +93,31 @@ public sealed class JailLifecycle
                     var jidInfo = _host.Kernel.Catalog.Find("jid")!;
                     _host.Kernel.Set(new[] { new JailParameterSetting(jidInfo, jid), new JailParameterSetting(persist, false) }, JailFlags.Update, spec.Name);
                     if (_host.Kernel.GetByJid(jid) is null)
-                        _output.Warning($"jail \"{spec.Name}\" is not persistent and has no processes left, so the kernel removed it as soon as it started. Set persist, or give it an exec.start that leaves processes running.");
+                        ReportVanished(spec);
                 });
         }
         return plan;
+    }
+
+    /// <summary>
+    /// A jail the kernel removed as soon as its temporary persist was cleared. jail(8) does nothing
+    /// more then (usr.sbin/jail/jail.c, main loop: jail_create_done runs clear_persist and dep_done,
+    /// no stop commands), so its mounts stay mounted; JailPS does the same and says so: a warning that
+    /// lists them, and the JailMount objects for the pipeline. Stop-Jail NAME unmounts them (the
+    /// ledger has them).
+    /// </summary>
+    private void ReportVanished(JailSpec spec)
+    {
+        var left = new List<JailMount>();
+        if (spec.Path is string root && HostPath.IsAbsolute(root))
+            left.AddRange(_mounts.Inspect(spec.Name, root, Array.Empty<MountRequest>(), running: false)
+                .Where(m => m.Status is JailMountState.Mounted or JailMountState.Leaked));
+        StartLeftovers.AddRange(left);
+        string text = $"jail \"{spec.Name}\" is not persistent and has no processes left, so the kernel removed it as soon as it started.";
+        if (left.Count > 0)
+            text += $" Its mounts stay mounted, as jail(8) leaves them: {string.Join("; ", left.Select(m => $"{m.FsType} on {m.MountPoint}"))}."
+                + $" They are written to the pipeline; Stop-Jail {spec.Name} unmounts them.";
+        _output.Warning(text + " Set persist, or give it an exec.start that leaves processes running.");
     }
 
     /// <summary>
@@ -197,6 +224,7 @@ public sealed class JailLifecycle
         var (unmounts, stale) = _mounts.ToUnmount(name, root, requests, _mounts.Mounter.ReadTable(), spec?.Path);
         foreach (string problem in ledger.TakeProblems())
             plan.Notes.Add(problem);
+        // Unmounts that failed: EBUSY (JailMountBusy) and any other errno (JailUnmountFailed), each kept with its error.
         var busy = new List<(JailMount Mount, JailOperationException Error)>();
         foreach (var s in stale)
         {
@@ -227,14 +255,7 @@ public sealed class JailLifecycle
             {
                 var left = _mounts.Leftovers(name, root);
                 if (busy.Count > 0)
-                {
-                    string list = string.Join("; ", busy.Select(b => $"{b.Mount.FsType} on {b.Mount.MountPoint}"));
-                    throw new JailOperationException(busy[0].Error.ErrorId, name,
-                        $"jail \"{name}\": {(busy.Count == 1 ? "a mount is" : busy.Count + " mounts are")} still in use and stayed mounted: {list}. Everything else was stopped and unmounted.",
-                        $"End what uses {(busy.Count == 1 ? "it" : "them")} (fstat -f {busy[0].Mount.MountPoint}) and run Stop-Jail {name} again, or run Stop-Jail {name} -Force to force the unmount.",
-                        busy[0].Error.InnerException)
-                    { TargetObject = busy.Count == 1 ? busy[0].Mount : busy.Select(b => b.Mount).ToArray() };
-                }
+                    throw UnmountsFailed(name, busy);
                 if (left.Count > 0)
                 {
                     LeakedMounts.AddRange(left);
@@ -242,6 +263,36 @@ public sealed class JailLifecycle
                         string.Join("; ", left.Select(l => $"{l.FsType} {l.Source} on {l.MountPoint}")) + ". They are written to the pipeline; Dismount-JailFileSystem removes them.");
                 }
             });
+    }
+
+    /// <summary>
+    /// One error for the unmounts of a stop that failed. Only EBUSY means "in use" (JailMountBusy);
+    /// any other errno is named with its strerror text (JailUnmountFailed), since EIO or EROFS will
+    /// not go away by ending processes.
+    /// </summary>
+    private static JailOperationException UnmountsFailed(string name, List<(JailMount Mount, JailOperationException Error)> failed)
+    {
+        static int ErrnoOf(JailOperationException e) => e.InnerException is JailKernelException k ? k.Errno : 0;
+        var inUse = failed.Where(f => ErrnoOf(f.Error) == Errno.EBUSY).ToList();
+        var other = failed.Where(f => ErrnoOf(f.Error) != Errno.EBUSY).ToList();
+        string Why(JailOperationException e) => ErrnoOf(e) is int n && n != 0 ? $"{Errno.Describe(n)} ({Errno.Name(n)})" : e.Message;
+        var parts = new List<string>();
+        if (inUse.Count > 0)
+            parts.Add($"{(inUse.Count == 1 ? "a mount is" : inUse.Count + " mounts are")} still in use (EBUSY) and stayed mounted: "
+                + string.Join("; ", inUse.Select(b => $"{b.Mount.FsType} on {b.Mount.MountPoint}")));
+        if (other.Count > 0)
+            parts.Add($"{(other.Count == 1 ? "a mount" : other.Count + " mounts")} could not be unmounted and stayed mounted: "
+                + string.Join("; ", other.Select(b => $"{b.Mount.FsType} on {b.Mount.MountPoint}: unmount failed with {Why(b.Error)}")));
+        var advice = new List<string>();
+        if (other.Count > 0)
+            advice.Add($"Find out why the kernel refused (dmesg; the errno above), then run Stop-Jail {name} again to retry the unmount{(other.Count == 1 ? "" : "s")}.");
+        if (inUse.Count > 0)
+            advice.Add($"End what uses {(inUse.Count == 1 ? "the busy mount" : "the busy mounts")} (fstat -f {inUse[0].Mount.MountPoint}) and run Stop-Jail {name} again, or run Stop-Jail {name} -Force to force the unmount.");
+        var first = other.Count > 0 ? other[0] : inUse[0];
+        return new JailOperationException(other.Count > 0 ? "JailUnmountFailed" : "JailMountBusy", name,
+            $"jail \"{name}\": {string.Join("; and ", parts)}. Everything else was stopped and unmounted.",
+            string.Join(" ", advice), first.Error.InnerException)
+        { TargetObject = failed.Count == 1 ? failed[0].Mount : failed.Select(b => b.Mount).ToArray() };
     }
 
     private void CheckPath(JailSpec spec)

@@ -20,8 +20,9 @@ public sealed class JailLock : IDisposable
     public static JailLock Acquire(IHostFileSystem files, string jailName, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         files.CreateDirectory(LockDirectory);
+        string lockPath = HostPath.Combine(LockDirectory, HostFileName.ForJail(jailName, ".lock"));
         // Resolved as every host path is (links followed, never out of a simulated host).
-        string local = files.ToLocalPath(files.RealPath(HostPath.Combine(LockDirectory, HostFileName.ForJail(jailName, ".lock"))));
+        string local = files.ToLocalPath(files.RealPath(lockPath));
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
@@ -37,7 +38,7 @@ public sealed class JailLock : IDisposable
             catch (IOException ex) when (IsHeldByAnother(ex))
             {
                 throw new JailOperationException("JailLocked", jailName,
-                    $"jail \"{jailName}\" is locked by another JailPS command ({local}); waited {timeout.TotalSeconds:0}s.",
+                    $"jail \"{jailName}\" is locked by another JailPS command ({lockPath}); waited {timeout.TotalSeconds:0}s.",
                     "Wait for the other command to finish, then try again.", ex);
             }
         }

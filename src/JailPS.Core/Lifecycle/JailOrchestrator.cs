@@ -189,11 +189,18 @@ public sealed class JailOrchestrator
             var plan = Lifecycle.PlanStart(JailSpec.Resolve(d, _host.Kernel.Catalog));
             if (!RunPlan(plan, StartAction, reason) && !_sink.WhatIf)
                 return Outcome.Declined;
+            // A jail that vanished at once left its mounts: written after the plan's warning.
+            foreach (var left in Lifecycle.StartLeftovers)
+                _sink.WriteObject(left);
         }
         catch (Exception ex) when (EngineErrors.IsEngineError(ex))
         {
             _sink.WriteError(ex, d.Name);
             return Outcome.Failed;
+        }
+        finally
+        {
+            Lifecycle.StartLeftovers.Clear();
         }
         _assumedRunning[d.Name] = true;
         return Outcome.Done;

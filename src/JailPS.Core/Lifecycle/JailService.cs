@@ -313,6 +313,7 @@ public sealed class JailService
     /// <summary>A parameter from PowerShell as jail.conf text: booleans as name / noname, lists as lists.</summary>
     public JailConfParameter ToConfParameter(string name, object? value)
     {
+        CheckValueShape(name, value);
         if (JailConfNames.IsPseudoParameter(name))
         {
             if (value is bool b) return new JailConfParameter(b ? name : JailParameterInfo.NoNameOf(name), Array.Empty<string>());
@@ -330,6 +331,34 @@ public sealed class JailService
         return new JailConfParameter(info.Name, JailParameterCodec.ToText(info, typed).ToArray());
     }
 
+    /// <summary>
+    /// A parameter value is a scalar (string, number, boolean, address) or a list of scalars, which
+    /// is what jail.conf can hold. A dictionary, a list inside a list or any other object is refused:
+    /// written as text it would become something like "[a, 1]" or a type name in the definition.
+    /// </summary>
+    private static void CheckValueShape(string name, object? value)
+    {
+        if (IsScalar(value)) return;
+        if (value is IDictionary)
+            throw NotScalar(name, "a hashtable or dictionary is not a parameter value");
+        if (value is IEnumerable list)
+        {
+            foreach (object? item in list)
+                if (!IsScalar(item))
+                    throw NotScalar(name, item is IDictionary ? "a list element is a hashtable or dictionary"
+                        : item is IEnumerable ? "a list element is itself a list" : $"a list element is a {item!.GetType().FullName}");
+            return;
+        }
+        throw NotScalar(name, $"a {value!.GetType().FullName} is not a parameter value");
+    }
+
+    private static bool IsScalar(object? v) => v is null or string or char or bool or sbyte or byte or short or ushort or int or uint
+        or long or ulong or float or double or decimal or System.Net.IPAddress or Enum;
+
+    private static JailParameterException NotScalar(string name, string why)
+        => new("JailParameterInvalidValue", name,
+            $"{name}: invalid value ({why}): give a string, a number, a boolean, or an array of them for a list.");
+
     private static string[] ToStrings(object? value) => value switch
     {
         null => Array.Empty<string>(),
@@ -343,6 +372,8 @@ public sealed class JailService
     public JailPlan PlanCreate(NewJailRequest req)
     {
         ValidateName(req.Name);
+        HostPath.CheckText(req.Path, "path", req.Name);
+        if (req.ConfigFile != null) HostPath.CheckText(req.ConfigFile, "config file", req.Name);
         if (!HostPath.IsAbsolute(req.Path))
             throw new JailOperationException("JailPathNotAbsolute", req.Name, $"jail \"{req.Name}\": path \"{req.Path}\" is not an absolute path.", "Use an absolute path such as /usr/jails/NAME.");
         if (FindDefinition(req.Name) is { } existing)

@@ -124,9 +124,11 @@ public sealed unsafe class JailMounter
             using var root = resolver.OpenRoot(_host.Files.ToLocalPath(RootRealPath(jailRoot)));
             using var dir = resolver.OpenDirectoryBeneath(root, rel);
         }
-        catch (PathEscapeException)
+        catch (PathEscapeException pe)
         {
-            throw;
+            // The resolver walks the local directory (on the simulated host, under its root); the
+            // user named the jail's host path.
+            throw new PathEscapeException(jailRoot, pe.RelativePath, pe.Component, pe.Reason, pe.Errno, pe.ErrnoName);
         }
         catch (Exception ex) when (ex is DirectoryNotFoundException || (ex is FileNotFoundException fnf && !(fnf.FileName ?? "").Contains(", Version=", StringComparison.Ordinal)))
         {
@@ -227,7 +229,8 @@ public sealed unsafe class JailMounter
                     $"Find what holds it with `fstat -f {entry.On}` and end it, then run the command again; or use -Force to force the unmount.", cause)
                 { TargetObject = asObject };
             throw new JailOperationException("JailUnmountFailed", jailName,
-                $"jail \"{jailName}\": unmounting {entry.FsType} on {entry.On} failed: {cause.Message}", null, cause)
+                $"jail \"{jailName}\": unmounting {entry.FsType} on {entry.On} failed: {Errno.Describe(errno)} ({Errno.Name(errno)}).",
+                "Find out why the kernel refused (dmesg; the errno above), then try again.", cause)
                 { TargetObject = asObject };
         }
         Ledger.Remove(jailName, entry.FsIdText);
@@ -255,7 +258,9 @@ public sealed unsafe class JailMounter
             $"jail \"{jailName}\": mounting {request.FsType} {request.Source} on {fsPath} failed: {errmsg ?? Errno.Describe(errno)} ({cause.ErrnoName}).",
             errno == Errno.EINVAL && errmsg == "Invalid fstype"
                 ? $"Load the file system's kernel module (kldload {request.FsType}) or check the type's spelling."
-                : errno == Errno.EPERM ? "Run as root on the host." : null, cause);
+                : errno == Errno.EPERM ? (_host.CallerIsRoot
+                    ? "You are root, so no privilege is missing on the host: inside a jail, mounting needs the jail's allow.mount and allow.mount.<type> and enforce_statfs below 2."
+                    : "Run as root on the host.") : null, cause);
     }
 
     /// <summary>

@@ -25,9 +25,34 @@ public sealed class MountRequest
         "noauto", "late", "failok", "userquota", "groupquota", "sw", "xx",
     };
 
+    // nmount(2) options that say where, what or how something is mounted rather than how it behaves.
+    // JailPS passes the first ones itself (fstype, fspath, the source as "from" or "target", errmsg);
+    // a copy in the options would replace them, because vfs_buildopts keeps only the last of equal
+    // options (vfs_sanitizeopts; "nofspath" counts as equal to "fspath"). The others turn the call into
+    // one on the file system already mounted there (update, reload, fsid, snapshot: vfs_donmount and
+    // vfs_domount_update in sys/kern/vfs_mount.c) or drop the nocover every JailPS mount carries (cover).
+    // The nullfs source is "from" or "target" (nullfs_mount in sys/fs/nullfs/null_vfsops.c).
+    private static readonly Dictionary<string, string> s_locationOptions = new(StringComparer.Ordinal)
+    {
+        ["fstype"] = "names the file system type",
+        ["fspath"] = "names the mount point",
+        ["from"] = "names what is mounted (the source)",
+        ["target"] = "names what is mounted (the nullfs source)",
+        ["errmsg"] = "is the kernel's error message buffer, which JailPS passes itself",
+        ["update"] = "would change the file system already mounted there instead of mounting a new one",
+        ["reload"] = "would reload the file system already mounted there instead of mounting a new one",
+        ["fsid"] = "selects a file system already mounted instead of mounting a new one",
+        ["snapshot"] = "would take a snapshot of the file system already mounted there instead of mounting a new one",
+        ["cover"] = "would let the mount cover another mount (JailPS always mounts with nocover)",
+    };
+
+    // nfs_opts (sys/fs/nfsclient/nfs_clvfsops.c): the server address, file handle, host and export path.
+    private static readonly string[] s_nfsLocationOptions = { "addr", "fh", "hostname", "dirpath", "nfs_args" };
+
     public MountRequest(string fsType, string source, string target, IReadOnlyList<MountOption> options, string origin)
     {
         if (string.IsNullOrWhiteSpace(fsType)) throw new ArgumentException("A file system type is required.", nameof(fsType));
+        CheckOptions(fsType, options, null, origin);
         FsType = fsType;
         Source = source;
         Target = target;
@@ -95,6 +120,48 @@ public sealed class MountRequest
         ? "'" + s.Replace("'", "'\\''") + "'"
         : s;
 
+    /// <summary>
+    /// Refuses an option that would say where or what is mounted (see s_locationOptions): those come
+    /// only from the type, source and mount point JailPS checked, never from the options, so the
+    /// mount cannot land elsewhere than checked nor record another source in the ledger. Called
+    /// before any system call.
+    /// </summary>
+    public static void CheckOptions(string fsType, IEnumerable<MountOption> options, string? jailName, string origin)
+    {
+        foreach (var o in options)
+        {
+            // The kernel reads names and values as C strings: "fspath\0x" would reach it as "fspath".
+            if (o.Name.IndexOf('\0') >= 0 || (o.Value?.IndexOf('\0') ?? -1) >= 0)
+                throw new JailOperationException("JailMountOptionNotAllowed", jailName,
+                    $"{(jailName is null ? "" : $"jail \"{jailName}\": ")}{origin}: mount option \"{o.ToString().Replace("\0", "\\0", StringComparison.Ordinal)}\" contains a NUL character, which would cut it short in the kernel. Nothing was mounted.",
+                    "Remove the NUL character (`0 in a PowerShell string) from the option.")
+                { TargetObject = o.ToString() };
+            string name = o.Name;
+            // vfs_equalopts: "noNAME" is the same option as "NAME" and would replace it; "nocover"
+            // is the safe form, which JailPS adds itself.
+            string plain = name != "nocover" && name.StartsWith("no", StringComparison.Ordinal) && IsLocationOption(fsType, name.Substring(2)) ? name.Substring(2) : name;
+            if (!IsLocationOption(fsType, plain))
+                continue;
+            string why = s_locationOptions.TryGetValue(plain, out var w) ? w : "names the NFS server or export";
+            bool fromCmdlet = origin == JailMountPlanner.OriginCmdlet;
+            string how = plain switch
+            {
+                "fstype" => fromCmdlet ? "Give the type with -Type." : "Give the type as the third field of the fstab(5) line.",
+                "fspath" => fromCmdlet ? "Give the mount point with -Target." : "Give the mount point as the second field of the fstab(5) line.",
+                "from" or "target" or "addr" or "fh" or "hostname" or "dirpath" or "nfs_args"
+                    => fromCmdlet ? "Give what to mount with -Source." : "Give what to mount as the first field of the fstab(5) line.",
+                _ => $"Remove \"{o}\" from the options.",
+            };
+            string prefix = jailName is null ? "" : $"jail \"{jailName}\": ";
+            throw new JailOperationException("JailMountOptionNotAllowed", jailName,
+                $"{prefix}{origin}: mount option \"{o}\" is not allowed: it {why}. Nothing was mounted.", how)
+            { TargetObject = o.ToString() };
+        }
+    }
+
+    private static bool IsLocationOption(string fsType, string name)
+        => s_locationOptions.ContainsKey(name) || (fsType == "nfs" && Array.IndexOf(s_nfsLocationOptions, name) >= 0);
+
     /// <summary>Parses "a,b=c" mount options; fstab-only words (noauto, late...) are dropped.</summary>
     public static List<MountOption> ParseOptions(string? text)
     {
@@ -134,6 +201,7 @@ public sealed class MountRequest
             throw new JailOperationException("JailMountInvalid", jailName,
                 $"jail \"{jailName}\": {origin}: \"{trimmed}\": the dump field \"{fields[4]}\" is not a number.");
         var options = ParseOptions(fields.Length > 3 ? fields[3] : null);
+        CheckOptions(fields[2], options, jailName, origin);
         return new MountRequest(fields[2], fields[0], target, options, origin);
     }
 }

@@ -36,6 +36,8 @@ internal sealed class SimMount
     public ushort Ruleset;
     /// <summary>devfs: per-mount dirent state by path relative to the mount.</summary>
     public Dictionary<string, SimDevNode>? Nodes;
+    /// <summary>devfs: directories this mount created in the sandbox to stand for its directory nodes (removed at unmount).</summary>
+    public List<string>? StandInDirectories;
 }
 
 /// <summary>A devfs dirent's rule-controlled state (DE_WHITEOUT, de_uid, de_gid, de_mode).</summary>

@@ -326,7 +326,56 @@ public sealed unsafe partial class SimulatedKernel
         if (mp.FsType != "devfs" && mp.FsType != "nullfs")
             mp.StatFlags = mp.Flags & VisFlagMask;
         _mounts.Add(mp);
+        if (mp.FsType == "devfs")
+            ProvideDevfsDirectories(mp);
         return 0;
+    }
+
+    /// <summary>
+    /// A devfs mount has directory nodes (fd, pts, ...: devfs creates dev/fd with fd/0-2), and code
+    /// that walks the real namespace finds them there; the simulated host's lookups walk the sandbox,
+    /// which stays the lower directory under a mount. So the directory nodes the mount shows (not
+    /// hidden by its ruleset) that the sandbox lacks are created there, and removed again, when still
+    /// empty, at unmount: fdescfs can then be mounted on dev/fd as on FreeBSD, without creating it by hand.
+    /// </summary>
+    private void ProvideDevfsDirectories(SimMount mp)
+    {
+        if (_options.RootDirectory is null || mp.Nodes is null) return;
+        foreach (var e in s_devices)
+        {
+            if (e.Kind != DirentDir || e.Path.Contains('/') || mp.Nodes[e.Path].Hidden) continue;
+            string local = Path.Combine(_options.RootDirectory, mp.On.TrimStart('/'), e.Path);
+            try
+            {
+                if (Directory.Exists(local) || File.Exists(local) || !Directory.Exists(Path.GetDirectoryName(local))) continue;
+                Directory.CreateDirectory(local);
+                (mp.StandInDirectories ??= new List<string>()).Add(e.Path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The sandbox refuses: the node is then missing for lookups, as before.
+            }
+        }
+    }
+
+    /// <summary>Removes the stand-in directories of a devfs mount that is going away (only those still empty).</summary>
+    private void RemoveDevfsDirectories(SimMount mp)
+    {
+        if (_options.RootDirectory is null || mp.StandInDirectories is null) return;
+        foreach (string rel in mp.StandInDirectories)
+        {
+            string local = Path.Combine(_options.RootDirectory, mp.On.TrimStart('/'), rel);
+            try
+            {
+                if (Directory.Exists(local) && !Directory.EnumerateFileSystemEntries(local).Any())
+                    Directory.Delete(local);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Left in the sandbox; it does not change what the kernel model reports.
+            }
+        }
+        mp.StandInDirectories = null;
     }
 
     private bool IsEmptyDirectory(string global, SimMount? top)
@@ -680,6 +729,7 @@ public sealed unsafe partial class SimulatedKernel
             if (d.MountId == mp.Id) d.Dead = true;
         if (mp.FsType == "devfs" && mp.Ruleset != 0) RulesetUse(0, mp); // devfs_rules_cleanup
         _mounts.Remove(mp);
+        RemoveDevfsDirectories(mp);
         return 0;
     }
 

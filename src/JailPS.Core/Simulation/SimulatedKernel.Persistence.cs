@@ -56,6 +56,7 @@ public sealed partial class SimulatedKernel
         public string? RulesetOpt { get; set; }
         public int Ruleset { get; set; }
         public List<DevNodeDto>? Nodes { get; set; }
+        public List<string>? StandInDirectories { get; set; }
     }
 
     private sealed class DevNodeDto
@@ -170,6 +171,7 @@ public sealed partial class SimulatedKernel
                 LowerId = m.LowerId, Busy = m.Busy, TmpfsSize = m.TmpfsSize, TmpfsMode = m.TmpfsMode,
                 RulesetOpt = m.RulesetOpt, Ruleset = m.Ruleset,
                 Nodes = m.Nodes?.Select(kv => new DevNodeDto { Path = kv.Key, Hidden = kv.Value.Hidden, Uid = kv.Value.Uid, Gid = kv.Value.Gid, Mode = kv.Value.Mode }).ToList(),
+                StandInDirectories = m.StandInDirectories?.ToList(),
             }).ToList();
             dto.Rulesets = _rulesets.Values.Select(r => new RulesetDto
             {
@@ -273,6 +275,7 @@ public sealed partial class SimulatedKernel
                     TypeNum = m.TypeNum, FsId0 = m.FsId0, FsId1 = m.FsId1, Owner = m.Owner, CoveredId = m.CoveredId,
                     LowerId = m.LowerId, Busy = m.Busy, TmpfsSize = m.TmpfsSize, TmpfsMode = m.TmpfsMode,
                     RulesetOpt = m.RulesetOpt, Ruleset = (ushort)m.Ruleset,
+                    StandInDirectories = m.StandInDirectories?.ToList(),
                 };
                 if (m.Nodes is not null)
                 {

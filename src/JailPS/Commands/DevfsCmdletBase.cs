@@ -69,7 +69,7 @@ public abstract class DevfsCmdletBase : JailCmdletBase
     }
 
     /// <summary>An ErrorRecord with the devfs error's stable id and category (see JailCmdletBase.ToErrorRecord).</summary>
-    public static ErrorRecord DevfsError(Exception ex, object? target) => ToErrorRecord(ex, target);
+    protected ErrorRecord DevfsError(Exception ex, object? target) => ErrorRecordFor(ex, target);
 
     protected static string Num(int n) => n.ToString(CultureInfo.InvariantCulture);
 }

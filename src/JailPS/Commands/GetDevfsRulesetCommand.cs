@@ -51,7 +51,10 @@ public sealed class GetDevfsRulesetCommand : DevfsCmdletBase
         }
         if (Name != null)
         {
-            var patterns = Name.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
+            var patterns = new List<WildcardPattern>();
+            foreach (string n in Name)
+                if (TryNamePattern(n, out var p))
+                    patterns.Add(p);
             foreach (string n in Name)
                 if (!WildcardPattern.ContainsWildcardCharacters(n) && !selected.Any(r => r.Name != null && string.Equals(r.Name, n, StringComparison.OrdinalIgnoreCase)))
                     WriteError(DevfsError(new DevfsRulesetException(DevfsRulesetErrorIds.NotFound, n,

@@ -57,7 +57,8 @@ public sealed class GetJailCommand : JailCmdletBase
             {
                 if (WildcardPattern.ContainsWildcardCharacters(name))
                 {
-                    var pattern = WildcardPattern.Get(name, WildcardOptions.IgnoreCase);
+                    if (!TryNamePattern(name, out var pattern))
+                        continue;
                     foreach (var j in All())
                         if (pattern.IsMatch(j.Name)) Emit(j);
                     continue;
@@ -73,7 +74,7 @@ public sealed class GetJailCommand : JailCmdletBase
         catch (Exception ex) when (IsEngineError(ex))
         {
             // The inventory itself could not be read (broken jail.conf, kernel error): nothing useful can follow.
-            ThrowTerminatingError(ToErrorRecord(ex, null));
+            ThrowTerminatingError(ErrorRecordFor(ex, null));
         }
     }
 

@@ -45,7 +45,7 @@ public sealed class GetJailMountCommand : JailCmdletBase
         }
         catch (Exception ex) when (IsEngineError(ex))
         {
-            ThrowTerminatingError(ToErrorRecord(ex, null)); // no mount table: nothing useful can follow
+            ThrowTerminatingError(ErrorRecordFor(ex, null)); // no mount table: nothing useful can follow
         }
 
         if (ParameterSetName == ByObjectSet)
@@ -68,7 +68,7 @@ public sealed class GetJailMountCommand : JailCmdletBase
         catch (Exception ex) when (IsEngineError(ex))
         {
             // The inventory itself could not be read (broken jail.conf, kernel error), as with Get-Jail.
-            ThrowTerminatingError(ToErrorRecord(ex, null));
+            ThrowTerminatingError(ErrorRecordFor(ex, null));
         }
     }
 

@@ -33,7 +33,7 @@ public sealed class GetJailSimulatedCommandCommand : PSCmdlet
     {
         try
         {
-            var host = Path != null ? SimulatedHostLab.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path)) : SimulatedHostLab.Current()
+            var host = Path != null ? SimulatedHostLab.Open(JailCmdletBase.LocalPath(this, Path)) : SimulatedHostLab.Current()
                 ?? throw new JailOperationException("JailSimulatedHostNotSelected", null,
                     $"No simulated host is selected ({JailHost.SimulationVariable} is not set) and no -Path was given.",
                     "Create one with New-JailSimulatedHost, or name its directory with -Path.");
@@ -57,5 +57,5 @@ public sealed class GetJailSimulatedCommandCommand : PSCmdlet
     }
 
     private static WildcardPattern[]? Patterns(string[]? values) =>
-        values is null ? null : Array.ConvertAll(values, v => WildcardPattern.Get(v, WildcardOptions.IgnoreCase));
+        values is null ? null : Array.ConvertAll(values, JailCmdletBase.NamePattern);
 }

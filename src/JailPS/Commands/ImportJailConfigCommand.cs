@@ -22,6 +22,21 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
     [SupportsWildcards]
     public string[]? Name { get; set; }
 
+    private WildcardPattern[]? _patterns;
+
+    protected override void BeginProcessing()
+    {
+        base.BeginProcessing();
+        try
+        {
+            _patterns = Name is null ? null : Array.ConvertAll(Name, NamePattern);
+        }
+        catch (JailOperationException ex)
+        {
+            ThrowTerminatingError(ErrorRecordFor(ex, ex.TargetObject)); // a filter that cannot match makes the command meaningless
+        }
+    }
+
     protected override void ProcessRecord()
     {
         foreach (string raw in Path)
@@ -44,8 +59,8 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
 
     private bool Matches(string name)
     {
-        foreach (string n in Name!)
-            if (WildcardPattern.Get(n, WildcardOptions.IgnoreCase).IsMatch(name)) return true;
+        foreach (var p in _patterns!)
+            if (p.IsMatch(name)) return true;
         return false;
     }
 
@@ -57,6 +72,7 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
     /// </summary>
     internal static string ToHostPath(JailCmdletBase cmdlet, string path)
     {
+        HostPath.CheckText(path, "path");
         var host = cmdlet.JailHost;
         string root = host.Files.ToLocalPath("/").TrimEnd('/');
         if (HostPath.IsAbsolute(path) && !(host.IsSimulated && path.StartsWith(root + "/", StringComparison.Ordinal)))

@@ -122,7 +122,7 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
         }
         catch (JailOperationException ex)
         {
-            ThrowTerminatingError(ToErrorRecord(ex, null));
+            ThrowTerminatingError(ErrorRecordFor(ex, null));
         }
     }
 

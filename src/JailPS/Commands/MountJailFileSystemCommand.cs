@@ -59,11 +59,14 @@ public sealed class MountJailFileSystemCommand : JailTargetCmdletBase
         {
             _source = MountPaths.SourceFor(Type, Source);
             _options = MountPaths.Options(Option, ReadOnly);
+            // Refused before anything is looked at: an option naming where or what is mounted
+            // would override -Target or -Source after they were checked.
+            MountRequest.CheckOptions(Type, _options, null, JailMountPlanner.OriginCmdlet);
             MountPaths.CheckJailPath(null, Target, allowRoot: false);
         }
         catch (JailOperationException ex)
         {
-            ThrowTerminatingError(ToErrorRecord(ex, Target));
+            ThrowTerminatingError(ErrorRecordFor(ex, Target));
         }
     }
 
@@ -106,6 +109,7 @@ internal static class MountPaths
     {
         if (source != null)
         {
+            HostPath.CheckText(source, "-Source");
             if (fsType == "nullfs" && !HostPath.IsAbsolute(source))
                 throw new JailOperationException("JailMountInvalid", null,
                     $"the nullfs source \"{source}\" is not an absolute host path.",
@@ -138,6 +142,7 @@ internal static class MountPaths
     /// </summary>
     public static string CheckJailPath(string? jailName, string jailPath, bool allowRoot)
     {
+        HostPath.CheckText(jailPath, "-Target", jailName);
         if (!HostPath.IsAbsolute(jailPath))
             throw new JailOperationException("JailMountInvalid", jailName,
                 $"\"{jailPath}\" is not an absolute path inside the jail.",

@@ -30,9 +30,16 @@ public sealed class NewJailSimulatedHostCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        string directory = Path != null
-            ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path)
-            : DefaultDirectory();
+        string directory;
+        try
+        {
+            directory = Path != null ? JailCmdletBase.LocalPath(this, Path) : DefaultDirectory();
+        }
+        catch (Core.Lifecycle.JailOperationException ex)
+        {
+            ThrowTerminatingError(JailCmdletBase.ToErrorRecord(ex, Path));
+            return;
+        }
         if (!ShouldProcess(directory, "Create a simulated host" + (NoSelect ? "" : " and select it (JAILPS_SIMULATED_HOST)")))
             return;
         try

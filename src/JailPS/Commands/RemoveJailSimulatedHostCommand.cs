@@ -27,9 +27,11 @@ public sealed class RemoveJailSimulatedHostCommand : PSCmdlet
 
     protected override void ProcessRecord()
     {
-        string? target = InputObject?.Path ?? (Path != null ? SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path) : null);
+        string? target = InputObject?.Path ?? Path;
         try
         {
+            if (InputObject is null && Path != null)
+                target = JailCmdletBase.LocalPath(this, Path);
             var host = InputObject != null || target != null ? SimulatedHostLab.Open(target!) : SimulatedHostLab.Current();
             if (host is null)
             {

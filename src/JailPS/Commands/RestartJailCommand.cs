@@ -12,7 +12,7 @@ namespace JailPS.Commands;
 /// input ends, so each jail is stopped and started at most once.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Restart, "Jail", DefaultParameterSetName = ByObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(Jail))]
+[OutputType(typeof(Jail), typeof(JailMount))]
 public sealed class RestartJailCommand : JailTargetCmdletBase
 {
     private readonly List<Jail> _targets = new();

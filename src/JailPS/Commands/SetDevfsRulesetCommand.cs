@@ -62,7 +62,7 @@ public sealed class SetDevfsRulesetCommand : DevfsCmdletBase
                 });
                 break;
             case MountPointSet:
-                DevfsForItem(MountPoint, () => Apply(HostPath.IsAbsolute(MountPoint) ? MountPoint : ImportJailConfigCommand.ToHostPath(this, MountPoint)));
+                DevfsForItem(MountPoint, () => Apply(HostPath.IsAbsolute(MountPoint) ? Checked(MountPoint) : ImportJailConfigCommand.ToHostPath(this, MountPoint)));
                 break;
             default:
                 foreach (string name in JailName)
@@ -85,6 +85,12 @@ public sealed class SetDevfsRulesetCommand : DevfsCmdletBase
                 }
                 break;
         }
+    }
+
+    private static string Checked(string mountPoint)
+    {
+        HostPath.CheckText(mountPoint, "-MountPoint");
+        return mountPoint;
     }
 
     private void Apply(string mountPoint) =>

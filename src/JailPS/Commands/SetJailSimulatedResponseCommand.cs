@@ -32,7 +32,7 @@ public sealed class SetJailSimulatedResponseCommand : PSCmdlet
     {
         try
         {
-            var host = Path != null ? SimulatedHostLab.Open(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path)) : SimulatedHostLab.Current()
+            var host = Path != null ? SimulatedHostLab.Open(JailCmdletBase.LocalPath(this, Path)) : SimulatedHostLab.Current()
                 ?? throw new JailOperationException("JailSimulatedHostNotSelected", null,
                     $"No simulated host is selected ({JailHost.SimulationVariable} is not set) and no -Path was given.",
                     "Create one with New-JailSimulatedHost, or name its directory with -Path.");

@@ -11,7 +11,7 @@ namespace JailPS.Commands;
 /// each is started once, in dependency order, however often it is named or needed.
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "Jail", DefaultParameterSetName = ByObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-[OutputType(typeof(Jail))]
+[OutputType(typeof(Jail), typeof(JailMount))]
 public sealed class StartJailCommand : JailTargetCmdletBase
 {
     private readonly List<Jail> _targets = new();
