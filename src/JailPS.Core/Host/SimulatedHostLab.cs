@@ -62,6 +62,12 @@ public static class SimulatedHostLab
         return string.IsNullOrWhiteSpace(root) ? null : Open(root);
     }
 
+    /// <summary>The simulated host in <paramref name="directory"/>, or with none given the selected one; an error when there is neither.</summary>
+    public static SimulatedHostInfo OpenOrSelected(string? directory) =>
+        directory != null ? Open(directory) : Current() ?? throw new JailOperationException("JailSimulatedHostNotSelected", null,
+            $"No simulated host is selected ({JailHost.SimulationVariable} is not set) and no -Path was given.",
+            "Create one with New-JailSimulatedHost, or name its directory with -Path.");
+
     /// <summary>An existing simulated host.</summary>
     public static SimulatedHostInfo Open(string directory)
     {

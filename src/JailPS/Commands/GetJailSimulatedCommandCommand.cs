@@ -33,10 +33,7 @@ public sealed class GetJailSimulatedCommandCommand : PSCmdlet
     {
         try
         {
-            var host = Path != null ? SimulatedHostLab.Open(JailCmdletBase.LocalPath(this, Path)) : SimulatedHostLab.Current()
-                ?? throw new JailOperationException("JailSimulatedHostNotSelected", null,
-                    $"No simulated host is selected ({JailHost.SimulationVariable} is not set) and no -Path was given.",
-                    "Create one with New-JailSimulatedHost, or name its directory with -Path.");
+            var host = SimulatedHostLab.OpenOrSelected(Path is null ? null : JailCmdletBase.LocalPath(this, Path));
             var jails = Patterns(Jail);
             var purposes = Patterns(Purpose);
             foreach (var command in SimulatedHostLab.ReadCommands(host))

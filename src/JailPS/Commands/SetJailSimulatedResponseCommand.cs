@@ -32,10 +32,7 @@ public sealed class SetJailSimulatedResponseCommand : PSCmdlet
     {
         try
         {
-            var host = Path != null ? SimulatedHostLab.Open(JailCmdletBase.LocalPath(this, Path)) : SimulatedHostLab.Current()
-                ?? throw new JailOperationException("JailSimulatedHostNotSelected", null,
-                    $"No simulated host is selected ({JailHost.SimulationVariable} is not set) and no -Path was given.",
-                    "Create one with New-JailSimulatedHost, or name its directory with -Path.");
+            var host = SimulatedHostLab.OpenOrSelected(Path is null ? null : JailCmdletBase.LocalPath(this, Path));
             string action = Append ? $"Add {Response.Length} rule(s) to" : $"Replace the rules with {Response.Length} rule(s) in";
             if (ShouldProcess(host.ResponsesFile, action))
                 SimulatedHostLab.WriteResponses(host, Response, Append);
