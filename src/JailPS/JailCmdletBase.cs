@@ -307,6 +307,12 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
                 category = ErrorCategory.NotSpecified;
                 break;
         }
+        // A plan that cannot be undone (a stop) says how to finish it; the cause's own advice comes first.
+        if (ex is JailPlanException { NextStep: { } next })
+        {
+            string finish = next.EndsWith('.') ? next : next + ".";
+            action = action is null ? finish : action.Contains(finish, StringComparison.Ordinal) ? action : action + " " + finish;
+        }
         var record = new ErrorRecord(ex, id, category, target);
         if (action != null)
             record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };

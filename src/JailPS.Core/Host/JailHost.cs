@@ -117,7 +117,7 @@ public sealed class JailHost
             Directory.CreateDirectory(root);
             var files = new RootedFileSystem(root);
             var sim = new SimulatedHost(root);
-            var host = new JailHost(sim, sim, sim, sim.Processes, files, "simulated:" + root, sim);
+            var host = new JailHost(sim, sim, sim, sim.Processes, files, SimulatedPrefix + root, sim);
             s_simulated[root] = host;
             return host;
         }
@@ -195,7 +195,9 @@ public sealed class JailHost
             if (k < 0) break;
             int end = k + root.Length;
             sb.Append(text, i, k - i);
-            if (end < text.Length && text[end] == '/')
+            if (k >= SimulatedPrefix.Length && string.CompareOrdinal(text, k - SimulatedPrefix.Length, SimulatedPrefix, 0, SimulatedPrefix.Length) == 0)
+                sb.Append(root); // the host's name, "simulated:DIR", names the directory on purpose
+            else if (end < text.Length && text[end] == '/')
             {
                 // root + "/usr/jails/web" is the host path "/usr/jails/web": drop the root, keep the rest.
             }
@@ -208,6 +210,8 @@ public sealed class JailHost
         sb.Append(text, i, text.Length - i);
         return sb.ToString();
     }
+
+    private const string SimulatedPrefix = "simulated:";
 
     private static bool IsPathNameChar(char c) => char.IsLetterOrDigit(c) || c is '-' or '_' or '.' or '+' or '~';
 

@@ -139,6 +139,7 @@ public sealed class JailLifecycle
                     $"jid {jid} is no longer jail \"{name}\" but \"{now.Name}\": the jail was replaced while this command waited for its lock; nothing was done.",
                     "Run Stop-Jail again: it looks the jail up afresh.");
         };
+        plan.AfterFailure = failed => StopOutcome(name, jid, spec, rootPath ?? spec?.Path, force, failed);
         if (spec != null)
         {
             AddHostCommands(plan, spec, "exec.prestop", tolerate: force);
@@ -173,8 +174,46 @@ public sealed class JailLifecycle
     public JailPlan PlanUnmountCleanup(string name, JailSpec? spec, string? rootPath, bool force)
     {
         var plan = new JailPlan(name, "stop");
+        plan.AfterFailure = failed => StopOutcome(name, 0, spec, rootPath ?? spec?.Path, force, failed);
         AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
         return plan;
+    }
+
+    /// <summary>
+    /// What a failed stop left: a stop cannot be undone (about_JailPS), so the error says whether the
+    /// jail is still in the kernel, what is still mounted (getfsstat and the ledger), and what
+    /// finishes the stop: Stop-Jail again (a jail that is gone runs the unmount half only), -Force for
+    /// a failing exec.prestop/exec.stop or a busy mount, and exec.release by hand when it did not run.
+    /// </summary>
+    private PlanOutcome StopOutcome(string name, int jid, JailSpec? spec, string? root, bool force, PlanStep failed)
+    {
+        var rec = jid > 0 ? _host.Kernel.GetByJid(jid, includeDying: true) : null;
+        bool running = rec is { Dying: false };
+        var parts = new List<string>
+        {
+            running ? $"The jail is still running (jid {jid})"
+                : rec is { Dying: true } ? "The jail is removed from the kernel (dying while its last processes exit)"
+                : "The jail is removed from the kernel",
+        };
+        var left = root != null && HostPath.IsAbsolute(root) ? _mounts.Leftovers(name, root) : new List<JailMount>();
+        if (left.Count > 0)
+            parts.Add("still mounted: " + string.Join(", ", left.Select(m => $"{m.FsType} on {m.MountPoint}")));
+        else if (root != null && HostPath.IsAbsolute(root))
+            parts.Add($"nothing is mounted under {root} any more");
+        string state = string.Join("; ", parts);
+
+        string next;
+        if (running)
+            next = $"Fix the cause and run Stop-Jail {name} again"
+                + (!force && failed.Name is "exec.prestop" or "exec.stop" ? $", or run Stop-Jail {name} -Force to go on past a failing {failed.Name}" : "");
+        else if (left.Count > 0)
+            next = $"Run Stop-Jail {name} again to finish the unmounts (or Stop-Jail {name} -Force to force a busy one)";
+        else
+            next = "Nothing else is left to do for the stop";
+        bool releaseSkipped = !running && failed.Name != "exec.release" && spec != null && spec.Commands("exec.release").Count > 0;
+        if (releaseSkipped)
+            next += $"; exec.release did not run and a second Stop-Jail does not run it: run it by hand if the host needs it";
+        return new PlanOutcome(state, next);
     }
 
     /// <summary>jail(8)'s mount steps (§4.3), each undone by unmounting it by file system id.</summary>

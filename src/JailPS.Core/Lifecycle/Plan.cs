@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 
 namespace JailPS.Core.Lifecycle;
 
@@ -107,6 +108,13 @@ public sealed class JailPlan
     /// </summary>
     public Action? Precondition { get; set; }
 
+    /// <summary>
+    /// Set for an operation that cannot be undone, such as a stop (its processes are killed, the jail
+    /// is removed): after a failure, <see cref="PlanRunner"/> asks it, with the failed step, what the
+    /// host is left with and how to finish, and the error says that instead of what was rolled back.
+    /// </summary>
+    public Func<PlanStep, PlanOutcome>? AfterFailure { get; set; }
+
     public PlanStep Add(string name, string description, Action execute, Action? undo = null, string? undoDescription = null)
     {
         var step = new PlanStep(name, description, execute, undo, undoDescription);
@@ -148,18 +156,30 @@ public sealed class JailPlan
         => $"{action} jail \"{JailName}\"" + (reason is null ? "" : $" ({reason})");
 }
 
-/// <summary>A plan failed: the step, the cause, and what the undo journal rolled back.</summary>
+/// <summary>What a failed plan that cannot be undone left behind (<see cref="State"/>) and what finishes it (<see cref="NextStep"/>).</summary>
+public sealed record PlanOutcome(string State, string? NextStep);
+
+/// <summary>
+/// A plan failed: the step, the cause, and what the undo journal rolled back; for a plan that
+/// cannot be undone (<see cref="JailPlan.AfterFailure"/>), what was done, what was not, what is
+/// left and how to finish instead.
+/// </summary>
 public sealed class JailPlanException : Exception
 {
     public JailPlanException(JailPlan plan, PlanStep failedStep, Exception cause,
-        IReadOnlyList<string> rolledBack, IReadOnlyList<string> rollbackFailures)
-        : base(Compose(plan, failedStep, cause, rolledBack, rollbackFailures), cause)
+        IReadOnlyList<string> rolledBack, IReadOnlyList<string> rollbackFailures, PlanOutcome? outcome = null)
+        : base(Compose(plan, failedStep, cause, rolledBack, rollbackFailures, outcome), cause)
     {
         JailName = plan.JailName;
         Operation = plan.Operation;
         FailedStep = failedStep.Name;
         RolledBack = rolledBack;
         RollbackFailures = rollbackFailures;
+        int at = plan.Steps.IndexOf(failedStep);
+        Done = at < 0 ? Array.Empty<string>() : plan.Steps.Take(at).Select(s => s.Name).ToArray();
+        NotDone = at < 0 ? Array.Empty<string>() : plan.Steps.Skip(at + 1).Select(s => s.Name).ToArray();
+        State = outcome?.State;
+        NextStep = outcome?.NextStep;
     }
 
     public string JailName { get; }
@@ -168,13 +188,56 @@ public sealed class JailPlanException : Exception
     public IReadOnlyList<string> RolledBack { get; }
     public IReadOnlyList<string> RollbackFailures { get; }
 
-    private static string Compose(JailPlan plan, PlanStep step, Exception cause, IReadOnlyList<string> rolledBack, IReadOnlyList<string> failures)
+    /// <summary>The steps that completed before the failed one, in order.</summary>
+    public IReadOnlyList<string> Done { get; }
+
+    /// <summary>The steps after the failed one, which did not run.</summary>
+    public IReadOnlyList<string> NotDone { get; }
+
+    /// <summary>For a plan that cannot be undone: what the host is left with ("the jail is removed from the kernel; still mounted: ...").</summary>
+    public string? State { get; }
+
+    /// <summary>For a plan that cannot be undone: what finishes it ("Run Stop-Jail web again ...").</summary>
+    public string? NextStep { get; }
+
+    private static string Compose(JailPlan plan, PlanStep step, Exception cause, IReadOnlyList<string> rolledBack, IReadOnlyList<string> failures, PlanOutcome? outcome)
     {
         string text = $"{plan.Operation} of jail \"{plan.JailName}\" failed at {step.Name}: {cause.Message}";
-        text += rolledBack.Count == 0 ? " Nothing had to be rolled back." : " Rolled back: " + string.Join("; ", rolledBack) + ".";
+        if (outcome is null)
+        {
+            text += rolledBack.Count == 0 ? " Nothing had to be rolled back." : " Rolled back: " + string.Join("; ", rolledBack) + ".";
+        }
+        else
+        {
+            // Nothing of it can be undone: say what was done, what was not, what is left and how to finish.
+            int at = plan.Steps.IndexOf(step);
+            var done = plan.Steps.Take(Math.Max(at, 0)).Select(s => s.Name).ToList();
+            var notDone = at < 0 ? new List<string>() : plan.Steps.Skip(at + 1).Select(s => s.Name).ToList();
+            text = EndSentence(text);
+            text += done.Count == 0 ? " Nothing was done before it." : " Done before it: " + Steps(done) + ".";
+            if (notDone.Count > 0) text += " Not done: " + Steps(notDone) + ".";
+            text += " " + EndSentence(outcome.State);
+            if (outcome.NextStep != null) text += " " + EndSentence(outcome.NextStep);
+        }
         if (failures.Count > 0)
             text += " ROLLBACK INCOMPLETE: " + string.Join("; ", failures) + ".";
         return text;
+    }
+
+    private static string EndSentence(string text) => text.EndsWith('.') ? text : text + ".";
+
+    /// <summary>Step names in order, repeats of one name counted: "exec.poststop, unmount (3), check mounts".</summary>
+    private static string Steps(List<string> names)
+    {
+        var parts = new List<string>();
+        for (int i = 0; i < names.Count;)
+        {
+            int j = i;
+            while (j < names.Count && names[j] == names[i]) j++;
+            parts.Add(j - i == 1 ? names[i] : $"{names[i]} ({j - i})");
+            i = j;
+        }
+        return string.Join(", ", parts);
     }
 }
 
@@ -194,7 +257,19 @@ public static class PlanRunner
             catch (Exception ex)
             {
                 var (rolledBack, failures) = RollBack(journal, output, $"jail {plan.JailName}", _ => true);
-                throw new JailPlanException(plan, step, ex, rolledBack, failures);
+                PlanOutcome? outcome = null;
+                if (plan.AfterFailure is { } after)
+                {
+                    try
+                    {
+                        outcome = after(step);
+                    }
+                    catch (Exception readError) when (EngineErrors.IsEngineError(readError))
+                    {
+                        outcome = new PlanOutcome($"What is left could not be read ({readError.Message})", null);
+                    }
+                }
+                throw new JailPlanException(plan, step, ex, rolledBack, failures, outcome);
             }
             journal.Push(step);
         }

@@ -24,6 +24,7 @@ public sealed class HostTermsTests : IDisposable
         Assert.Equal("beneath '/' and '/etc/x'", _f.Host.HostText($"beneath '{root}' and '{root}/etc/x'"));
         Assert.Equal(root + "2/etc", _f.Host.HostText(root + "2/etc")); // another directory that merely starts with the root's name
         Assert.Equal("no paths here", _f.Host.HostText("no paths here"));
+        Assert.Equal($"Stop jail \"web\" on {_f.Host.ComputerName}: 4 steps", _f.Host.HostText($"Stop jail \"web\" on {_f.Host.ComputerName}: 4 steps"));
     }
 
     [Fact]

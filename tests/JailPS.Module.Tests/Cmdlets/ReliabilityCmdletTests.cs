@@ -344,4 +344,76 @@ public sealed class ReliabilityCmdletTests : IDisposable
         Ok("Stop-Jail web");
         Assert.DoesNotContain(KernelMounts(), m => m.Contains("/usr/jails/web/"));
     }
+
+    // ---- D: a failed stop says what is left and how to finish ----------------------------------
+
+    private void DefineWebWithMountsAndPoststop()
+    {
+        Directory.CreateDirectory(Local("/etc/jail.conf.d"));
+        foreach (string d in new[] { "dev", "proc", "tmp" }) Directory.CreateDirectory(Local(JailRoot + "/" + d));
+        File.WriteAllText(Local("/etc/jail.conf.d/web.conf"),
+            "web {\n\tpath = \"/usr/jails/web\";\n\tpersist;\n\tmount = \"tmpfs /usr/jails/web/tmp tmpfs rw 0 0\";\n\tmount.devfs;\n\tdevfs_ruleset = 0;\n"
+            + "\tmount.fdescfs;\n\tmount.procfs;\n\texec.poststop = \"/usr/local/bin/poststop\";\n}\n");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-Force")]
+    public void A_failing_exec_poststop_says_the_jail_is_gone_lists_every_mount_left_and_a_second_Stop_Jail_finishes(string force)
+    {
+        DefineWebWithMountsAndPoststop();
+        Ok("Start-Jail web");
+        Ok("Set-JailSimulatedResponse @{ Purpose = 'exec.poststop'; ExitCode = 3; StandardError = 'cannot reach the backup host' }");
+
+        var e = OneError(_s.Run($"Stop-Jail web {force}"), "JailCommandFailed,JailPS.Commands.StopJailCommand");
+        string shown = Shown(e);
+        Assert.DoesNotContain("Nothing had to be rolled back", shown);
+        Assert.Contains("failed at exec.poststop", shown);
+        Assert.Contains("cannot reach the backup host", shown);
+        Assert.Contains("The jail is removed from the kernel", shown);
+        foreach (string m in new[] { "tmpfs on /usr/jails/web/tmp", "devfs on /usr/jails/web/dev", "fdescfs on /usr/jails/web/dev/fd", "procfs on /usr/jails/web/proc" })
+            Assert.Contains(m, shown);
+        Assert.Contains("Run Stop-Jail web again to finish the unmounts", e.ErrorDetails!.RecommendedAction);
+        Assert.DoesNotContain(Root, shown);
+
+        Ok("Set-JailSimulatedResponse @()");
+        Ok("Stop-Jail web");
+        Assert.DoesNotContain(KernelMounts(), m => m.Contains("/usr/jails/web/"));
+        Assert.Equal("Stopped", Ok("(Get-Jail web).State").Output.Single().ToString());
+    }
+
+    [Fact]
+    public void An_EIO_unmount_is_named_and_the_second_Stop_Jail_finishes()
+    {
+        DefineWebWithMountsAndPoststop();
+        Ok("Start-Jail web");
+        Ok($"{Sim}.Simulation.Kernel.InjectFault('unmount', 1, 5)"); // EIO on procfs, unmounted first
+
+        var e = OneError(_s.Run("Stop-Jail web"), "JailUnmountFailed,JailPS.Commands.StopJailCommand");
+        string shown = Shown(e);
+        Assert.Contains("Input/output error (EIO)", shown);
+        Assert.DoesNotContain("in use", shown);
+        Assert.Contains("still mounted: procfs on /usr/jails/web/proc", shown);
+        Assert.Contains("Stop-Jail web again", e.ErrorDetails!.RecommendedAction);
+
+        Ok("Stop-Jail web");
+        Assert.DoesNotContain(KernelMounts(), m => m.Contains("/usr/jails/web/"));
+    }
+
+    [Fact]
+    public void A_stop_that_fails_before_jail_remove_says_the_jail_still_runs()
+    {
+        DefineWebWithMountsAndPoststop();
+        Ok("Start-Jail web");
+        Ok($"{Sim}.Simulation.Kernel.InjectFault('jail_remove', 1, 1)"); // EPERM
+
+        var e = OneError(_s.Run("Stop-Jail web -Timeout 0"), "JailPermissionDenied,JailPS.Commands.StopJailCommand");
+        Assert.Contains("failed at jail_remove", Shown(e));
+        Assert.Contains("The jail is still running", Shown(e));
+        Assert.Contains("fdescfs on /usr/jails/web/dev/fd", Shown(e));
+        Assert.Equal("Running", Ok("(Get-Jail web).State").Output.Single().ToString());
+
+        Ok("Stop-Jail web -Timeout 0");
+        Assert.DoesNotContain(KernelMounts(), m => m.Contains("/usr/jails/web/"));
+    }
 }
