@@ -10,10 +10,9 @@ BeforeAll {
 
     # Starts pwsh running $Command against the selected simulated host; returns the process.
     function Start-Runbook([string] $Command) {
-        $exe = [Environment]::ProcessPath
-        $start = [System.Diagnostics.ProcessStartInfo]::new($exe)
-        if ([System.IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $start.ArgumentList.Add((Join-Path $PSHOME 'pwsh.dll')) }
-        foreach ($a in '-NoProfile', '-NonInteractive', '-Command', $Command) { $start.ArgumentList.Add($a) }
+        $pwsh = Get-FreshPwsh
+        $start = [System.Diagnostics.ProcessStartInfo]::new($pwsh.Exe)
+        foreach ($a in @($pwsh.Prefix) + @('-NoProfile', '-NonInteractive', '-Command', $Command)) { $start.ArgumentList.Add($a) }
         $start.RedirectStandardOutput = $true
         $start.RedirectStandardError = $true
         $start.UseShellExecute = $false

@@ -16,12 +16,20 @@ function New-TestHost {
     (New-JailSimulatedHost).Path
 }
 
-# Runs pwsh in a new process (the same pwsh as this one) and returns its exit code and output.
-function Invoke-FreshPwsh {
-    param([string[]] $Arguments, [hashtable] $Environment = @{})
+# The command line of a new pwsh like this one: the dotnet tool runs as `dotnet .../pwsh.dll`.
+function Get-FreshPwsh {
     $exe = [Environment]::ProcessPath
     $prefix = @()
     if ([System.IO.Path]::GetFileNameWithoutExtension($exe) -eq 'dotnet') { $prefix = @(Join-Path $PSHOME 'pwsh.dll') }
+    [pscustomobject]@{ Exe = $exe; Prefix = $prefix }
+}
+
+# Runs pwsh in a new process (the same pwsh as this one) and returns its exit code and output.
+function Invoke-FreshPwsh {
+    param([string[]] $Arguments, [hashtable] $Environment = @{})
+    $pwsh = Get-FreshPwsh
+    $exe = $pwsh.Exe
+    $prefix = $pwsh.Prefix
     $saved = @{}
     foreach ($k in $Environment.Keys) { $saved[$k] = [Environment]::GetEnvironmentVariable($k); [Environment]::SetEnvironmentVariable($k, $Environment[$k]) }
     try {

@@ -140,18 +140,7 @@ public sealed class RootedFileSystem : IHostFileSystem
         string dir = Resolved(FileLockDirectory);
         Directory.CreateDirectory(dir);
         string lockPath = Path.Combine(dir, HostFileName.ForJail(hostOfLocal, ".lock"));
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException ex) when (ex.GetType() == typeof(IOException) && DateTime.UtcNow < deadline)
-            {
-                System.Threading.Thread.Sleep(20);
-            }
-        }
+        return HostFlock.Acquire(lockPath, TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(20));
     }
 
     /// <summary>

@@ -92,22 +92,8 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
         }
     }
 
-    private FileStream StateLock()
-    {
-        // FileShare.None takes flock(LOCK_EX) on Unix; another process waits here as a caller of a
-        // system call waits for the kernel's own lock.
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                return new FileStream(_lockFile, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (attempt < 3000)
-            {
-                Thread.Sleep(2);
-            }
-        }
-    }
+    // Another process waits here as a caller of a system call waits for the kernel's own lock.
+    private FileStream StateLock() => HostFlock.Acquire(_lockFile, TimeSpan.FromSeconds(6), TimeSpan.FromMilliseconds(2));
 
     private SimulatedKernel Load()
     {

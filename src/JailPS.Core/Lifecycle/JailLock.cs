@@ -23,38 +23,17 @@ public sealed class JailLock : IDisposable
         string lockPath = HostPath.Combine(LockDirectory, HostFileName.ForJail(jailName, ".lock"));
         // Resolved as every host path is (links followed, never out of a simulated host).
         string local = files.ToLocalPath(files.RealPath(lockPath));
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
+        try
         {
-            try
-            {
-                return new JailLock(new FileStream(local, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
-            }
-            catch (IOException ex) when (IsHeldByAnother(ex) && DateTime.UtcNow < deadline)
-            {
-                cancellationToken.WaitHandle.WaitOne(100);
-                cancellationToken.ThrowIfCancellationRequested();
-            }
-            catch (IOException ex) when (IsHeldByAnother(ex))
-            {
-                throw new JailOperationException("JailLocked", jailName,
-                    $"jail \"{jailName}\" is locked by another JailPS command ({lockPath}); waited {timeout.TotalSeconds:0}s.",
-                    "Wait for the other command to finish, then try again.", ex);
-            }
+            return new JailLock(HostFlock.Acquire(local, timeout, TimeSpan.FromMilliseconds(100), cancellationToken));
+        }
+        catch (IOException ex) when (HostFlock.IsHeldByAnother(ex))
+        {
+            throw new JailOperationException("JailLocked", jailName,
+                $"jail \"{jailName}\" is locked by another JailPS command ({lockPath}); waited {timeout.TotalSeconds:0}s.",
+                "Wait for the other command to finish, then try again.", ex);
         }
     }
-
-    /// <summary>
-    /// True when the open failed only because another process holds the flock: .NET reports
-    /// flock's EWOULDBLOCK as a plain IOException whose HResult is the raw errno (35 on FreeBSD,
-    /// sys/sys/errno.h; 11 on Linux, where only the simulated host runs). Any other failure (a name
-    /// too long, a missing directory, EIO) is reported at once instead of being waited out as a lock.
-    /// </summary>
-    private static bool IsHeldByAnother(IOException ex) =>
-        ex.GetType() == typeof(IOException)
-        && ex.HResult == (OperatingSystem.IsFreeBSD() ? JailPS.Native.Errno.EAGAIN : LinuxEWouldBlock);
-
-    private const int LinuxEWouldBlock = 11;
 
     public void Dispose() => _stream.Dispose();
 }
