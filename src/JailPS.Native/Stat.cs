@@ -33,6 +33,22 @@ public unsafe struct Stat
 }
 
 /// <summary>
+/// The file type bits of st_mode (S_IFMT and the S_IF* types), from sys/sys/stat.h; asserted in
+/// tests against Facts/stat-facts.md. Linux uses the same values, so the simulated host shares them.
+/// </summary>
+public static class StatMode
+{
+    public const int TypeMask = 0xF000;         // S_IFMT   0170000, sys/sys/stat.h
+    public const int Fifo = 0x1000;             // S_IFIFO  0010000
+    public const int CharacterDevice = 0x2000;  // S_IFCHR  0020000
+    public const int Directory = 0x4000;        // S_IFDIR  0040000
+    public const int BlockDevice = 0x6000;      // S_IFBLK  0060000
+    public const int Regular = 0x8000;          // S_IFREG  0100000
+    public const int SymbolicLink = 0xA000;     // S_IFLNK  0120000
+    public const int Socket = 0xC000;           // S_IFSOCK 0140000
+}
+
+/// <summary>
 /// The kernel seam for a file's owner and link count (what the one host file writer keeps when it
 /// rewrites a file): fstat(2) and fchown(2) on a descriptor. <see cref="FreeBsdLibc"/> implements it.
 /// </summary>

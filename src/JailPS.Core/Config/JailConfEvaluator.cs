@@ -117,7 +117,12 @@ internal sealed class JailConfEvaluator
 
     // ---- evaluation (config.c load_config) -----------------------------------------------------
 
-    public List<JailDefinition> Evaluate()
+    /// <summary>
+    /// Evaluates every jail. With <paramref name="onJailError"/>, a jail whose evaluation fails is
+    /// reported there and left out, and the others are still evaluated (what jail(8) does with a
+    /// jail it marks failed); without it the first failure is thrown.
+    /// </summary>
+    public List<JailDefinition> Evaluate(Action<string, JailConfException>? onJailError = null)
     {
         var wild = new List<CfJail>();
         var real = new List<CfJail>();
@@ -133,7 +138,21 @@ internal sealed class JailConfEvaluator
 
         var result = new List<JailDefinition>(real.Count);
         foreach (var j in real)
-            result.Add(EvaluateJail(j, wild));
+        {
+            if (onJailError is null)
+            {
+                result.Add(EvaluateJail(j, wild));
+                continue;
+            }
+            try
+            {
+                result.Add(EvaluateJail(j, wild));
+            }
+            catch (JailConfException e) when (e.ErrorId != JailConfErrorIds.ExpansionTooLarge)
+            {
+                onJailError(j.Name, e);
+            }
+        }
         return result;
     }
 

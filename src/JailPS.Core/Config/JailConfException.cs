@@ -29,6 +29,8 @@ public static class JailConfErrorIds
     public const string IncludeNotFound = "JailConfIncludeNotFound";
     public const string IncludeDepth = "JailConfIncludeDepth";
     public const string ReadError = "JailConfReadError";
+    /// <summary>A definition file or an included one that is a FIFO, device, socket or directory.</summary>
+    public const string NotRegularFile = "JailConfNotRegularFile";
 
     // Values handed to the editing / formatting API.
     public const string InvalidName = "JailConfInvalidName";

@@ -19,18 +19,34 @@ public static class JailConfLoader
     public static IReadOnlyList<JailDefinition> Load(IHostFileSystem fs, IEnumerable<string> rootFiles)
         => Load(fs, rootFiles, new JailConfBudget());
 
-    /// <summary>As <see cref="Load(IHostFileSystem, IEnumerable{string})"/>, charging the work to <paramref name="budget"/>.</summary>
-    internal static IReadOnlyList<JailDefinition> Load(IHostFileSystem fs, IEnumerable<string> rootFiles, JailConfBudget budget)
+    /// <summary>
+    /// As <see cref="Load(IHostFileSystem, IEnumerable{string})"/> for one root file, but what
+    /// belongs to a part of the configuration only spoils that part: an included file that cannot
+    /// be read or parsed is left out, and a jail whose evaluation fails is left out, each added to
+    /// <paramref name="problems"/>; the other jails are evaluated as if it were not there. An error
+    /// in the root file itself still throws (its extent is not known). The lifecycle reads the
+    /// host's definitions this way, so one broken file never blocks the jails it does not define.
+    /// </summary>
+    public static IReadOnlyList<JailDefinition> LoadTolerant(IHostFileSystem fs, string rootFile, ICollection<JailConfProblem> problems)
+    {
+        if (problems is null) throw new ArgumentNullException(nameof(problems));
+        return Load(fs, new[] { rootFile ?? throw new ArgumentNullException(nameof(rootFile)) }, new JailConfBudget(), problems);
+    }
+
+    /// <summary>As <see cref="Load(IHostFileSystem, IEnumerable{string})"/>, charging the work to <paramref name="budget"/>; tolerant when <paramref name="problems"/> is given.</summary>
+    internal static IReadOnlyList<JailDefinition> Load(IHostFileSystem fs, IEnumerable<string> rootFiles, JailConfBudget budget,
+        ICollection<JailConfProblem>? problems = null)
     {
         if (fs is null) throw new ArgumentNullException(nameof(fs));
         if (rootFiles is null) throw new ArgumentNullException(nameof(rootFiles));
-        var evaluator = new JailConfEvaluator((from, statement, pattern) => ResolveInclude(fs, from, statement, pattern, budget), budget);
+        var evaluator = new JailConfEvaluator((from, statement, pattern) => ResolveInclude(fs, from, statement, pattern, budget, problems), budget);
         foreach (var root in rootFiles)
         {
             if (root is null) throw new ArgumentException("Root file names cannot be null.", nameof(rootFiles));
             if (ReadDocument(fs, root, null, budget) is { } doc) evaluator.Add(doc);
         }
-        return evaluator.Evaluate();
+        return problems is null ? evaluator.Evaluate()
+            : evaluator.Evaluate((jail, error) => problems.Add(new JailConfProblem(error.File ?? jail, error, jail)));
     }
 
     /// <summary>
@@ -56,7 +72,7 @@ public static class JailConfLoader
     }
 
     private static IReadOnlyList<JailConfDocument> ResolveInclude(IHostFileSystem fs, JailConfDocument from, JailConfStatement statement,
-        string pattern, JailConfBudget budget)
+        string pattern, JailConfBudget budget, ICollection<JailConfProblem>? problems)
     {
         string path = pattern;
         // Relative names are based on the including file's directory (include_config() in config.c).
@@ -72,13 +88,27 @@ public static class JailConfLoader
         {
             // A glob may match nothing; matches are read in glob(3)'s sorted order.
             foreach (var match in fs.Glob(path))
-                if (ReadDocument(fs, match, from.Locate(statement.Start), budget) is { } doc) docs.Add(doc);
+                if (ReadIncluded(match, required: false) is { } doc) docs.Add(doc);
             return docs;
         }
-        docs.Add(ReadDocument(fs, path, from.Locate(statement.Start), budget)
-                 ?? throw JailConfException.At(JailConfErrorIds.IncludeNotFound,
-                     path + ": No such file or directory (.include)", from.Locate(statement.Start)));
+        if (ReadIncluded(path, required: true) is { } one) docs.Add(one);
         return docs;
+
+        JailConfDocument? ReadIncluded(string file, bool required)
+        {
+            try
+            {
+                return ReadDocument(fs, file, from.Locate(statement.Start), budget)
+                    ?? (required ? throw JailConfException.At(JailConfErrorIds.IncludeNotFound,
+                        file + ": No such file or directory (.include)", from.Locate(statement.Start)) : null);
+            }
+            catch (JailConfException e) when (problems is not null && e.ErrorId != JailConfErrorIds.ExpansionTooLarge)
+            {
+                // Tolerant: the file is left out (the configuration's work limit stays fatal: it is shared).
+                problems.Add(new JailConfProblem(file, e, null));
+                return null;
+            }
+        }
     }
 
     /// <summary>
@@ -105,6 +135,14 @@ public static class JailConfLoader
         {
             text = fs.ReadAllText(path);
         }
+        catch (HostFileNotRegularException e)
+        {
+            // jail(8) would fopen() it and hang on a FIFO or read a device for ever.
+            var where = includedFrom ?? new JailConfLocation(path, 0, 0);
+            throw new JailConfException(JailConfErrorIds.NotRegularFile,
+                path + ": not a regular file (a " + HostFileNotRegularException.Describe(e.Kind) + "); only regular files are read",
+                where.File, where.Line, where.Column, e);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             var where = includedFrom ?? new JailConfLocation(path, 0, 0);
@@ -116,3 +154,10 @@ public static class JailConfLoader
         return JailConfDocument.Parse(text, path, budget);
     }
 }
+
+/// <summary>
+/// A part of a configuration that a tolerant load (<see cref="JailConfLoader.LoadTolerant"/>) left
+/// out: a file that could not be read or parsed (<see cref="Jail"/> null), or one jail whose
+/// evaluation failed. <see cref="File"/> is the file at fault.
+/// </summary>
+public sealed record JailConfProblem(string File, JailConfException Error, string? Jail);

@@ -69,10 +69,23 @@ public sealed class RootedFileSystem : IHostFileSystem
     public bool FileExists(string hostPath) => File.Exists(Resolved(hostPath));
     public bool DirectoryExists(string hostPath) => Directory.Exists(Resolved(hostPath));
 
+    /// <summary>
+    /// The text of a regular file; null when it does not exist. Anything else there (a FIFO, a
+    /// device, a socket, a directory) is a <see cref="HostFileNotRegularException"/>: it is checked
+    /// on the open descriptor, which a FIFO cannot block (<see cref="IHostFileCalls.OpenRegularForRead"/>).
+    /// </summary>
     public string? ReadAllText(string hostPath)
+        => ReadRegularFile(Resolved(hostPath)) is { } bytes ? HostText.Decode(bytes).Text : null;
+
+    /// <summary>The bytes of the regular file at a local path, or null when there is none.</summary>
+    private static byte[]? ReadRegularFile(string local)
     {
-        string local = Resolved(hostPath);
-        return File.Exists(local) ? HostText.Decode(File.ReadAllBytes(local)).Text : null;
+        using var handle = HostFileCalls.ForCurrentOs().OpenRegularForRead(local);
+        if (handle is null) return null;
+        using var stream = new FileStream(handle, FileAccess.Read, bufferSize: 1);
+        var bytes = new MemoryStream();
+        stream.CopyTo(bytes);
+        return bytes.ToArray();
     }
 
     public IReadOnlyList<string> Glob(string hostPattern)
@@ -119,7 +132,7 @@ public sealed class RootedFileSystem : IHostFileSystem
         // into a configuration repository); the lock is the target's, so two names of one file share it.
         string local = Resolved(hostPath);
         using var fileLock = LockFile(local);
-        byte[]? bytes = File.Exists(local) ? File.ReadAllBytes(local) : null;
+        byte[]? bytes = ReadRegularFile(local);
         HostText? current = bytes is null ? null : HostText.Decode(bytes);
         string? after = change(current?.Text);
         if (after is null)
@@ -160,7 +173,7 @@ public sealed class RootedFileSystem : IHostFileSystem
         if (File.Exists(local) && !OperatingSystem.IsWindows())
         {
             using var old = File.OpenHandle(local, FileMode.Open, FileAccess.Read);
-            owner = FileOwnership.ForCurrentOs().Read(old);
+            owner = HostFileCalls.ForCurrentOs().Read(old);
             mode = File.GetUnixFileMode(old);
         }
         if (owner is { Links: > 1 })
@@ -178,8 +191,8 @@ public sealed class RootedFileSystem : IHostFileSystem
                 fs.Flush(flushToDisk: true);
                 if (owner is { } o && !OperatingSystem.IsWindows())
                 {
-                    var mine = FileOwnership.ForCurrentOs().Read(fs.SafeFileHandle);
-                    if ((mine.Uid != o.Uid || mine.Gid != o.Gid) && !FileOwnership.ForCurrentOs().TryChown(fs.SafeFileHandle, o.Uid, o.Gid))
+                    var mine = HostFileCalls.ForCurrentOs().Read(fs.SafeFileHandle);
+                    if ((mine.Uid != o.Uid || mine.Gid != o.Gid) && !HostFileCalls.ForCurrentOs().TryChown(fs.SafeFileHandle, o.Uid, o.Gid))
                     {
                         fs.Dispose();
                         File.Delete(temp);

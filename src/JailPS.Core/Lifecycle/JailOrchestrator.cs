@@ -121,7 +121,7 @@ public sealed class JailOrchestrator
             }
             if (jail.Definition is null)
             {
-                _sink.WriteError(NotDefined(jail.Name, "to start from"), jail.Name);
+                _sink.WriteError((Exception?)jail.DefinitionException ?? NotDefined(jail.Name, "to start from"), jail.Name);
                 continue;
             }
             roots.Add(jail.Definition);
@@ -354,6 +354,11 @@ public sealed class JailOrchestrator
             throw new JailOperationException(ex.ErrorId, jail.Name, ex.Message,
                 $"Fix the definition, or run Stop-Jail {jail.Name} -Force to stop it from the kernel and the mount ledger without its exec.* commands.", ex) { TargetObject = ex.TargetObject };
         }
+        catch (JailConfException ex)
+        {
+            throw new JailOperationException(ex.ErrorId, jail.Name, ex.Message,
+                $"Fix {ex.File ?? "the definition file"} (line {ex.Line}), or run Stop-Jail {jail.Name} -Force to stop it from the kernel and the mount ledger without its exec.* commands.", ex);
+        }
     }
 
     /// <summary>
@@ -404,7 +409,7 @@ public sealed class JailOrchestrator
                 continue;
             bool ok = Try(jail.Name, () =>
             {
-                var def = jail.Definition ?? throw NotDefined(jail.Name, "to start it again from");
+                var def = jail.Definition ?? (jail.DefinitionException is { } broken ? throw broken : throw NotDefined(jail.Name, "to start it again from"));
                 // Checked first, so a jail JailPS could not start again is never stopped.
                 JailSpec.Resolve(def, _host.Kernel.Catalog);
                 _service.StartOrder(new[] { def });

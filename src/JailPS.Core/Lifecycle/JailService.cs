@@ -33,11 +33,21 @@ public sealed class NewJailRequest
 /// The engine behind the cmdlets: reads definitions (jail.conf) and the kernel, merges them into
 /// <see cref="Jail"/> objects, and builds plans for every change. It never touches PowerShell.
 /// </summary>
+/// <summary>
+/// A definition file, or one jail in it, that could not be read, parsed or evaluated, and the jails
+/// it is taken to define (<see cref="JailService.BrokenDefinitions"/>).
+/// </summary>
+public sealed record BrokenDefinition(string File, JailConfException Error, IReadOnlyList<string> Jails);
+
 public sealed class JailService
 {
     private readonly JailHost _host;
     private readonly IJailOutput _output;
-    private IReadOnlyList<JailDefinition>? _definitions;
+    private LoadedDefinitions? _loaded;
+    private readonly HashSet<string> _reportedBroken = new(StringComparer.Ordinal);
+
+    private sealed record LoadedDefinitions(IReadOnlyList<JailDefinition> Definitions, IReadOnlyList<BrokenDefinition> Broken,
+        IReadOnlyDictionary<string, JailConfException> ErrorByName);
 
     public JailService(JailHost host, IJailOutput output)
     {
@@ -48,7 +58,22 @@ public sealed class JailService
     public JailHost Host => _host;
 
     /// <summary>Every defined jail (jail.conf and jail.conf.d/*.conf), read once per service.</summary>
-    public IReadOnlyList<JailDefinition> Definitions => _definitions ??= LoadDefinitions();
+    public IReadOnlyList<JailDefinition> Definitions => (_loaded ??= LoadDefinitions()).Definitions;
+
+    /// <summary>
+    /// The definition files (or single jails in them) that could not be read, parsed or evaluated,
+    /// each with the jail names it is taken to define. Only those jails are affected: they have no
+    /// definition and carry the error (<see cref="DefinitionErrorOf"/>); every other jail is read as
+    /// if the broken part were not there.
+    /// </summary>
+    public IReadOnlyList<BrokenDefinition> BrokenDefinitions => (_loaded ??= LoadDefinitions()).Broken;
+
+    /// <summary>The error that keeps a jail from having a definition, or null (it has one, or none was ever written).</summary>
+    public JailConfException? DefinitionErrorOf(string name)
+    {
+        var loaded = _loaded ??= LoadDefinitions();
+        return loaded.ErrorByName.TryGetValue(name, out var e) ? e : null;
+    }
 
     /// <summary>
     /// Definitions as `service jail start NAME` finds them (libexec/rc/rc.d/jail parse_options):
@@ -56,37 +81,116 @@ public sealed class JailService
     /// `.include "/etc/jail.conf.d/..."` line, in which case jail.conf (with its includes) is used —
     /// else /etc/jail.conf. Each file is evaluated on its own, so jail.conf's global defaults reach
     /// a jail.conf.d file only through such an include. Jails in order of first appearance.
+    /// A broken file is an error only for the jails it defines (<see cref="BrokenDefinitions"/>).
     /// </summary>
-    private IReadOnlyList<JailDefinition> LoadDefinitions()
+    private LoadedDefinitions LoadDefinitions()
     {
         var byName = new Dictionary<string, JailDefinition>(StringComparer.Ordinal);
         var order = new List<string>();
+        var broken = new List<BrokenDefinition>();
+        var owned = new HashSet<string>(StringComparer.Ordinal); // names whose own file (rc.d's pick) is broken
         void Add(JailDefinition d, bool wins)
         {
+            if (owned.Contains(d.Name)) return;
             if (!byName.ContainsKey(d.Name)) order.Add(d.Name);
             else if (!wins) return;
             byName[d.Name] = d;
         }
-        foreach (var d in JailConfLoader.Load(_host.Files, new[] { _host.JailConfPath }))
-            Add(d, wins: false);
-        if (!IncludesConfDirectory(_host.Files.ReadAllText(_host.JailConfPath)))
-            AddPerJailFiles(HostPath.Combine(_host.JailConfDirectory, "*.conf"), name => name.Substring(0, name.Length - ".conf".Length));
-        AddPerJailFiles(HostPath.Combine(HostPath.GetDirectoryName(_host.JailConfPath), "jail.*.conf"), name => name.Substring("jail.".Length, name.Length - "jail..conf".Length));
-        return order.ConvertAll(n => byName[n]);
+        string confDirPattern = HostPath.Combine(_host.JailConfDirectory, "*.conf");
+        static string ConfDirOwner(string name) => name.Substring(0, name.Length - ".conf".Length);
+        static string PerJailOwner(string name) => name.Substring("jail.".Length, name.Length - "jail..conf".Length);
 
-        void AddPerJailFiles(string pattern, Func<string, string> jailOf)
+        string? jailConfText = ReadForClaims(_host.JailConfPath);
+        bool includesConfDir = IncludesConfDirectory(jailConfText);
+        LoadRoot(_host.JailConfPath, owner: null,
+            // jail.conf that includes jail.conf.d defines the jails of those files too.
+            alsoDefines: includesConfDir ? _host.Files.Glob(confDirPattern).Select(f => ConfDirOwner(HostPath.GetFileName(f))) : null);
+        if (!includesConfDir)
+            foreach (string file in _host.Files.Glob(confDirPattern))
+                LoadRoot(file, ConfDirOwner(HostPath.GetFileName(file)), null);
+        foreach (string file in _host.Files.Glob(HostPath.Combine(HostPath.GetDirectoryName(_host.JailConfPath), "jail.*.conf")))
+            LoadRoot(file, PerJailOwner(HostPath.GetFileName(file)), null);
+
+        var errorByName = new Dictionary<string, JailConfException>(StringComparer.Ordinal);
+        foreach (var b in broken)
+            foreach (string name in b.Jails)
+                if (owned.Contains(name) || !byName.ContainsKey(name)) errorByName.TryAdd(name, b.Error);
+        return new LoadedDefinitions(order.ConvertAll(n => byName[n]), broken, errorByName);
+
+        void LoadRoot(string file, string? owner, IEnumerable<string>? alsoDefines)
         {
-            foreach (string file in _host.Files.Glob(pattern))
+            var problems = new List<JailConfProblem>();
+            IReadOnlyList<JailDefinition> defs;
+            try
             {
-                string owner = jailOf(HostPath.GetFileName(file));
-                foreach (var d in JailConfLoader.Load(_host.Files, new[] { file }))
-                    Add(d, wins: d.Name == owner); // the file rc.d/jail would pick for that jail
+                defs = JailConfLoader.LoadTolerant(_host.Files, file, problems);
+            }
+            catch (JailConfException e)
+            {
+                // The root file itself is broken: the jail its name gives, and (for jail.conf with
+                // an include of jail.conf.d) the jails of those files are its own; the blocks seen in it too.
+                var own = new List<string>();
+                if (owner != null) own.Add(owner);
+                if (alsoDefines != null) own.AddRange(alsoDefines);
+                Broken(new JailConfProblem(file, e, null), own, BlockNamesIn(file == _host.JailConfPath ? jailConfText : ReadForClaims(file)));
+                return;
+            }
+            foreach (var problem in problems)
+            {
+                if (problem.Jail is { } failedJail)
+                {
+                    Broken(problem, new[] { failedJail }, Array.Empty<string>());
+                    continue;
+                }
+                // An included file left out: jail.conf.d/NAME.conf defines NAME.
+                bool inConfDir = HostPath.GetDirectoryName(problem.File) == HostPath.Normalize(_host.JailConfDirectory)
+                    && problem.File.EndsWith(".conf", StringComparison.Ordinal);
+                Broken(problem, inConfDir ? new[] { ConfDirOwner(HostPath.GetFileName(problem.File)) } : Array.Empty<string>(),
+                    BlockNamesIn(ReadForClaims(problem.File)));
+            }
+            foreach (var d in defs)
+                Add(d, wins: d.Name == owner); // the file rc.d/jail would pick for that jail
+        }
+
+        // A jail whose evaluation failed, or whose own file (rc.d/jail's pick) is broken, keeps the
+        // error even when another file defines it. Block names merely seen in a broken file stand
+        // only for jails defined nowhere else.
+        void Broken(JailConfProblem problem, IEnumerable<string> own, IEnumerable<string> seen)
+        {
+            var ownNames = own.Distinct(StringComparer.Ordinal).ToArray();
+            broken.Add(new BrokenDefinition(problem.File, problem.Error, ownNames.Concat(seen).Distinct(StringComparer.Ordinal).ToArray()));
+            foreach (string n in ownNames)
+            {
+                owned.Add(n);
+                if (byName.Remove(n)) order.Remove(n);
             }
         }
     }
 
+    /// <summary>The text of a file to look for block names in; null when it cannot be read (that error is reported already).</summary>
+    private string? ReadForClaims(string file)
+    {
+        try { return _host.Files.ReadAllText(file); }
+        catch (Exception e) when (e is System.IO.IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>
+    /// The names that open a block at the start of a line ("web {", "\"web\" {") in text that is not
+    /// valid jail.conf: a best effort, so that a jail a broken file defines keeps an error instead
+    /// of silently vanishing. Nested blocks count with their own name only.
+    /// </summary>
+    internal static IEnumerable<string> BlockNamesIn(string? text)
+    {
+        if (text is null) yield break;
+        foreach (System.Text.RegularExpressions.Match m in BlockOpening.Matches(text))
+            if (!JailConfNames.IsWildcardName(m.Groups[2].Value)) yield return m.Groups[2].Value;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex BlockOpening = new(
+        @"^[ \t]*([""']?)([^\s{};""'#]+)\1[ \t]*\{", System.Text.RegularExpressions.RegexOptions.Multiline);
+
     /// <summary>Forget cached definitions after a file changed.</summary>
-    public void Invalidate() => _definitions = null;
+    public void Invalidate() => _loaded = null;
 
     public JailDefinition? FindDefinition(string name)
     {
@@ -101,6 +205,10 @@ public sealed class JailService
         var byName = new Dictionary<string, (JailDefinition? Def, JailRecord? Rec)>(StringComparer.Ordinal);
         foreach (var d in Definitions)
             byName[d.Name] = (d, null);
+        // A jail defined only by a broken file is listed as stopped, with its DefinitionError.
+        foreach (var b in BrokenDefinitions)
+            foreach (string n in b.Jails)
+                if (!byName.ContainsKey(n) && DefinitionErrorOf(n) is not null) byName[n] = (null, null);
         foreach (var r in _host.Kernel.List(includeDying))
         {
             byName.TryGetValue(r.Name, out var entry);
@@ -108,9 +216,14 @@ public sealed class JailService
             if (entry.Rec != null && !entry.Rec.Dying) continue;
             byName[r.Name] = (entry.Def, r);
         }
+        // A listing says once which files it could not use, and whom that concerns.
+        foreach (var b in BrokenDefinitions)
+            if (_reportedBroken.Add(b.File + "\0" + b.Error.Message))
+                _output.Warning(b.Error.Message + (b.Jails.Count == 0 ? " (this part is left out; no jail is known to be defined there)"
+                    : $" (the definition of {string.Join(", ", b.Jails)} is left out until it is fixed; other jails are not affected)"));
         var list = new List<Jail>(byName.Count);
         foreach (var kv in byName)
-            list.Add(ToJail(kv.Key, kv.Value.Def, kv.Value.Rec));
+            list.Add(ToJail(kv.Key, kv.Value.Def, kv.Value.Rec, kv.Value.Def is null ? DefinitionErrorOf(kv.Key) : null));
         list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return list;
     }
@@ -122,8 +235,11 @@ public sealed class JailService
         var rec = _host.Kernel.GetByName(name);
         if (rec is null && JailSpec.IsAllDigits(name))
             rec = _host.Kernel.GetByJid(int.Parse(name, CultureInfo.InvariantCulture));
-        if (def is null && rec is null) return null;
-        return ToJail(rec?.Name ?? name, def ?? (rec != null ? FindDefinition(rec.Name) : null), rec);
+        string found = rec?.Name ?? name;
+        def ??= rec != null ? FindDefinition(rec.Name) : null;
+        var error = def is null ? DefinitionErrorOf(found) : null;
+        if (def is null && rec is null && error is null) return null;
+        return ToJail(found, def, rec, error);
     }
 
     /// <summary>
@@ -140,13 +256,17 @@ public sealed class JailService
                 return ToJail(jail.Name, jail.Definition, null);
             throw NotFound(jail.Name);
         }
-        if (jail.Definition != null && fresh.Definition is null)
+        // A definition the object carries stands in only where no file defines the jail; a file
+        // that defines it but broke since is not replaced by the old copy.
+        if (jail.Definition != null && fresh.Definition is null && fresh.DefinitionException is null)
             return ToJail(jail.Name, jail.Definition, fresh.Jid is null ? null : _host.Kernel.GetByJid(fresh.Jid.Value));
         return fresh;
     }
 
-    /// <summary>The jail's definition split and type-checked as jail(8) would (null for a jail with no definition).</summary>
-    public JailSpec? SpecOf(Jail jail) => jail.Definition is null ? null : JailSpec.Resolve(jail.Definition, _host.Kernel.Catalog);
+    /// <summary>The jail's definition split and type-checked as jail(8) would (null for a jail with no definition).
+    /// A jail whose definition file is broken has no spec: its error is thrown.</summary>
+    public JailSpec? SpecOf(Jail jail) => jail.Definition is not null ? JailSpec.Resolve(jail.Definition, _host.Kernel.Catalog)
+        : jail.DefinitionException is { } broken ? throw broken : null;
 
     /// <summary>The jail as it is now (after a change), by name.</summary>
     public Jail Refresh(string name)
@@ -155,7 +275,7 @@ public sealed class JailService
         return Get(name) ?? throw NotFound(name);
     }
 
-    public Jail ToJail(string name, JailDefinition? def, JailRecord? rec)
+    public Jail ToJail(string name, JailDefinition? def, JailRecord? rec, JailConfException? definitionError = null)
     {
         IDictionary parameters;
         string? path, hostname;
@@ -174,10 +294,18 @@ public sealed class JailService
             v6 = rec["ip6.addr"] is System.Net.IPAddress[] a6 ? Array.ConvertAll(a6, x => x.ToString()) : Array.Empty<string>();
             persist = rec.Persist;
         }
+        else if (def is null)
+        {
+            // Defined by a file that is broken (definitionError), and not running: nothing is known but its name.
+            parameters = new OrderedDictionary(StringComparer.Ordinal);
+            path = hostname = null;
+            v4 = v6 = Array.Empty<string>();
+            persist = false;
+        }
         else
         {
             parameters = new OrderedDictionary(StringComparer.Ordinal); // definition order, as written
-            foreach (var p in def!.Parameters)
+            foreach (var p in def.Parameters)
                 parameters[p.Name] = p.Values.Count == 0 ? true : p.Values.Count == 1 ? p.Values[0] : p.Values.ToArray();
             path = def.Get("path")?.Values.LastOrDefault();
             hostname = def.Get("host.hostname")?.Values.LastOrDefault();
@@ -188,7 +316,7 @@ public sealed class JailService
         var state = rec is null ? JailState.Stopped : rec.Dying ? JailState.Dying : JailState.Running;
         string[] depends = def is null ? Array.Empty<string>() : DependNames(def).ToArray();
         return new Jail(name, state, rec?.Jid, path, hostname, v4, v6, persist, parameters, depends,
-            def?.SourceFile, def, _host.ComputerName, _host.IsSimulated);
+            def?.SourceFile, def, _host.ComputerName, _host.IsSimulated, def is null ? definitionError : null);
     }
 
     private static string[] BareAddresses(JailConfParameter? p)
@@ -235,7 +363,7 @@ public sealed class JailService
             stack.Add(d.Name);
             foreach (string dep in DependNames(d))
             {
-                var depDef = FindDefinition(dep) ?? throw new JailOperationException("JailDependencyNotFound", d.Name,
+                var depDef = FindDefinition(dep) ?? (DefinitionErrorOf(dep) is { } broken ? throw broken : (JailDefinition?)null) ?? throw new JailOperationException("JailDependencyNotFound", d.Name,
                     $"jail \"{d.Name}\" depends on \"{dep}\", which is not defined.", $"Define jail \"{dep}\" or remove it from depend.");
                 Visit(depDef);
             }
@@ -526,8 +654,8 @@ public sealed class JailService
         }
         if (writeDefinition)
         {
-            var def = jail.Definition ?? throw new JailOperationException("JailNotDefined", jail.Name,
-                $"jail \"{jail.Name}\" has no jail.conf definition to change.", "Create one with New-Jail or Export-JailConfig.");
+            var def = jail.Definition ?? (jail.DefinitionException is { } broken ? throw broken : throw new JailOperationException("JailNotDefined", jail.Name,
+                $"jail \"{jail.Name}\" has no jail.conf definition to change.", "Create one with New-Jail or Export-JailConfig."));
             string file = def.SourceFile ?? throw new JailOperationException("JailNotDefined", jail.Name, $"jail \"{jail.Name}\" has no definition file.");
             string UpdateIn(string? current)
             {

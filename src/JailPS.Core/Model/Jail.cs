@@ -25,8 +25,10 @@ public sealed class Jail
 {
     internal Jail(string name, JailState state, int? jid, string? path, string? hostname,
         string[] ipv4, string[] ipv6, bool persist, IDictionary parameters, string[] dependsOn,
-        string? configFile, JailDefinition? definition, string computerName, bool isSimulated)
+        string? configFile, JailDefinition? definition, string computerName, bool isSimulated,
+        JailConfException? definitionException = null)
     {
+        DefinitionException = definitionException;
         Name = name;
         Status = state;
         Jid = jid;
@@ -79,6 +81,15 @@ public sealed class Jail
 
     /// <summary>True when a jail.conf definition exists for the jail.</summary>
     public bool IsDefined => Definition != null;
+
+    /// <summary>
+    /// Why the jail has no usable definition although a file defines it ("FILE:LINE:COL: what is
+    /// wrong"): the file does not parse, or the jail's evaluation fails. Null otherwise. Such a jail
+    /// cannot be started or changed until the file is fixed; a running one stops with -Force.
+    /// </summary>
+    public string? DefinitionError => DefinitionException?.Message;
+
+    internal JailConfException? DefinitionException { get; }
 
     /// <summary>The host the object came from: its host name, or "simulated:DIR" for the simulated host.</summary>
     public string ComputerName { get; }

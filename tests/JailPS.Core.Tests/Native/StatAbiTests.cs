@@ -48,4 +48,20 @@ public sealed class StatAbiTests
         Assert.Equal(sizes["st_birthtim"], (int)Marshal.OffsetOf<Stat>(nameof(Stat.Size)) - (int)Marshal.OffsetOf<Stat>(nameof(Stat.BirthTim)));
         Assert.Equal(sizes["st_spare"], 224 - (int)Marshal.OffsetOf<Stat>(nameof(Stat.Spare)));
     }
+
+    [Fact]
+    public void The_file_type_bits_are_those_of_sys_sys_stat_h()
+    {
+        string text = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Facts", "stat-facts.md"));
+        var facts = Regex.Matches(text, @"^\| (S_IF\w+) \| (0[0-7]+) \|$", RegexOptions.Multiline)
+            .ToDictionary(m => m.Groups[1].Value, m => Convert.ToInt32(m.Groups[2].Value, 8));
+        var ours = new Dictionary<string, int>
+        {
+            ["S_IFMT"] = JailPS.Native.StatMode.TypeMask, ["S_IFIFO"] = JailPS.Native.StatMode.Fifo,
+            ["S_IFCHR"] = JailPS.Native.StatMode.CharacterDevice, ["S_IFDIR"] = JailPS.Native.StatMode.Directory,
+            ["S_IFBLK"] = JailPS.Native.StatMode.BlockDevice, ["S_IFREG"] = JailPS.Native.StatMode.Regular,
+            ["S_IFLNK"] = JailPS.Native.StatMode.SymbolicLink, ["S_IFSOCK"] = JailPS.Native.StatMode.Socket,
+        };
+        Assert.Equal(ours.OrderBy(k => k.Key), facts.OrderBy(k => k.Key));
+    }
 }

@@ -109,7 +109,7 @@ public sealed class HostFileWriterTests : IDisposable
     {
         DefineTwo();
         string local = Local(Conf);
-        var ownership = FileOwnership.ForCurrentOs();
+        var ownership = HostFileCalls.ForCurrentOs();
         using (var h = File.OpenHandle(local, FileMode.Open, FileAccess.ReadWrite))
             Skip.IfNot(ownership.TryChown(h, 1234, 5678), "changing a file's owner needs root");
         File.SetUnixFileMode(local, UnixFileMode.SetUser | UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead);
@@ -132,7 +132,7 @@ public sealed class HostFileWriterTests : IDisposable
     {
         DefineTwo();
         string local = Local(Conf);
-        var ownership = FileOwnership.ForCurrentOs();
+        var ownership = HostFileCalls.ForCurrentOs();
         using (var h = File.OpenHandle(local, FileMode.Open, FileAccess.ReadWrite))
             Skip.IfNot(ownership.TryChown(h, 4321, 8765), "changing a file's owner needs root");
         File.SetUnixFileMode(local, UnixFileMode.SetUser | UnixFileMode.SetGroup | UnixFileMode.UserRead | UnixFileMode.UserWrite);

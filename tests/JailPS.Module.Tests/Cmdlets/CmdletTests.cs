@@ -170,12 +170,19 @@ public sealed class CmdletTests : IDisposable
     }
 
     [Fact]
-    public void A_broken_jail_conf_is_a_terminating_parser_error_with_its_position()
+    public void A_broken_jail_conf_is_a_warning_with_its_position_and_the_jails_it_defines_carry_the_error()
     {
         Directory.CreateDirectory(Path.Combine(Root, "etc"));
         File.WriteAllText(Path.Combine(Root, "etc/jail.conf"), "web {\n\tpath = /usr/jails/web\n}\n");
         var r = _s.Run("Get-Jail; 'after'");
-        var e = r.Errors.First();
+        Assert.Empty(r.Errors);
+        Assert.Contains("/etc/jail.conf:", Assert.Single(r.Warnings).Message);
+        var web = r.Output[0];
+        Assert.Equal("web", web.Properties["Name"].Value);
+        Assert.StartsWith("/etc/jail.conf:", (string)web.Properties["DefinitionError"].Value);
+        Assert.Equal("after", r.Output[1].BaseObject);
+
+        var e = Assert.Single(_s.Run("Start-Jail web").Errors);
         Assert.Equal(ErrorCategory.ParserError, e.CategoryInfo.Category);
         Assert.StartsWith("JailConf", e.FullyQualifiedErrorId);
         Assert.Contains("/etc/jail.conf:", e.Exception.Message);

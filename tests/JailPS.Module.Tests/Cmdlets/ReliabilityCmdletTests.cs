@@ -345,6 +345,25 @@ public sealed class ReliabilityCmdletTests : IDisposable
         Assert.DoesNotContain(KernelMounts(), m => m.Contains("/usr/jails/web/"));
     }
 
+    // ---- a broken definition file concerns only the jails it defines --------------------------
+
+    [Fact]
+    public void A_broken_definition_file_warns_Get_Jail_and_errors_only_for_its_jail()
+    {
+        NewWeb();
+        File.WriteAllText(Local("/etc/jail.conf.d/db.conf"), "db {\n\tpath = /usr/jails/db\n}\n");
+
+        var list = Ok("Get-Jail | Select-Object Name, State, IsDefined, DefinitionError");
+        Assert.Equal(new[] { "db", "web" }, list.Output.Select(o => o.Properties["Name"].Value.ToString()));
+        Assert.NotNull(list.Output[0].Properties["DefinitionError"].Value);
+        Assert.Contains("other jails are not affected", Assert.Single(list.Warnings).Message);
+
+        Ok("Start-Jail web; Set-Jail web -Parameter @{ 'host.hostname' = 'w' } -Persist");
+        var e = OneError(_s.Run("Start-Jail db"), "JailConfMissingSemicolon,JailPS.Commands.StartJailCommand");
+        Assert.Equal(ErrorCategory.ParserError, e.CategoryInfo.Category);
+        Assert.Contains("/etc/jail.conf.d/db.conf", Shown(e));
+    }
+
     // ---- D: a failed stop says what is left and how to finish ----------------------------------
 
     private void DefineWebWithMountsAndPoststop()
