@@ -21,13 +21,18 @@
       Install  Build, then copy the layout to <modules>/JailPS/<version>/ in the current
                user's (or all users') PowerShell module path.
 
+      Reliability  Build, then run the reliability suite (xUnit trait Category=Reliability and
+               tests/pester/JailPS.Concurrency.Tests.ps1) and print its figures: fault points
+               and residue, fuzz runs and crashes, planted links and escapes, concurrent and
+               killed runs, lost edits (also written to artifacts/reliability/figures.md).
+
     Tasks run in the order given; Tour, Package and Install build first. -WhatIf and -Confirm
     apply to what Package and Install write outside the build (the build itself always runs).
     Off FreeBSD, run it with the pwsh the repository pins: dotnet tool restore, then
     dotnet pwsh -NoProfile -File build.ps1 -Task ...
 
 .PARAMETER Task
-    One or more of Build, Test, Tour, Package, Install. Default: Build.
+    One or more of Build, Test, Tour, Package, Install, Reliability. Default: Build.
 
 .PARAMETER Configuration
     Release (default) or Debug.
@@ -69,7 +74,7 @@
 #>
 [CmdletBinding(SupportsShouldProcess)]
 param(
-    [ValidateSet('Build', 'Test', 'Tour', 'Package', 'Install')]
+    [ValidateSet('Build', 'Test', 'Tour', 'Package', 'Install', 'Reliability')]
     [string[]] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -267,6 +272,42 @@ function Invoke-TestTask {
     }
 }
 
+# The reliability suite, on demand: the sweeps record their figures in artifacts/reliability.
+function Invoke-ReliabilityTask {
+    $dir = [System.IO.Path]::Combine($RepoRoot, 'artifacts', 'reliability')
+    if ([System.IO.Directory]::Exists($dir)) { [System.IO.Directory]::Delete($dir, $true) }
+    [void] [System.IO.Directory]::CreateDirectory($dir)
+    $saved = $env:JAILPS_RELIABILITY_FIGURES
+    $env:JAILPS_RELIABILITY_FIGURES = $dir
+    $failed = $false
+    try {
+        $core = [System.IO.Path]::Combine($RepoRoot, 'tests', 'JailPS.Core.Tests', 'JailPS.Core.Tests.csproj')
+        Write-Step "dotnet test --filter Category=Reliability"
+        & (Get-DotNet) test $core -c $Configuration -nologo --filter 'Category=Reliability' | ForEach-Object { $Host.UI.WriteLine([string] $_) }
+        if ($LASTEXITCODE -ne 0) { $failed = $true }
+        $summary = [System.IO.Path]::Combine($dir, 'pester-summary.json')
+        Write-Step "Pester: tests/pester/JailPS.Concurrency.Tests.ps1 in a fresh pwsh"
+        $null = Invoke-FreshPwsh @('-File', ([System.IO.Path]::Combine($RepoRoot, 'tools', 'Invoke-PesterSuite.ps1')),
+            '-PesterManifest', (Get-PesterManifest), '-TestPath', ([System.IO.Path]::Combine($RepoRoot, 'tests', 'pester', 'JailPS.Concurrency.Tests.ps1')),
+            '-SummaryPath', $summary)
+        if (-not [System.IO.File]::Exists($summary) -or [int] (Get-Content -Raw $summary | ConvertFrom-Json).Failed -gt 0) { $failed = $true }
+    }
+    finally {
+        $env:JAILPS_RELIABILITY_FIGURES = $saved
+    }
+    $rows = foreach ($file in [System.IO.Directory]::GetFiles($dir, '*.tsv') | Sort-Object) {
+        $f = ([System.IO.File]::ReadAllText($file).TrimEnd("`n")) -split "`t"
+        [pscustomobject]@{ Figure = $f[0]; Tried = [long] $f[1]; Bad = [long] $f[2]; Counted = $f[3] }
+    }
+    $table = @('| figure | tried | bad | counted (tried / bad) |', '|---|---:|---:|---|') +
+        @($rows | ForEach-Object { "| $($_.Figure) | $($_.Tried) | $($_.Bad) | $($_.Counted) |" })
+    [System.IO.File]::WriteAllLines([System.IO.Path]::Combine($dir, 'figures.md'), [string[]] $table)
+    $table | ForEach-Object { $Host.UI.WriteLine($_) }
+    if ($failed -or @($rows).Count -lt 7 -or @($rows | Where-Object Bad -gt 0).Count -gt 0) {
+        Stop-Build -ErrorId 'ReliabilityFailed' -Message 'The reliability suite failed, found residue, or did not record every figure (see above).'
+    }
+}
+
 # The README's first quick-start command: the tour in a fresh pwsh against the built module.
 function Invoke-TourTask {
     $tour = [System.IO.Path]::Combine($RepoRoot, 'docs', 'examples', 'tour.ps1')
@@ -406,6 +447,10 @@ foreach ($name in $Task) {
         'Install' {
             if (-not $built) { $null = Invoke-BuildTask; $built = $true }
             Invoke-InstallTask
+        }
+        'Reliability' {
+            if (-not $built) { $null = Invoke-BuildTask -Quiet; $built = $true }
+            Invoke-ReliabilityTask
         }
     }
 }

@@ -47,7 +47,9 @@ Describe 'Two runbooks at once' {
         $r1 = Wait-Runbook $p1; $r2 = Wait-Runbook $p2
         $r1.ExitCode | Should -Be 0 -Because $r1.Error
         $r2.ExitCode | Should -Be 0 -Because $r2.Error
-        (Get-Jail -State Running).Name | Sort-Object | Should -Be 'a1', 'a2', 'a3', 'b1', 'b2', 'b3'
+        $kept = @(Get-Jail -State Running).Name
+        Write-ReliabilityFigure 'concurrent-start' 6 (6 - @($kept | Where-Object { $_ -in 'a1', 'a2', 'a3', 'b1', 'b2', 'b3' }).Count) 'jails started by two concurrent pwsh runbooks (3 each) / lost'
+        $kept | Sort-Object | Should -Be 'a1', 'a2', 'a3', 'b1', 'b2', 'b3'
         @(Get-Jail -State Running).Jid | Sort-Object -Unique | Should -HaveCount 6
     }
 
@@ -55,7 +57,9 @@ Describe 'Two runbooks at once' {
         $p1 = Start-Runbook 'Start-Jail same -ErrorAction Continue 2>&1 | ForEach-Object { "$_" }'
         $p2 = Start-Runbook 'Start-Jail same -ErrorAction Continue 2>&1 | ForEach-Object { "$_" }'
         $r1 = Wait-Runbook $p1; $r2 = Wait-Runbook $p2
-        @(Get-JailSimulatedCommand same -Purpose exec.start) | Should -HaveCount 1
+        $ran = @(Get-JailSimulatedCommand same -Purpose exec.start).Count
+        Write-ReliabilityFigure 'concurrent-same' 2 ($ran - 1) 'concurrent Start-Jail of one jail by two pwsh runbooks / exec.start runs beyond the one'
+        $ran | Should -Be 1
         (Get-Jail same).State | Should -Be 'Running'
         ($r1.Output + $r2.Output) | Should -Match 'already running|was started by another command'
     }
@@ -64,22 +68,28 @@ Describe 'Two runbooks at once' {
 Describe 'Two runbooks editing one jail.conf' {
     BeforeAll {
         $script:lab = New-JailSimulatedHost
-        foreach ($n in 'web', 'db') { New-Item -ItemType Directory -Force (Join-Path $lab.Path "usr/jails/$n") | Out-Null }
-        Set-Content (Join-Path $lab.Path 'etc/jail.conf') -NoNewline -Value ("# shared by both runbooks`n" +
-            "web {`n`tpath = `"/usr/jails/web`";`n}`ndb {`n`tpath = `"/usr/jails/db`";`n}`n")
+        $script:names = @(1..8 | ForEach-Object { "w$_" }) + @(1..8 | ForEach-Object { "d$_" })
+        $text = "# shared by both runbooks`n"
+        foreach ($n in $names) {
+            New-Item -ItemType Directory -Force (Join-Path $lab.Path "usr/jails/$n") | Out-Null
+            $text += "$n {`n`tpath = `"/usr/jails/$n`";`n}`n"
+        }
+        Set-Content (Join-Path $lab.Path 'etc/jail.conf') -NoNewline -Value $text
     }
     AfterAll { $lab | Remove-JailSimulatedHost }
 
     It 'keeps every edit of both, each one made on the file as the other left it' {
-        $p1 = Start-Runbook '1..8 | ForEach-Object { Set-Jail web -Parameter @{ "exec.start" = "/bin/echo web $_" } -Persist -ErrorAction Stop }'
-        $p2 = Start-Runbook '1..8 | ForEach-Object { Set-Jail db -Parameter @{ "exec.start" = "/bin/echo db $_" } -Persist -ErrorAction Stop }'
+        # Each runbook edits eight jails of one file, one Set-Jail -Persist each: 16 edits, none may be lost.
+        $p1 = Start-Runbook '1..8 | ForEach-Object { Set-Jail "w$_" -Parameter @{ "exec.start" = "/bin/echo w$_" } -Persist -ErrorAction Stop }'
+        $p2 = Start-Runbook '1..8 | ForEach-Object { Set-Jail "d$_" -Parameter @{ "exec.start" = "/bin/echo d$_" } -Persist -ErrorAction Stop }'
         $r1 = Wait-Runbook $p1; $r2 = Wait-Runbook $p2
+        $text = Get-Content -Raw (Join-Path $lab.Path 'etc/jail.conf')
+        $lost = @($names | Where-Object { $text -notmatch [regex]::Escape("`"/bin/echo $_`"") }).Count
+        if ($text -notmatch '# shared by both runbooks') { $lost++ }
+        Write-ReliabilityFigure 'lost-edits' ($names.Count + 1) $lost 'edits of one jail.conf by two concurrent pwsh runbooks (16 Set-Jail -Persist and a hand-written comment) / lost'
         $r1.ExitCode | Should -Be 0 -Because $r1.Error
         $r2.ExitCode | Should -Be 0 -Because $r2.Error
-        $text = Get-Content -Raw (Join-Path $lab.Path 'etc/jail.conf')
-        $text | Should -Match '"/bin/echo web 8"'
-        $text | Should -Match '"/bin/echo db 8"'
-        $text | Should -Match '# shared by both runbooks'
+        $lost | Should -Be 0
         @(Get-ChildItem -Force (Join-Path $lab.Path 'etc') -Filter '.jail.conf.jailps-*') | Should -BeNullOrEmpty
     }
 }
@@ -117,5 +127,15 @@ Describe 'A runbook killed with SIGKILL' {
         Stop-Jail web -ErrorAction SilentlyContinue -ErrorVariable err
         $err[0].FullyQualifiedErrorId | Should -BeLike 'JailNotRunning,*'
         @(Get-JailSimulatedCommand web -Purpose exec.prestop) | Should -HaveCount 1
+    }
+
+    It 'leaves no residue: one killed run, counted' {
+        $residue = @()
+        if ((Get-Jail web).State -ne 'Stopped') { $residue += 'jail still running' }
+        $residue += @(Get-JailMount web | Where-Object State -in 'Mounted', 'Leaked' | ForEach-Object { "mount $($_.MountPoint)" })
+        if (Test-Path (Join-Path $lab.Path 'var/run/jailps/mounts/web.json')) { $residue += 'ledger entries' }
+        $residue += @(Get-ChildItem -Force -Recurse (Join-Path $lab.Path 'etc') -Filter '.*.jailps-*' | ForEach-Object Name)
+        Write-ReliabilityFigure 'killed' 1 ([int]($residue.Count -gt 0)) 'pwsh runbooks killed with SIGKILL mid-stop / leaving state the kernel would not have'
+        $residue | Should -BeNullOrEmpty
     }
 }

@@ -40,3 +40,11 @@ function Invoke-FreshPwsh {
         foreach ($k in $saved.Keys) { [Environment]::SetEnvironmentVariable($k, $saved[$k]) }
     }
 }
+
+# Records one figure of the reliability suite (see tools/Measure-Reliability.ps1): tried, bad and
+# what was counted, as the xUnit sweeps do. Only when JAILPS_RELIABILITY_FIGURES names a directory.
+function Write-ReliabilityFigure([string] $Name, [long] $Tried, [long] $Bad, [string] $What) {
+    if (-not $env:JAILPS_RELIABILITY_FIGURES) { return }
+    New-Item -ItemType Directory -Force $env:JAILPS_RELIABILITY_FIGURES | Out-Null
+    Set-Content -NoNewline -Path (Join-Path $env:JAILPS_RELIABILITY_FIGURES "$Name.tsv") -Value "$Name`t$Tried`t$Bad`t$What`n"
+}
