@@ -11,7 +11,11 @@ namespace JailPS.Core.Config;
 /// move in a linked list, and values are built once, left to right, so the work is linear in what
 /// is read and produced. All of it is charged to a <see cref="JailConfBudget"/>, and a value may
 /// not grow past <see cref="JailConfLimits.MaxValueLength"/> (jail(8) has neither limit).
-/// Where jail(8) marks one jail as failed and goes on, this throws a <see cref="JailConfException"/>.
+/// Where jail(8) warns and marks one jail failed (a variable not found, a variable loop, an array
+/// substituted inline, a variable named like a parameter, a redefined name or jid), this does the
+/// same: the jail keeps the values jail(8) gives it (the variable left out, the definition
+/// dropped) and the warnings, in <see cref="JailDefinition.Warnings"/>; every other jail is
+/// unaffected. Only JailPS's own limits throw.
 /// </summary>
 internal sealed class JailConfEvaluator
 {
@@ -117,12 +121,7 @@ internal sealed class JailConfEvaluator
 
     // ---- evaluation (config.c load_config) -----------------------------------------------------
 
-    /// <summary>
-    /// Evaluates every jail. With <paramref name="onJailError"/>, a jail whose evaluation fails is
-    /// reported there and left out, and the others are still evaluated (what jail(8) does with a
-    /// jail it marks failed); without it the first failure is thrown.
-    /// </summary>
-    public List<JailDefinition> Evaluate(Action<string, JailConfException>? onJailError = null)
+    public List<JailDefinition> Evaluate()
     {
         var wild = new List<CfJail>();
         var real = new List<CfJail>();
@@ -138,21 +137,7 @@ internal sealed class JailConfEvaluator
 
         var result = new List<JailDefinition>(real.Count);
         foreach (var j in real)
-        {
-            if (onJailError is null)
-            {
-                result.Add(EvaluateJail(j, wild));
-                continue;
-            }
-            try
-            {
-                result.Add(EvaluateJail(j, wild));
-            }
-            catch (JailConfException e) when (e.ErrorId != JailConfErrorIds.ExpansionTooLarge)
-            {
-                onJailError(j.Name, e);
-            }
-        }
+            result.Add(EvaluateJail(j, wild));
         return result;
     }
 
@@ -191,7 +176,7 @@ internal sealed class JailConfEvaluator
             Charge(1 + values.Length, j.Where);
             parameters.Add(new JailConfParameter(p.Name, values));
         }
-        return new JailDefinition(j.Name, parameters, j.Where.File, j.Where.Line);
+        return new JailDefinition(j.Name, parameters, j.Where.File, j.Where.Line, ev.Warnings);
     }
 
     // ---- model: what the documents say (shared by every jail) ------------------------------------
@@ -423,6 +408,8 @@ internal sealed class JailConfEvaluator
         /// <summary>Position in the parameter list while it is built (before variables move anything).</summary>
         public long Order { get; }
         public int Gen { get; set; }
+        /// <summary>config.c's PF_BAD: a substitution in it failed; a variable that refers to it fails too, silently.</summary>
+        public bool Bad { get; set; }
         public LinkedListNode<EvParam>? Node { get; set; }
         /// <summary>During resolution: values before Values[Next] are final and were copied to Done.</summary>
         public int Next { get; set; }
@@ -535,6 +522,15 @@ internal sealed class JailConfEvaluator
         public LinkedList<EvParam> Params { get; } = new();
         public EvParam?[] Int { get; } = new EvParam?[IntParam.Names.Length];
 
+        /// <summary>What jail(8) warns about for this jail (each marks it failed: JF_FAILED), in order.</summary>
+        public List<JailConfException> Warnings { get; } = new();
+
+        private void Warn(string errorId, string reason, in JailConfLocation where)
+        {
+            Charge(1, where);
+            Warnings.Add(JailConfException.At(errorId, reason, where));
+        }
+
         private void Charge(long units, in JailConfLocation where)
         {
             if (_budget.Spend(units)) throw _budget.TooLarge(where);
@@ -578,7 +574,10 @@ internal sealed class JailConfEvaluator
             }
             int ip = IntParam.Find(p.Name);
             if (ip >= 0 && (p.Flags & PF.Var) != 0)
-                throw VariableConflict(p.Name, p.Where);
+            {
+                VariableConflict(p.Name, p.Where);
+                return;
+            }
             var np = Append(p.Name, p.WithoutOneNo, p.Flags, values, p.VarCount, p.Where);
             if (ip >= 0)
             {
@@ -589,11 +588,17 @@ internal sealed class JailConfEvaluator
 
         private void Merge(EvParam dp, string name, string[] withoutOneNo, PF flags, List<EvValue> values, int varCount, JailConfLocation where)
         {
+            // add_param(): warn, mark the jail failed and drop this definition.
             if (((flags ^ dp.Flags) & PF.Var) != 0)
-                throw VariableConflict(name, where);
+            {
+                VariableConflict(name, where);
+                return;
+            }
             if ((dp.Flags & PF.Immutable) != 0)
-                throw JailConfException.At(JailConfErrorIds.ImmutableParameter,
-                    Name + ": cannot redefine parameter \"" + dp.Name + "\".", where);
+            {
+                Warn(JailConfErrorIds.ImmutableParameter, Name + ": cannot redefine parameter \"" + dp.Name + "\".", where);
+                return;
+            }
             // The last spelling wins ("persist" then "nopersist" leaves "nopersist").
             if (!string.Equals(dp.Name, name, StringComparison.Ordinal))
             {
@@ -613,8 +618,8 @@ internal sealed class JailConfEvaluator
             dp.Flags |= flags;
         }
 
-        private JailConfException VariableConflict(string name, JailConfLocation where)
-            => JailConfException.At(JailConfErrorIds.VariableConflict,
+        private void VariableConflict(string name, JailConfLocation where)
+            => Warn(JailConfErrorIds.VariableConflict,
                 Name + ": variable \"$" + name + "\" cannot have the same name as a parameter.", where);
 
         /// <summary>
@@ -659,18 +664,32 @@ internal sealed class JailConfEvaluator
                 {
                     var v = s.CurrentVar;
                     var vp = Lookup(v.Name, v.Where);
+                    // config.c load_config(): each failure warns (a reference to a bad parameter
+                    // silently), marks the jail failed and the parameters of this generation bad,
+                    // and leaves the variable out of the value.
+                    bool failed = true;
                     if (vp is null || vp.Values.Count == 0)
-                        throw JailConfException.At(JailConfErrorIds.UndefinedVariable,
-                            Name + ": " + p.Name + ": variable \"" + v.Name + "\" not found", v.Where);
-                    if (vp.Gen == pgen)
-                        throw JailConfException.At(JailConfErrorIds.VariableLoop,
-                            Name + ": " + v.Name + ": variable loop", v.Where);
-                    if (vp.VarsLeft > 0)
+                        Warn(JailConfErrorIds.UndefinedVariable, Name + ": " + p.Name + ": variable \"" + v.Name + "\" not found", v.Where);
+                    else if (vp.Bad)
+                        failed = true; // its own failure was reported already
+                    else if (vp.Gen == pgen)
+                        Warn(JailConfErrorIds.VariableLoop, Name + ": " + v.Name + ": variable loop", v.Where);
+                    else if (vp.VarsLeft > 0)
                         return vp;
-                    var first = vp.Values[0].Text!;
-                    if (vp.Values.Count > 1 && (s.Length != 0 || s.VarsLeft > 1))
-                        throw JailConfException.At(JailConfErrorIds.ArrayInline,
-                            Name + ": " + p.Name + ": array cannot be substituted inline", v.Where);
+                    else if (vp.Values.Count > 1 && (s.Length != 0 || s.VarsLeft > 1))
+                        Warn(JailConfErrorIds.ArrayInline, Name + ": " + p.Name + ": array cannot be substituted inline", v.Where);
+                    else
+                        failed = false;
+                    if (failed)
+                    {
+                        Charge(Params.Count, v.Where);
+                        foreach (var q in Params)
+                            if (q.Gen == pgen) q.Bad = true;
+                        Charge(1 + s.Substitute(string.Empty), v.Where);
+                        p.VarsLeft--;
+                        continue;
+                    }
+                    var first = vp!.Values[0].Text!;
                     if (s.Length + first.Length > JailConfLimits.MaxValueLength)
                         throw JailConfException.At(JailConfErrorIds.ExpansionTooLarge,
                             Name + ": " + p.Name + ": value longer than " + JailConfLimits.MaxValueLength

@@ -220,8 +220,13 @@ internal static class JailConfLexer
                     {
                         int close = text.IndexOf("*/", i + 2, StringComparison.Ordinal);
                         if (close < 0)
+                        {
+                            // jaillex.l's comment rule runs to the end of the file, so jail(8)
+                            // reports the last line; where it begins is what the user needs.
+                            var began = map.Locate(file, i);
                             throw JailConfException.At(JailConfErrorIds.UnterminatedComment,
-                                "unterminated comment", map.Locate(file, i));
+                                "unterminated comment (it begins at line " + began.Line + ", column " + began.Column + ")", map.Locate(file, n));
+                        }
                         tokens.Add(new JailConfToken(JailConfTokenKind.Comment, i, close + 2));
                         instr = false;
                         i = close + 2;

@@ -14,7 +14,7 @@ public static class JailConfLoader
     /// nothing; relative paths are taken relative to the including file's directory; nesting is
     /// limited to 32 levels as in usr.sbin/jail/config.c), evaluates, and returns the non-wildcard
     /// jails in the order their blocks appear. The work is bounded (see <see cref="JailConfLimits"/>).
-    /// Throws <see cref="JailConfException"/>.
+    /// Throws <see cref="JailConfException"/> for what keeps jail(8) from reading the files (syntax, includes, limits); a jail that jail(8) would warn about and mark failed comes back with <see cref="JailDefinition.Warnings"/>.
     /// </summary>
     public static IReadOnlyList<JailDefinition> Load(IHostFileSystem fs, IEnumerable<string> rootFiles)
         => Load(fs, rootFiles, new JailConfBudget());
@@ -22,8 +22,9 @@ public static class JailConfLoader
     /// <summary>
     /// As <see cref="Load(IHostFileSystem, IEnumerable{string})"/> for one root file, but what
     /// belongs to a part of the configuration only spoils that part: an included file that cannot
-    /// be read or parsed is left out, and a jail whose evaluation fails is left out, each added to
-    /// <paramref name="problems"/>; the other jails are evaluated as if it were not there. An error
+    /// be read or parsed is left out and added to <paramref name="problems"/>; the other jails are
+    /// evaluated as if it were not there (a jail that fails to evaluate carries its warnings, as
+    /// with every load: <see cref="JailDefinition.Warnings"/>). An error
     /// in the root file itself still throws (its extent is not known). The lifecycle reads the
     /// host's definitions this way, so one broken file never blocks the jails it does not define.
     /// </summary>
@@ -45,8 +46,7 @@ public static class JailConfLoader
             if (root is null) throw new ArgumentException("Root file names cannot be null.", nameof(rootFiles));
             if (ReadDocument(fs, root, null, budget) is { } doc) evaluator.Add(doc);
         }
-        return problems is null ? evaluator.Evaluate()
-            : evaluator.Evaluate((jail, error) => problems.Add(new JailConfProblem(error.File ?? jail, error, jail)));
+        return evaluator.Evaluate();
     }
 
     /// <summary>
@@ -105,7 +105,7 @@ public static class JailConfLoader
             catch (JailConfException e) when (problems is not null && e.ErrorId != JailConfErrorIds.ExpansionTooLarge)
             {
                 // Tolerant: the file is left out (the configuration's work limit stays fatal: it is shared).
-                problems.Add(new JailConfProblem(file, e, null));
+                problems.Add(new JailConfProblem(file, e));
                 return null;
             }
         }
@@ -156,8 +156,7 @@ public static class JailConfLoader
 }
 
 /// <summary>
-/// A part of a configuration that a tolerant load (<see cref="JailConfLoader.LoadTolerant"/>) left
-/// out: a file that could not be read or parsed (<see cref="Jail"/> null), or one jail whose
-/// evaluation failed. <see cref="File"/> is the file at fault.
+/// A file that a tolerant load (<see cref="JailConfLoader.LoadTolerant"/>) left out because it could
+/// not be read or parsed, and why.
 /// </summary>
-public sealed record JailConfProblem(string File, JailConfException Error, string? Jail);
+public sealed record JailConfProblem(string File, JailConfException Error);

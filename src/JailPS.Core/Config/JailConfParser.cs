@@ -26,7 +26,6 @@ internal sealed class JailConfParser
     private readonly int _textLength;
     private readonly JailConfBudget _budget;
     private int _pos;       // index into _tokens of the next token to look at
-    private int _lastEnd;   // end offset of the last significant token consumed
 
     private JailConfParser(List<JailConfToken> tokens, string? file, JailConfLineMap map, int textLength, JailConfBudget budget)
     {
@@ -140,7 +139,7 @@ internal sealed class JailConfParser
                 break;
             case JailConfTokenKind.CloseBrace:
             case JailConfTokenKind.EndOfFile:
-                throw MissingSemicolon(nameToken);
+                throw MissingSemicolon(nameToken, t);
             default:
                 throw Unexpected(t);
         }
@@ -182,12 +181,12 @@ internal sealed class JailConfParser
             }
             if (t.Kind is JailConfTokenKind.String or JailConfTokenKind.Variable
                 or JailConfTokenKind.CloseBrace or JailConfTokenKind.EndOfFile)
-                throw MissingSemicolon(nameToken);
+                throw MissingSemicolon(nameToken, t);
             // "persist <newline> path = x;" reads as "persist path" followed by a stray "=": the
             // semicolon is missing after the bare name.
             if (op == JailConfOperator.NameValue && values.Count == 1
                 && t.Kind is JailConfTokenKind.Equals or JailConfTokenKind.PlusEquals)
-                throw MissingSemicolon(nameToken, nameToken.End);
+                throw MissingSemicolon(nameToken, t);
             throw Unexpected(t);
         }
     }
@@ -214,14 +213,22 @@ internal sealed class JailConfParser
 
     private void Consume(int index)
     {
-        _lastEnd = _tokens[index].End;
         _pos = index + 1;
     }
 
-    private JailConfException MissingSemicolon(JailConfToken nameToken, int? at = null)
-        => Error(JailConfErrorIds.MissingSemicolon,
+    /// <summary>
+    /// A statement without its ';'. Reported where jail(8)'s parser notices it: at the token that
+    /// came instead (jailparse.y's yyerror uses the lexer's current line), with where the
+    /// statement began, which is usually where the ';' is missing.
+    /// </summary>
+    private JailConfException MissingSemicolon(JailConfToken nameToken, JailConfToken noticedAt)
+    {
+        var began = _map.Locate(_file, nameToken.Start);
+        return Error(JailConfErrorIds.MissingSemicolon,
             "missing ';' after " + (nameToken.Kind == JailConfTokenKind.Variable ? "variable \"$" : "parameter \"")
-            + nameToken.Value + "\"", at ?? _lastEnd);
+            + nameToken.Value + "\" (the statement begins at line " + began.Line + ", column " + began.Column
+            + "; found " + Describe(noticedAt) + " instead)", noticedAt.Start);
+    }
 
     private JailConfException Unexpected(JailConfToken t)
         => t.Kind == JailConfTokenKind.EndOfFile

@@ -11,20 +11,41 @@ namespace JailPS.Core.Config;
 /// </summary>
 public sealed class JailDefinition
 {
-    public JailDefinition(string name, IReadOnlyList<JailConfParameter> parameters, string? sourceFile = null, int line = 0)
+    public JailDefinition(string name, IReadOnlyList<JailConfParameter> parameters, string? sourceFile = null, int line = 0,
+        IReadOnlyList<JailConfException>? warnings = null)
     {
+        Warnings = warnings is null || warnings.Count == 0 ? Array.Empty<JailConfException>() : new ReadOnlyCollection<JailConfException>(new List<JailConfException>(warnings));
         Name = name ?? throw new ArgumentNullException(nameof(name));
         if (parameters is null) throw new ArgumentNullException(nameof(parameters));
         var copy = new JailConfParameter[parameters.Count];
         for (int i = 0; i < copy.Length; i++)
             copy[i] = parameters[i] ?? throw new ArgumentException("Parameters cannot be null.", nameof(parameters));
         Parameters = new ReadOnlyCollection<JailConfParameter>(copy);
+        BlockName = name;
+        // The kernel names the jail after its name parameter; only a numeric block can set one
+        // of its own ("5309 { name = basejail; }": jid 5309, name basejail; config.c load_config).
+        for (int i = copy.Length - 1; i >= 0; i--)
+            if (copy[i].Name == "name" && copy[i].Values.Count > 0)
+            {
+                Name = copy[i].Values[^1];
+                break;
+            }
         SourceFile = sourceFile;
         Line = line;
     }
 
-    /// <summary>The jail's name as written in its block (hierarchical "a.b" for nested blocks).</summary>
+    /// <summary>
+    /// The jail's name, as the kernel will know it: the value of its name parameter, which is the
+    /// block name (hierarchical "a.b" for nested blocks) unless a numeric block sets another.
+    /// </summary>
     public string Name { get; }
+
+    /// <summary>
+    /// The name of the jail's block as written ("5309" for "5309 { name = basejail; }"): what
+    /// jail(8) calls the jail in its messages, what depend and wildcards refer to, and the block
+    /// JailPS edits.
+    /// </summary>
+    public string BlockName { get; }
 
     public IReadOnlyList<JailConfParameter> Parameters { get; }
 
@@ -33,6 +54,17 @@ public sealed class JailDefinition
 
     /// <summary>Line of the jail's block name in <see cref="SourceFile"/> (0 if unknown).</summary>
     public int Line { get; }
+
+    /// <summary>
+    /// What jail(8) warns about when it evaluates this jail (usr.sbin/jail/config.c: a variable not
+    /// found, a variable loop, an array substituted inline, a variable named like a parameter, a
+    /// redefined name or jid), each with its position. jail(8) marks such a jail failed: `jail -e`
+    /// still shows it with these values, `jail -c` and `jail -r` refuse it. Empty for a good jail.
+    /// </summary>
+    public IReadOnlyList<JailConfException> Warnings { get; }
+
+    /// <summary>True when jail(8) would mark the jail failed (<see cref="Warnings"/> is not empty).</summary>
+    public bool IsFailed => Warnings.Count > 0;
 
     /// <summary>The parameter with exactly this name, or null.</summary>
     public JailConfParameter? Get(string name)

@@ -37,7 +37,11 @@ public sealed class NewJailRequest
 /// A definition file, or one jail in it, that could not be read, parsed or evaluated, and the jails
 /// it is taken to define (<see cref="JailService.BrokenDefinitions"/>).
 /// </summary>
-public sealed record BrokenDefinition(string File, JailConfException Error, IReadOnlyList<string> Jails);
+public sealed record BrokenDefinition(string File, JailConfException Error, IReadOnlyList<string> Jails)
+{
+    /// <summary>True when the jail was evaluated and keeps its values (jail(8) warned and marked it failed); false when its definition is left out.</summary>
+    public bool Evaluated { get; init; }
+}
 
 public sealed class JailService
 {
@@ -112,6 +116,14 @@ public sealed class JailService
             LoadRoot(file, PerJailOwner(HostPath.GetFileName(file)), null);
 
         var errorByName = new Dictionary<string, JailConfException>(StringComparer.Ordinal);
+        // A jail jail(8) would mark failed keeps its values (Get-Jail shows them, as `jail -e`
+        // does) and cannot be started or changed until its warnings are gone.
+        foreach (var d in byName.Values)
+            if (d.IsFailed)
+            {
+                errorByName[d.Name] = d.Warnings[0];
+                broken.Add(new BrokenDefinition(d.Warnings[0].File ?? d.SourceFile ?? "", d.Warnings[0], new[] { d.Name }) { Evaluated = true });
+            }
         foreach (var b in broken)
             foreach (string name in b.Jails)
                 if (owned.Contains(name) || !byName.ContainsKey(name)) errorByName.TryAdd(name, b.Error);
@@ -132,16 +144,11 @@ public sealed class JailService
                 var own = new List<string>();
                 if (owner != null) own.Add(owner);
                 if (alsoDefines != null) own.AddRange(alsoDefines);
-                Broken(new JailConfProblem(file, e, null), own, BlockNamesIn(file == _host.JailConfPath ? jailConfText : ReadForClaims(file)));
+                Broken(new JailConfProblem(file, e), own, BlockNamesIn(file == _host.JailConfPath ? jailConfText : ReadForClaims(file)));
                 return;
             }
             foreach (var problem in problems)
             {
-                if (problem.Jail is { } failedJail)
-                {
-                    Broken(problem, new[] { failedJail }, Array.Empty<string>());
-                    continue;
-                }
                 // An included file left out: jail.conf.d/NAME.conf defines NAME.
                 bool inConfDir = HostPath.GetDirectoryName(problem.File) == HostPath.Normalize(_host.JailConfDirectory)
                     && problem.File.EndsWith(".conf", StringComparison.Ordinal);
@@ -192,11 +199,19 @@ public sealed class JailService
     /// <summary>Forget cached definitions after a file changed.</summary>
     public void Invalidate() => _loaded = null;
 
+    /// <summary>
+    /// The definition of the jail the kernel knows by <paramref name="name"/>, else the one whose
+    /// block has that name (a numeric block "5309 { name = basejail; }" is found by both).
+    /// </summary>
     public JailDefinition? FindDefinition(string name)
     {
+        JailDefinition? byBlock = null;
         foreach (var d in Definitions)
+        {
             if (d.Name == name) return d;
-        return null;
+            if (byBlock is null && d.BlockName == name) byBlock = d;
+        }
+        return byBlock;
     }
 
     /// <summary>All jails, defined and running, sorted by name: one jail_get per running jail plus one.</summary>
@@ -219,11 +234,12 @@ public sealed class JailService
         // A listing says once which files it could not use, and whom that concerns.
         foreach (var b in BrokenDefinitions)
             if (_reportedBroken.Add(b.File + "\0" + b.Error.Message))
-                _output.Warning(b.Error.Message + (b.Jails.Count == 0 ? " (this part is left out; no jail is known to be defined there)"
+                _output.Warning(b.Error.Message + (b.Evaluated ? $" (jail(8) marks {b.Jails[0]} failed: it cannot be started or changed until this is fixed; other jails are not affected)"
+                    : b.Jails.Count == 0 ? " (this part is left out; no jail is known to be defined there)"
                     : $" (the definition of {string.Join(", ", b.Jails)} is left out until it is fixed; other jails are not affected)"));
         var list = new List<Jail>(byName.Count);
         foreach (var kv in byName)
-            list.Add(ToJail(kv.Key, kv.Value.Def, kv.Value.Rec, kv.Value.Def is null ? DefinitionErrorOf(kv.Key) : null));
+            list.Add(ToJail(kv.Key, kv.Value.Def, kv.Value.Rec, DefinitionErrorOf(kv.Key)));
         list.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
         return list;
     }
@@ -237,7 +253,7 @@ public sealed class JailService
             rec = _host.Kernel.GetByJid(int.Parse(name, CultureInfo.InvariantCulture));
         string found = rec?.Name ?? name;
         def ??= rec != null ? FindDefinition(rec.Name) : null;
-        var error = def is null ? DefinitionErrorOf(found) : null;
+        var error = DefinitionErrorOf(found);
         if (def is null && rec is null && error is null) return null;
         return ToJail(found, def, rec, error);
     }
@@ -265,8 +281,8 @@ public sealed class JailService
 
     /// <summary>The jail's definition split and type-checked as jail(8) would (null for a jail with no definition).
     /// A jail whose definition file is broken has no spec: its error is thrown.</summary>
-    public JailSpec? SpecOf(Jail jail) => jail.Definition is not null ? JailSpec.Resolve(jail.Definition, _host.Kernel.Catalog)
-        : jail.DefinitionException is { } broken ? throw broken : null;
+    public JailSpec? SpecOf(Jail jail) => jail.DefinitionException is { } broken ? throw broken
+        : jail.Definition is not null ? JailSpec.Resolve(jail.Definition, _host.Kernel.Catalog) : null;
 
     /// <summary>The jail as it is now (after a change), by name.</summary>
     public Jail Refresh(string name)
@@ -316,7 +332,7 @@ public sealed class JailService
         var state = rec is null ? JailState.Stopped : rec.Dying ? JailState.Dying : JailState.Running;
         string[] depends = def is null ? Array.Empty<string>() : DependNames(def).ToArray();
         return new Jail(name, state, rec?.Jid, path, hostname, v4, v6, persist, parameters, depends,
-            def?.SourceFile, def, _host.ComputerName, _host.IsSimulated, def is null ? definitionError : null);
+            def?.SourceFile, def, _host.ComputerName, _host.IsSimulated, definitionError ?? (def is { IsFailed: true } ? def.Warnings[0] : null));
     }
 
     private static string[] BareAddresses(JailConfParameter? p)
@@ -380,8 +396,10 @@ public sealed class JailService
         var seen = new HashSet<string>(StringComparer.Ordinal) { name };
         void Visit(string target)
         {
+            // depend names blocks; a numeric block's jail has another name in the kernel.
+            string block = FindDefinition(target)?.BlockName ?? target;
             foreach (var d in Definitions)
-                if (DependNames(d).Contains(target) && seen.Add(d.Name))
+                if ((DependNames(d).Contains(target) || DependNames(d).Contains(block)) && seen.Add(d.Name))
                 {
                     Visit(d.Name);
                     result.Add(d.Name);
@@ -559,10 +577,10 @@ public sealed class JailService
             if (current is null)
                 throw new JailOperationException("JailConfigMissing", def.Name, $"{file} no longer exists.");
             var doc = JailConfDocument.Parse(current, file);
-            if (!doc.HasBlock(def.Name))
+            if (!doc.HasBlock(def.BlockName))
                 throw new JailOperationException("JailConfigReadOnly", def.Name,
                     $"jail \"{def.Name}\" has no block of its own in {file} (it comes from a wildcard, or someone removed it); JailPS will not edit it.", "Edit the file by hand.");
-            doc.RemoveBlock(def.Name);
+            doc.RemoveBlock(def.BlockName);
             string after = doc.ToString();
             deleted = doc.BlockNames.Count == 0 && string.IsNullOrWhiteSpace(StripComments(after))
                 && HostPath.GetDirectoryName(file) == HostPath.Normalize(_host.JailConfDirectory);
@@ -662,11 +680,11 @@ public sealed class JailService
                 if (current is null)
                     throw new JailOperationException("JailConfigMissing", jail.Name, $"{file} no longer exists.");
                 var doc = JailConfDocument.Parse(current, file);
-                if (!doc.HasBlock(jail.Name))
+                if (!doc.HasBlock(def.BlockName))
                     throw new JailOperationException("JailConfigReadOnly", jail.Name,
                         $"jail \"{jail.Name}\" has no block of its own in {file}; JailPS will not edit wildcard definitions.", "Edit the file by hand.");
                 foreach (var p in conf)
-                    doc.SetParameter(jail.Name, p.Name, p.Values.Count == 0 ? null : p.Values);
+                    doc.SetParameter(def.BlockName, p.Name, p.Values.Count == 0 ? null : p.Values);
                 string after = doc.ToString();
                 // Type-check the edited definition as a whole before anything is written.
                 var edited = JailConfLoader.Evaluate(new[] { JailConfDocument.Parse(after, file) }).FirstOrDefault(d => d.Name == jail.Name);

@@ -71,6 +71,8 @@ public sealed class JailSpec
     /// <summary>Splits and type-checks a definition against the kernel's parameter catalog.</summary>
     public static JailSpec Resolve(JailDefinition definition, JailParameterCatalog catalog)
     {
+        // jail(8) refuses to create or remove a jail it marked failed while evaluating it.
+        if (definition.IsFailed) throw definition.Warnings[0];
         var spec = new JailSpec(definition);
         var kernel = new Dictionary<string, JailParameterSetting>(StringComparer.Ordinal);
         var order = new List<string>();

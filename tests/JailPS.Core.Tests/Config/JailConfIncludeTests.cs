@@ -81,7 +81,7 @@ public sealed class JailConfIncludeTests
             .Add("/etc/jail.conf", ".include \"/etc/jail.conf.d/*.conf\";\n")
             .Add("/etc/jail.conf.d/bad.conf", "bad {\n\tpersist\n}\n");
         var e = Assert.Throws<JailConfException>(() => JailConfLoader.Load(fs, new[] { "/etc/jail.conf" }));
-        Assert.Equal(("JailConfMissingSemicolon", "/etc/jail.conf.d/bad.conf", 2, 9), (e.ErrorId, e.File, e.Line, e.Column));
+        Assert.Equal(("JailConfMissingSemicolon", "/etc/jail.conf.d/bad.conf", 3, 1), (e.ErrorId, e.File, e.Line, e.Column));
     }
 
     private static InMemoryHostFileSystem Chain(int files)

@@ -144,7 +144,7 @@ internal sealed class ReferenceJailConfEvaluator
                 for (int i = 0; i < values.Length; i++) values[i] = p.Values[i].Text.ToString();
                 parameters.Add(new JailConfParameter(p.Name, values));
             }
-            result.Add(new JailDefinition(j.Name, parameters, j.Where.File, j.Where.Line));
+            result.Add(new JailDefinition(j.Name, parameters, j.Where.File, j.Where.Line, ev.Warnings));
         }
         return result;
     }
@@ -223,6 +223,7 @@ internal sealed class ReferenceJailConfEvaluator
         public List<CfString> Values { get; }
         public JailConfLocation Where { get; }
         public int Gen { get; set; }
+        public bool Bad { get; set; }
 
         public static CfParam From(JailConfDocument doc, JailConfStatement s)
         {
@@ -289,6 +290,8 @@ internal sealed class ReferenceJailConfEvaluator
             Name = name;
         }
 
+        public List<JailConfException> Warnings { get; } = new();
+
         public string Name { get; }
         public List<CfParam> Params { get; } = new();
         public CfParam?[] Int { get; } = new CfParam?[IntParam.Names.Length];
@@ -327,7 +330,10 @@ internal sealed class ReferenceJailConfEvaluator
             if (ip >= 0)
             {
                 if ((p.Flags & PF.Var) != 0)
-                    throw VariableConflict(p.Name, p.Where);
+                {
+                    Warnings.Add(VariableConflict(p.Name, p.Where));
+                    return;
+                }
                 Int[ip] = np;
                 np.Flags |= IntParam.FlagsOf(ip);
             }
@@ -337,10 +343,16 @@ internal sealed class ReferenceJailConfEvaluator
         private void Merge(CfParam dp, string name, PF flags, List<CfString> values, JailConfLocation where)
         {
             if (((flags ^ dp.Flags) & PF.Var) != 0)
-                throw VariableConflict(name, where);
+            {
+                Warnings.Add(VariableConflict(name, where));
+                return;
+            }
             if ((dp.Flags & PF.Immutable) != 0)
-                throw JailConfException.At(JailConfErrorIds.ImmutableParameter,
-                    Name + ": cannot redefine parameter \"" + dp.Name + "\".", where);
+            {
+                Warnings.Add(JailConfException.At(JailConfErrorIds.ImmutableParameter,
+                    Name + ": cannot redefine parameter \"" + dp.Name + "\".", where));
+                return;
+            }
             // The last spelling wins ("persist" then "nopersist" leaves "nopersist").
             dp.Name = name;
             // "=" and bare statements replace; "+=" appends.
@@ -378,11 +390,24 @@ internal sealed class ReferenceJailConfEvaluator
                         foreach (var q in Params)
                             if (q.Name == v.Name) { vp = q; break; }
                         if (vp is null || vp.Values.Count == 0)
-                            throw JailConfException.At(JailConfErrorIds.UndefinedVariable,
-                                Name + ": " + p.Name + ": variable \"" + v.Name + "\" not found", v.Where);
+                        {
+                            Warnings.Add(JailConfException.At(JailConfErrorIds.UndefinedVariable,
+                                Name + ": " + p.Name + ": variable \"" + v.Name + "\" not found", v.Where));
+                            BadVar(s, pgen);
+                            continue;
+                        }
+                        if (vp.Bad)
+                        {
+                            BadVar(s, pgen);
+                            continue;
+                        }
                         if (vp.Gen == pgen)
-                            throw JailConfException.At(JailConfErrorIds.VariableLoop,
-                                Name + ": " + v.Name + ": variable loop", v.Where);
+                        {
+                            Warnings.Add(JailConfException.At(JailConfErrorIds.VariableLoop,
+                                Name + ": " + v.Name + ": variable loop", v.Where));
+                            BadVar(s, pgen);
+                            continue;
+                        }
                         if (HasVars(vp))
                         {
                             vp.Gen = pgen;
@@ -394,8 +419,12 @@ internal sealed class ReferenceJailConfEvaluator
                         }
                         var first = vp.Values[0];
                         if (vp.Values.Count > 1 && (s.Text.Length != 0 || s.Vars.Count > 1))
-                            throw JailConfException.At(JailConfErrorIds.ArrayInline,
-                                Name + ": " + p.Name + ": array cannot be substituted inline", v.Where);
+                        {
+                            Warnings.Add(JailConfException.At(JailConfErrorIds.ArrayInline,
+                                Name + ": " + p.Name + ": array cannot be substituted inline", v.Where));
+                            BadVar(s, pgen);
+                            continue;
+                        }
                         string insert = first.Text.ToString();
                         s.Text.Insert(v.Pos, insert);
                         for (int k = 1; k < s.Vars.Count; k++) s.Vars[k].Pos += insert.Length;
@@ -405,6 +434,14 @@ internal sealed class ReferenceJailConfEvaluator
                     }
                 }
             }
+        }
+
+        /// <summary>config.c bad_var: the jail fails, this generation's parameters are bad, the variable is dropped.</summary>
+        private void BadVar(CfString s, int pgen)
+        {
+            foreach (var q in Params)
+                if (q.Gen == pgen) q.Bad = true;
+            s.Vars.RemoveAt(0);
         }
 
         private static bool HasVars(CfParam p)

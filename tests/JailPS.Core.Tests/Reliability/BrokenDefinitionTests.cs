@@ -129,12 +129,24 @@ public sealed class BrokenDefinitionTests : IDisposable
     }
 
     [Fact]
-    public void One_jail_that_fails_to_evaluate_leaves_the_others_in_its_file()
+    public void One_jail_that_fails_to_evaluate_keeps_its_values_and_cannot_start_and_the_others_in_its_file_are_unaffected()
     {
-        _f.WriteFile("/etc/jail.conf", "a { path = /a; persist; }\nb { path = /b; host.hostname = \"$undefined\"; }\n");
+        _f.WriteFile("/etc/jail.conf", "a { path = /a; persist; }\nb { path = /b; host.hostname = \"x$undefined\"; persist; }\n");
+        _f.Host.Files.CreateDirectory("/a");
+        _f.Host.Files.CreateDirectory("/b");
         Assert.Null(Get("a").DefinitionError);
-        Assert.True(Get("a").IsDefined);
-        Assert.Equal(JailConfErrorIds.UndefinedVariable, Get("b").DefinitionException!.ErrorId);
+        var b = Get("b");
+        Assert.True(b.IsDefined); // as `jail -e` shows it: the variable left out
+        Assert.Equal("x", b.Hostname);
+        Assert.Equal(JailConfErrorIds.UndefinedVariable, b.DefinitionException!.ErrorId);
+        _f.Service.GetAll();
+        Assert.Contains(_f.Warnings, w => w.Contains("b: host.hostname: variable \"undefined\" not found", StringComparison.Ordinal)
+            && w.Contains("marks b failed", StringComparison.Ordinal));
+
+        Orchestrator().Start(new[] { Get("a"), b }, force: false, passThru: false);
+        Assert.Equal(JailConfErrorIds.UndefinedVariable, Assert.IsType<JailConfException>(Assert.Single(_sink.Errors).Error).ErrorId);
+        Assert.NotNull(_f.Host.Kernel.GetByName("a"));
+        Assert.Null(_f.Host.Kernel.GetByName("b"));
     }
 
     [Fact]
