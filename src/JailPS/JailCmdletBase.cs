@@ -9,7 +9,6 @@ using JailPS.Core.Host;
 using JailPS.Core.Kernel;
 using JailPS.Core.Host.SafePath;
 using JailPS.Core.Lifecycle;
-using JailPS.Native;
 
 namespace JailPS.Commands;
 
@@ -252,80 +251,16 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
     /// <param name="host">The host the command acts on, when known: it decides root-specific advice and rewrites simulated local paths.</param>
     internal static ErrorRecord ToErrorRecord(Exception ex, object? target, JailHost? host)
     {
-        if (ForDevfs(ex is JailPlanException { InnerException: { } inner } ? inner : ex, target) is { } devfs)
-            return InHostTerms(devfs, host);
-        string id;
-        ErrorCategory category;
-        string? action = null;
-        Exception cause = ex is JailPlanException plan && plan.InnerException != null ? plan.InnerException : ex;
-        switch (cause)
-        {
-            case JailOperationException op:
-                id = op.ErrorId;
-                category = CategoryFor(op.ErrorId);
-                action = op.RecommendedAction;
-                target = op.TargetObject ?? target;
-                break;
-            case PathEscapeException pe:
-                id = pe.ErrorId;
-                category = ErrorCategory.SecurityError;
-                action = "Something inside the jail (a symbolic link, or '..') points outside its root. Inspect the path from the host with `ls -l`; JailPS never follows links beneath a jail root.";
-                break;
-            case JailParameterException pe:
-                id = pe.ErrorId;
-                category = pe.ErrorId == "JailParameterReadOnly" ? ErrorCategory.InvalidOperation : ErrorCategory.InvalidArgument;
-                action = pe.ErrorId == "JailParameterUnknown"
-                    ? "Check the spelling: `sysctl -N security.jail.param` lists the kernel's parameters; about_JailPS lists jail(8)'s own (exec.*, depend, ...)."
-                    : null;
-                break;
-            case JailKernelException ke:
-                (id, category, action) = ForErrno(ke, host);
-                break;
-            case JailConfException ce:
-                id = ce.ErrorId;
-                category = ErrorCategory.ParserError;
-                action = "Fix the jail.conf file at the position given.";
-                target ??= ce.File;
-                break;
-            case JailHostException he:
-                id = he.ErrorId;
-                category = ErrorCategory.ResourceUnavailable;
-                action = he.RecommendedAction;
-                break;
-            case UnauthorizedAccessException:
-                id = "JailPermissionDenied";
-                category = ErrorCategory.PermissionDenied;
-                action = host is null ? "Run as root; as root, check the file's flags (ls -lo) and whether it is a directory where a file is expected."
-                    : host.CallerIsRoot ? RootAccessAdvice : "Run as root.";
-                break;
-            case System.IO.IOException:
-                id = "JailIOError";
-                category = ErrorCategory.WriteError;
-                break;
-            default:
-                id = "JailUnexpectedError";
-                category = ErrorCategory.NotSpecified;
-                break;
-        }
-        // A plan that cannot be undone (a stop) says how to finish it; the cause's own advice comes first.
-        if (ex is JailPlanException { NextStep: { } next })
-        {
-            string finish = next.EndsWith('.') ? next : next + ".";
-            action = action is null ? finish : action.Contains(finish, StringComparison.Ordinal) ? action : action + " " + finish;
-        }
-        var record = new ErrorRecord(ex, id, category, target);
-        if (action != null)
-            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };
+        var c = JailErrorClassifier.Classify(ex, target, host?.CallerIsRoot);
+        var record = new ErrorRecord(ex, c.ErrorId, ToCategory(c.Category), c.Target);
+        if (c.RecommendedAction != null)
+            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = c.RecommendedAction };
         return InHostTerms(record, host);
     }
 
-    /// <summary>
-    /// Advice for a root caller whose file access was refused: root passes every permission check,
-    /// so what refuses it is a file flag (schg/uchg: chflags(1)), a directory where a file is
-    /// expected (.NET reports EISDIR as access denied), or a read-only file system.
-    /// </summary>
-    private const string RootAccessAdvice = "You are root, so this is not a matter of privileges: check the path's file flags (ls -lo shows schg or uchg; chflags noschg clears them), "
-        + "whether it is a directory where a file is expected, and whether its file system is mounted read-only (mount -p).";
+    /// <summary>The PowerShell category of the same name (a test checks every JailErrorCategory has one).</summary>
+    public static ErrorCategory ToCategory(JailErrorCategory category)
+        => Enum.TryParse<ErrorCategory>(category.ToString(), out var c) ? c : ErrorCategory.NotSpecified;
 
     /// <summary>The record's message and advice with the simulated host's local paths written as host paths.</summary>
     private static ErrorRecord InHostTerms(ErrorRecord record, JailHost? host)
@@ -338,85 +273,4 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
             record.ErrorDetails = new ErrorDetails(message) { RecommendedAction = action };
         return record;
     }
-
-    /// <summary>An ErrorRecord with a devfs error's stable id and category; null for other exceptions.</summary>
-    private static ErrorRecord? ForDevfs(Exception ex, object? target)
-    {
-        string id;
-        ErrorCategory category;
-        string? action = null;
-        switch (ex)
-        {
-            case DevfsRulesetException d:
-                id = d.ErrorId;
-                action = d.RecommendedAction;
-                category = d.ErrorId switch
-                {
-                    DevfsRulesetErrorIds.NotFound or DevfsRulesetErrorIds.MountNotFound or DevfsRulesetErrorIds.RulesFileNotFound => ErrorCategory.ObjectNotFound,
-                    DevfsRulesetErrorIds.NotMounted => ErrorCategory.ResourceUnavailable,
-                    DevfsRulesetErrorIds.Exists => ErrorCategory.ResourceExists,
-                    DevfsRulesetErrorIds.InUse => ErrorCategory.ResourceBusy,
-                    DevfsRulesetErrorIds.InvalidNumber or DevfsRulesetErrorIds.RuleInvalid => ErrorCategory.InvalidArgument,
-                    DevfsRulesetErrorIds.PermissionDenied => ErrorCategory.PermissionDenied,
-                    DevfsRulesetErrorIds.RulesFileInvalid => ErrorCategory.ParserError,
-                    _ => ErrorCategory.InvalidOperation,
-                };
-                break;
-            case DevfsRuleException:
-                id = DevfsRulesetErrorIds.RuleInvalid;
-                category = ErrorCategory.InvalidArgument;
-                break;
-            default:
-                return null;
-        }
-        var record = new ErrorRecord(ex, id, category, target);
-        if (action != null)
-            record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = action };
-        return record;
-    }
-
-    private static (string, ErrorCategory, string?) ForErrno(JailKernelException ke, JailHost? host) => ke.Errno switch
-    {
-        Errno.EPERM => ("JailPermissionDenied", ErrorCategory.PermissionDenied, host?.CallerIsRoot == true
-            ? "You are root, so no privilege is missing on the host: inside a jail, creating and changing jails needs children.max on that jail; see the kernel's message."
-            : "Run as root on the host (jails cannot be managed from inside a jail without children.max)."),
-        Errno.ENOENT => ("JailKernelENOENT", ErrorCategory.ObjectNotFound, null),
-        Errno.EEXIST => ("JailKernelEEXIST", ErrorCategory.ResourceExists, null),
-        Errno.EINVAL => ("JailKernelEINVAL", ErrorCategory.InvalidArgument, null),
-        Errno.EBUSY => ("JailKernelEBUSY", ErrorCategory.ResourceBusy, null),
-        Errno.EAGAIN => ("JailKernelEAGAIN", ErrorCategory.ResourceUnavailable, "Try again once dying jails are gone."),
-        Errno.EADDRINUSE => ("JailKernelEADDRINUSE", ErrorCategory.ResourceExists, "Another jail already uses that address."),
-        Errno.ENAMETOOLONG => ("JailKernelENAMETOOLONG", ErrorCategory.InvalidArgument, null),
-        Errno.ENOTDIR => ("JailKernelENOTDIR", ErrorCategory.InvalidArgument, null),
-        _ => ("JailKernel" + ke.ErrnoName.Replace(" ", ""), ErrorCategory.NotSpecified, null),
-    };
-
-    private static ErrorCategory CategoryFor(string id) => id switch
-    {
-        "JailNotFound" or "JailDependencyNotFound" or "JailPathNotFound" or "JailConfigMissing" => ErrorCategory.ObjectNotFound,
-        "JailAlreadyExists" or "JailConfigExists" => ErrorCategory.ResourceExists,
-        "JailConfigIsDirectory" or "JailPathOutsideSimulatedHost" => ErrorCategory.InvalidArgument,
-        "JailParameterNotImplemented" => ErrorCategory.NotImplemented,
-        "JailMountBusy" or "JailMountPointBusy" => ErrorCategory.ResourceBusy,
-        "JailMountPointMissing" or "JailMountFstabMissing" or "DevfsRulesetMissing" or "DevfsNotMounted" => ErrorCategory.ObjectNotFound,
-        "JailMountOutsideRoot" or "JailMountInvalid" or "JailMountOptionNotAllowed" => ErrorCategory.InvalidArgument,
-        "JailMountsPresent" => ErrorCategory.ResourceBusy,
-        "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => ErrorCategory.InvalidArgument,
-        "JailNameWildcardInvalid" or "JailPathInvalid" => ErrorCategory.InvalidArgument,
-        "JailLocked" => ErrorCategory.ResourceBusy,
-        "JailSimulatedHostNotFound" or "JailSimulatedHostNotSelected" => ErrorCategory.ObjectNotFound,
-        "JailSimulatedHostNotEmpty" => ErrorCategory.ResourceExists,
-        "JailSimulatedHostPathNotAbsolute" or "JailSimulatedHostPathInvalid" => ErrorCategory.InvalidArgument,
-        "JailSimulationResponsesInvalid" or "JailSimulationLogInvalid" => ErrorCategory.InvalidData,
-        "JailCommandTimedOut" or "JailWaitTimeout" => ErrorCategory.OperationTimeout,
-        "JailPwshNotFound" => ErrorCategory.NotInstalled,
-        "JailNoTerminal" => ErrorCategory.ResourceUnavailable,
-        "JailCommandEmpty" or "JailCommandInvalidEnvironment" => ErrorCategory.InvalidArgument,
-        "JailCommandFailed" => ErrorCategory.InvalidResult,
-        // Mount-JailFileSystem, Dismount-JailFileSystem, Get-JailMount
-        "JailMountNotFound" => ErrorCategory.ObjectNotFound,
-        "JailMountSourceMissing" => ErrorCategory.InvalidArgument,
-        "JailMountFailed" or "JailUnmountFailed" => ErrorCategory.InvalidOperation,
-        _ => ErrorCategory.InvalidOperation,
-    };
 }

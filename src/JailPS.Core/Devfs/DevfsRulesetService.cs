@@ -26,6 +26,25 @@ namespace JailPS.Core.Devfs;
 /// </summary>
 public sealed unsafe class DevfsRulesetService
 {
+    /// <summary>Who uses a ruleset, one line each, for Remove-DevfsRuleset's refusal: running jails whose devfs_ruleset parameter is the ruleset, and devfs mounts JailPS made with it (the mount ledger).</summary>
+    public static IReadOnlyList<string> UsersOf(JailHost host, int number)
+    {
+        var users = new List<string>();
+        foreach (var rec in host.Kernel.List())
+            if (rec["devfs_ruleset"] is { } v && Convert.ToInt64(v, CultureInfo.InvariantCulture) == number)
+                users.Add($"jail {rec.Name} (jid {rec.Jid}) has devfs_ruleset={number}");
+        var ledger = new MountLedger(host.Files);
+        var mounted = new HashSet<string>(MountTable.Read(host.MountLibc).Select(m => m.FsIdText), StringComparer.Ordinal);
+        string option = "ruleset=" + number.ToString(CultureInfo.InvariantCulture);
+        foreach (var (jail, entries) in ledger.ReadAll())
+        {
+            foreach (var e in entries)
+                if (e.FsType == "devfs" && mounted.Contains(e.FsId) && Array.IndexOf(e.Options.Split(','), option) >= 0)
+                    users.Add($"the devfs on {e.MountPoint} (jail {jail}) was mounted with {option}");
+        }
+        return users;
+    }
+
     public const string DefaultMountPoint = "/dev";
     public const string DefaultsFile = "/etc/defaults/devfs.rules";
     public const string RulesFile = "/etc/devfs.rules";

@@ -21,7 +21,7 @@ public sealed class GetJailCommand : JailCmdletBase
     public string[]? Name { get; set; }
 
     [Parameter(ParameterSetName = ByJidSet, Mandatory = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateRange(1, JailPS.Native.JailLimits.JailMax)]
+    [ValidateRange(1, JailPS.Core.Kernel.JailKernelLimits.MaxJid)]
     public int[] Jid { get; set; } = Array.Empty<int>();
 
     /// <summary>Only jails in this state.</summary>

@@ -1,0 +1,8 @@
+namespace JailPS.Core.Kernel;
+
+/// <summary>Kernel limits the cmdlets validate input against, so they need no ABI constant of their own.</summary>
+public static class JailKernelLimits
+{
+    /// <summary>The largest jail ID (JAIL_MAX, sys/sys/jail.h, through JailPS.Native).</summary>
+    public const int MaxJid = JailPS.Native.JailLimits.JailMax;
+}
