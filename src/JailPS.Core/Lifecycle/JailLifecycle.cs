@@ -221,7 +221,7 @@ public sealed class JailLifecycle
     {
         var requests = JailMountPlanner.ForSpec(spec, _host.Files);
         if (requests.Count == 0) return;
-        string root = spec.Path!;
+        string root = spec.Path ?? "/";
         var table = _mounts.Mounter.ReadTable();
         foreach (var request in requests)
         {
@@ -336,9 +336,10 @@ public sealed class JailLifecycle
 
     private void CheckPath(JailSpec spec)
     {
-        // jail(8) checks path before jail_set: it must be absolute, exist and be a directory.
+        // jail(8) checks a path that is set before jail_set: it must be absolute, exist and be a
+        // directory. Without one the kernel gives the jail the creator's root, path "/".
         if (spec.Path is null)
-            throw new JailOperationException("JailPathMissing", spec.Name, $"jail \"{spec.Name}\": path is not set.", "Give the jail a path (the directory that becomes its root).");
+            return;
         if (!HostPath.IsAbsolute(spec.Path))
             throw new JailOperationException("JailPathNotAbsolute", spec.Name, $"jail \"{spec.Name}\": path \"{spec.Path}\" is not an absolute path.", "Use an absolute path such as /usr/jails/NAME.");
         if (!_host.Files.DirectoryExists(spec.Path))

@@ -15,7 +15,8 @@ namespace JailPS.Core.Lifecycle;
 public sealed class NewJailRequest
 {
     public required string Name { get; init; }
-    public required string Path { get; init; }
+    /// <summary>The jail's root directory; null for none (the jail gets the host's root, path "/").</summary>
+    public string? Path { get; init; }
     public string? Hostname { get; init; }
     public IReadOnlyList<string> IPv4Address { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> IPv6Address { get; init; } = Array.Empty<string>();
@@ -415,21 +416,28 @@ public sealed class JailService
 
     // ---- new / remove / set -------------------------------------------------------------
 
-    /// <summary>Validates a jail name for New-Jail: what the kernel and jail.conf accept, and safe as a file name.</summary>
-    public static void ValidateName(string name)
+    /// <summary>
+    /// The names New-Jail accepts: the kernel's rules (sys/kern/kern_jail.c kern_jail_set: shorter
+    /// than MAXHOSTNAMELEN bytes, no NUL, a '.' separates a parent jail's name from the child's, and
+    /// a numeric name only when it is the jail ID written normally, which a numeric jail.conf
+    /// block is: "5309" gets jid 5309), plus what jail.conf and rc.d/jail need to hold the jail: no
+    /// '*' (a block name with one is a wildcard block, usr.sbin/jail/config.c), and no '/' when the
+    /// definition goes to jail.conf.d/NAME.conf (<paramref name="ownFile"/>). Anything else, ':',
+    /// spaces and quotes included, is written quoted and is fine for the kernel.
+    /// </summary>
+    public static void ValidateName(string name, bool ownFile = false)
     {
         string? why = null;
-        if (name.Length == 0) why = "it is empty";
-        else if (System.Text.Encoding.UTF8.GetByteCount(name) >= JailLimits.MaxHostNameLen) why = $"it is longer than {JailLimits.MaxHostNameLen - 1} bytes";
-        else if (JailSpec.IsAllDigits(name)) why = "a name cannot be numeric (the kernel reserves numbers for jail IDs)";
+        string last = name.Substring(name.LastIndexOf('.') + 1);
+        if (name.Length == 0) why = "it is empty (an unnamed jail is named after its jid; give the jid as the name, e.g. 5309)";
+        else if (name.IndexOf('\0') >= 0) why = "it contains a NUL character";
+        else if (System.Text.Encoding.UTF8.GetByteCount(name) >= JailPS.Core.Kernel.JailKernelLimits.MaxHostNameLength) why = $"it is longer than {JailPS.Core.Kernel.JailKernelLimits.MaxHostNameLength - 1} bytes";
         else if (name.StartsWith('.') || name.EndsWith('.') || name.Contains("..")) why = "dots separate parent and child jail names and cannot lead, trail or repeat";
-        else if (name.IndexOfAny("*?[]".ToCharArray()) >= 0) why = "wildcard characters are not allowed in a new jail's name";
-        else
-            foreach (char c in name)
-                if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
-                { why = $"character '{c}' is not allowed (use letters, digits, '_', '-' and '.')"; break; }
+        else if (JailSpec.IsAllDigits(last) && (last[0] == '0' || last != name)) why = "a numeric name must be a jail ID written without leading zeros (the kernel: name cannot be numeric unless it is the jid)";
+        else if (name.IndexOf('*') >= 0) why = "jail.conf reads a block name with '*' as a wildcard block, not as a jail";
+        else if (ownFile && name.IndexOf('/') >= 0) why = "it cannot name the file jail.conf.d/NAME.conf (give -ConfigFile)";
         if (why != null)
-            throw new JailOperationException("JailInvalidName", name, $"\"{name}\" is not a valid jail name: {why}.", "Choose a name of letters, digits, '_', '-' and '.'.");
+            throw new JailOperationException("JailInvalidName", name, $"\"{name}\" is not a valid jail name: {why}.", "Choose another name; the kernel takes any text without NUL shorter than 256 bytes.");
     }
 
     /// <summary>The jail.conf parameters New-Jail writes, validated against the kernel's catalog.</summary>
@@ -437,7 +445,7 @@ public sealed class JailService
     {
         var list = new List<JailConfParameter>();
         void Add(string name, params string[] values) => list.Add(new JailConfParameter(name, values));
-        Add("path", req.Path);
+        if (req.Path != null) Add("path", req.Path);
         if (req.Hostname != null) Add("host.hostname", req.Hostname);
         if (req.IPv4Address.Count > 0) Add("ip4.addr", req.IPv4Address.ToArray());
         if (req.IPv6Address.Count > 0) Add("ip6.addr", req.IPv6Address.ToArray());
@@ -517,10 +525,10 @@ public sealed class JailService
     /// <summary>The plan for New-Jail: create the root directory when missing, write NAME.conf.</summary>
     public JailPlan PlanCreate(NewJailRequest req)
     {
-        ValidateName(req.Name);
-        HostPath.CheckText(req.Path, "path", req.Name);
+        ValidateName(req.Name, ownFile: req.ConfigFile is null);
+        if (req.Path != null) HostPath.CheckText(req.Path, "path", req.Name);
         if (req.ConfigFile != null) HostPath.CheckText(req.ConfigFile, "config file", req.Name);
-        if (!HostPath.IsAbsolute(req.Path))
+        if (req.Path != null && !HostPath.IsAbsolute(req.Path))
             throw new JailOperationException("JailPathNotAbsolute", req.Name, $"jail \"{req.Name}\": path \"{req.Path}\" is not an absolute path.", "Use an absolute path such as /usr/jails/NAME.");
         if (FindDefinition(req.Name) is { } existing)
             throw new JailOperationException("JailAlreadyExists", req.Name, $"jail \"{req.Name}\" is already defined in {existing.SourceFile}.", "Choose another name, or change the existing jail with Set-Jail.");
@@ -537,9 +545,10 @@ public sealed class JailService
         string file = req.ConfigFile ?? HostPath.Combine(_host.JailConfDirectory, req.Name + ".conf");
         if (!HostPath.IsAbsolute(file))
             throw new JailOperationException("JailPathNotAbsolute", req.Name, $"config file \"{file}\" is not an absolute path.");
-        string path = HostPath.Normalize(req.Path);
+        // Without a path the jail shares the host's root, as jail(8) and the kernel allow.
+        string? path = req.Path is null ? null : HostPath.Normalize(req.Path);
         var plan = new JailPlan(req.Name, "create");
-        if (!_host.Files.DirectoryExists(path))
+        if (path != null && !_host.Files.DirectoryExists(path))
             plan.Add("mkdir", $"create root directory {path} (mode 0755)",
                 () => _host.Files.CreateDirectory(path),
                 () => { if (_host.Files.DirectoryExists(path)) _host.Files.DeleteEmptyDirectory(path); },

@@ -32,10 +32,17 @@ public static class JailMountPlanner
     {
         var list = new List<MountRequest>();
         if (!HasMounts(spec)) return list;
+        // Without a path the jail's root is the host's "/": fstab-style mounts name their own mount
+        // points, but jail(8) refuses the three that go beneath the root (command.c: "no jail
+        // root path defined").
         if (spec.Path is null)
-            throw new JailOperationException("JailPathMissing", spec.Name, $"jail \"{spec.Name}\": path is not set, so its mounts have nowhere to go.",
-                "Give the jail a path (the directory that becomes its root).");
-        string root = spec.Path.Length > 1 ? spec.Path.TrimEnd('/') : spec.Path;
+        {
+            string? beneathRoot = spec.MountDevfs ? "mount.devfs" : spec.MountFdescfs ? "mount.fdescfs" : spec.MountProcfs ? "mount.procfs" : null;
+            if (beneathRoot != null)
+                throw new JailOperationException("JailPathMissing", spec.Name, $"jail \"{spec.Name}\": {beneathRoot}: no jail root path defined.",
+                    "Give the jail a path (the directory that becomes its root), or remove " + beneathRoot + ".");
+        }
+        string root = spec.Path is null ? "" : spec.Path.Length > 1 ? spec.Path.TrimEnd('/') : spec.Path;
 
         foreach (string line in spec.MountLines)
             if (MountRequest.ParseFstabLine(line, OriginMount, spec.Name) is { } r) list.Add(r);

@@ -15,10 +15,10 @@ public sealed class NewJailCommand : JailCmdletBase
     [Alias("JailName")]
     public string Name { get; set; } = "";
 
-    /// <summary>The jail's root directory; created (empty, mode 0755) when missing.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
+    /// <summary>The jail's root directory; created (empty, mode 0755) when missing. Without it the jail shares the host's root (path "/"), as jail(8) allows.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
+    public string? Path { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]

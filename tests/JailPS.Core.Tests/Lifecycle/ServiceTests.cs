@@ -138,8 +138,9 @@ public sealed class ServiceTests : IDisposable
     }
 
     [Theory]
-    [InlineData("123", "JailInvalidName")]
-    [InlineData("a b", "JailInvalidName")]
+    [InlineData("0123", "JailInvalidName")]
+    [InlineData("0", "JailInvalidName")]
+    [InlineData("a.5", "JailInvalidName")]
     [InlineData(".web", "JailInvalidName")]
     [InlineData("we*b", "JailInvalidName")]
     [InlineData("", "JailInvalidName")]

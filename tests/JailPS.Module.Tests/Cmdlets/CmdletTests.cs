@@ -126,7 +126,7 @@ public sealed class CmdletTests : IDisposable
         Assert.Contains("allow.nosuch", unknown.Exception.Message);
 
         OneError(_s.Run("New-Jail -Name x -Path /usr/jails/x -Parameter @{ securelevel = 'high' }"), "JailParameterInvalidValue,JailPS.Commands.NewJailCommand");
-        OneError(_s.Run("New-Jail -Name 123 -Path /usr/jails/x"), "JailInvalidName,JailPS.Commands.NewJailCommand");
+        OneError(_s.Run("New-Jail -Name 0123 -Path /usr/jails/x"), "JailInvalidName,JailPS.Commands.NewJailCommand");
         OneError(_s.Run("New-Jail -Name 'w*' -Path /usr/jails/x"), "JailNameContainsWildcard,JailPS.Commands.NewJailCommand");
         OneError(_s.Run("New-Jail -Name x -Path usr/jails/x"), "JailPathNotAbsolute,JailPS.Commands.NewJailCommand");
         Assert.False(File.Exists(Path.Combine(Root, "etc/jail.conf.d/x.conf")));
