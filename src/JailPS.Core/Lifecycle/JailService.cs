@@ -620,6 +620,14 @@ public sealed class JailService
                 "Compare the file with what you expect; JailPS keeps other people's edits."));
     }
 
+    /// <summary>A kernel value as comparable text (a list as its items joined by ',').</summary>
+    private static string ValueText(object value) => JailParameterCodec.ToDisplayValue(value) switch
+    {
+        string text => text,
+        IEnumerable items => string.Join(",", items.Cast<object?>().Select(i => Convert.ToString(i, CultureInfo.InvariantCulture))),
+        var other => Convert.ToString(other, CultureInfo.InvariantCulture) ?? "",
+    };
+
     private static string StripComments(string text)
         => string.Join("\n", text.Split('\n').Where(l => !l.TrimStart().StartsWith('#') && !l.TrimStart().StartsWith("//")));
 
@@ -655,7 +663,14 @@ public sealed class JailService
                     throw new JailOperationException("JailParameterCreateOnly", jail.Name,
                         $"{info.Name} can only be set when a jail is created; jail \"{jail.Name}\" is running.",
                         "Save it to the definition with -Persist, then Restart-Jail.");
-                plan.Notes.Add($"{info.Name} can only be set when a jail is created: it is saved to the definition and takes effect at the next Restart-Jail.");
+                // jail.c rdtun_params(): only a value that differs from the running jail's needs a restart.
+                object wanted = JailParameterCodec.FromObject(info, e.Value, negated);
+                object? current = jail.Parameters.Contains(info.Name) ? jail.Parameters[info.Name] : null;
+                if (current is null || ValueText(wanted) != ValueText(JailParameterCodec.FromObject(info, current, false)))
+                {
+                    plan.CreateOnlyChanges.Add(info.Name);
+                    plan.Notes.Add($"{info.Name} can only be set when a jail is created: it is saved to the definition and takes effect when the jail restarts (Set-Jail -Restart restarts it now, as jail -mr does).");
+                }
                 continue;
             }
             object typed = JailParameterCodec.FromObject(info, e.Value, negated);

@@ -101,6 +101,12 @@ public sealed class JailPlan
     public List<string> Notes { get; } = new();
 
     /// <summary>
+    /// For an update of a running jail: the create-only parameters (CTLFLAG_RDTUN) whose new value
+    /// differs from the kernel's. jail(8) -m refuses such a change; -mr restarts the jail for it.
+    /// </summary>
+    public List<string> CreateOnlyChanges { get; } = new();
+
+    /// <summary>
     /// Checked again once the jail's lock is held, before the first step: the state the plan was
     /// made for (the jail stopped, or running with the same jid). Another command may have changed
     /// it while this one waited for the lock; the check then throws the error that state deserves,

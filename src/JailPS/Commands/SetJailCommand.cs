@@ -19,6 +19,14 @@ public sealed class SetJailCommand : JailTargetCmdletBase
     [Parameter]
     public SwitchParameter Persist { get; set; }
 
+    /// <summary>
+    /// As `jail -mr`: when a parameter that only a new jail can take (path, vnet, ip4, ip6,
+    /// osrelease, osreldate) changes in a running jail, save it to the definition and restart the
+    /// jail (with its dependents, as Restart-Jail does); other changes are made live. Implies -Persist.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Restart { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -29,8 +37,15 @@ public sealed class SetJailCommand : JailTargetCmdletBase
             ForItem(target.Name, () =>
             {
                 var jail = Current(target);
-                var plan = Service.PlanUpdate(jail, changes, Persist);
-                if (RunPlan(plan, "Update") && PassThru)
+                var plan = Service.PlanUpdate(jail, changes, Persist || Restart);
+                if (!RunPlan(plan, "Update"))
+                    return;
+                if (Restart && plan.CreateOnlyChanges.Count > 0 && jail.Status == JailState.Running)
+                {
+                    WriteVerbose($"jail {jail.Name}: {string.Join(", ", plan.CreateOnlyChanges)} changed, so it is restarted (jail -mr)");
+                    Orchestrator.Restart(new[] { Service.Refresh(jail.Name) }, timeout: null, force: false, passThru: PassThru);
+                }
+                else if (PassThru)
                     WriteObject(Service.Refresh(jail.Name));
             });
     }

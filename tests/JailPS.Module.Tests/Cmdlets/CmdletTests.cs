@@ -170,6 +170,25 @@ public sealed class CmdletTests : IDisposable
     }
 
     [Fact]
+    public void Set_Jail_Restart_restarts_only_when_a_create_only_value_changes_as_jail_mr()
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "usr/jails/web"));
+        Ok("New-Jail -Name web -Path /usr/jails/web -Persist; Start-Jail web");
+        long jid1 = Convert.ToInt64(Ok("(Get-Jail web).Jid").Output.Single().BaseObject);
+
+        // securelevel is live; osrelease equal to the running value: no restart.
+        string release = Ok("(Get-Jail web).Parameters['osrelease']").Output.Single().ToString();
+        Ok($"Set-Jail web -Parameter @{{ securelevel = 2; osrelease = '{release}' }} -Restart");
+        Assert.Equal(jid1, Convert.ToInt64(Ok("(Get-Jail web).Jid").Output.Single().BaseObject));
+
+        var r = Ok("Set-Jail web -Parameter @{ osrelease = '13.5-RELEASE' } -Restart -PassThru");
+        var web = Assert.Single(r.Output);
+        Assert.Equal("13.5-RELEASE", Ok("(Get-Jail web).Parameters['osrelease']").Output.Single().ToString());
+        Assert.NotEqual(jid1, Convert.ToInt64(web.Properties["Jid"].Value));
+        Assert.Contains("osrelease = 13.5-RELEASE;", File.ReadAllText(Path.Combine(Root, "etc/jail.conf.d/web.conf")));
+    }
+
+    [Fact]
     public void A_broken_jail_conf_is_a_warning_with_its_position_and_the_jails_it_defines_carry_the_error()
     {
         Directory.CreateDirectory(Path.Combine(Root, "etc"));
