@@ -14,11 +14,7 @@ public sealed class NamesAndPathTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    private Jail Get(string name)
-    {
-        _f.Service.Invalidate();
-        return _f.Service.Get(name) ?? throw new InvalidOperationException(name);
-    }
+    private Jail Get(string name) => _f.Current(name);
 
     private void Start(string name) => new JailOrchestrator(_f.Service, _sink).Start(new[] { Get(name) }, force: false, passThru: false);
 

@@ -15,11 +15,7 @@ public sealed class NumericBlockTests : IDisposable
 
     public void Dispose() => _f.Dispose();
 
-    private Jail Get(string name)
-    {
-        _f.Service.Invalidate();
-        return _f.Service.Get(name) ?? throw new InvalidOperationException(name);
-    }
+    private Jail Get(string name) => _f.Current(name);
 
     [Theory]
     [InlineData("basejail")]

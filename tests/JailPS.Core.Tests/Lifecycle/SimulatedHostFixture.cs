@@ -48,6 +48,13 @@ public sealed class SimulatedHostFixture : IDisposable, IJailOutput
 
     public JailSpec Spec(JailDefinition def) => JailSpec.Resolve(def, Host.Kernel.Catalog);
 
+    /// <summary>The jail as the service sees it now (definitions read again).</summary>
+    public Jail Current(string name)
+    {
+        Service.Invalidate();
+        return Service.Get(name) ?? throw new InvalidOperationException(name + " not found");
+    }
+
     public JailLifecycle Lifecycle() => new(Host, this);
 
     public int RunningCount() => Host.Kernel.List().Count();

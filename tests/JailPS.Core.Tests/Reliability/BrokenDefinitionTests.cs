@@ -23,11 +23,7 @@ public sealed class BrokenDefinitionTests : IDisposable
 
     private JailOrchestrator Orchestrator() => new(_f.Service, _sink);
 
-    private Jail Get(string name)
-    {
-        _f.Service.Invalidate();
-        return _f.Service.Get(name) ?? throw new InvalidOperationException(name + " not found");
-    }
+    private Jail Get(string name) => _f.Current(name);
 
     private void BreakDb() => _f.WriteFile("/etc/jail.conf.d/db.conf", "db {\n\tpath = \"/usr/jails/db\"\n\tpersist;\n}\n");
 
