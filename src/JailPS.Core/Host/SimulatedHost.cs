@@ -32,7 +32,11 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
         Directory.CreateDirectory(StateDirectory);
         _stateFile = Path.Combine(StateDirectory, "kernel.json");
         _lockFile = Path.Combine(StateDirectory, "kernel.lock");
-        Options = new SimulatedKernelOptions { RootDirectory = root };
+        // The release the host imitates is chosen when it is made (ReleaseFileName) and kept for good.
+        string releaseFile = Path.Combine(StateDirectory, ReleaseFileName);
+        string release = File.Exists(releaseFile) ? File.ReadAllText(releaseFile).Trim() : DefaultRelease;
+        Options = SimulatedKernelOptions.ForRelease(release) with { RootDirectory = root };
+        Release = release;
         using (StateLock())
         {
             _kernel = Load();
@@ -41,6 +45,15 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
         }
         Processes = new SimulatedProcessRunner(this);
     }
+
+    /// <summary>.simulation/release: the FreeBSD release the host imitates ("14.3" when absent).</summary>
+    public const string ReleaseFileName = "release";
+
+    /// <summary>The release a host imitates unless it was made for another.</summary>
+    public const string DefaultRelease = "14.3";
+
+    /// <summary>The FreeBSD release the simulated kernel imitates: "14.3" or "15.0".</summary>
+    public string Release { get; }
 
     public string Root { get; }
     public string StateDirectory { get; }

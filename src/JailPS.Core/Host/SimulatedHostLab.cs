@@ -26,8 +26,11 @@ public static class SimulatedHostLab
     /// or empty), boots it (devfs rulesets, as a fresh host would) and, with
     /// <paramref name="select"/>, makes it the host every JailPS command acts on.
     /// </summary>
-    public static SimulatedHostInfo Create(string directory, IReadOnlyList<SimulatedResponse>? responses, bool select)
+    public static SimulatedHostInfo Create(string directory, IReadOnlyList<SimulatedResponse>? responses, bool select, string? release = null)
     {
+        if (release != null && release is not ("14.3" or "15.0"))
+            throw new JailOperationException("JailSimulatedReleaseUnknown", null,
+                $"The simulated host imitates FreeBSD 14.3 or 15.0, not '{release}'.", "Give -Release 14.3 or -Release 15.0.");
         if (!Path.IsPathFullyQualified(directory))
             throw new JailOperationException("JailSimulatedHostPathNotAbsolute", null,
                 $"The simulated host's directory must be an absolute path, not '{directory}'.",
@@ -42,6 +45,12 @@ public static class SimulatedHostLab
                 "Choose a new path, or leave -Path out to get a fresh directory.") { TargetObject = root };
 
         Directory.CreateDirectory(root);
+        if (release != null)
+        {
+            string state = Path.Combine(root, SimulatedHost.StateFolderName);
+            Directory.CreateDirectory(state);
+            File.WriteAllText(Path.Combine(state, SimulatedHost.ReleaseFileName), release + "\n");
+        }
         var host = JailHost.Simulated(root);
         var info = Describe(host.Simulation!);
         if (responses is { Count: > 0 })
@@ -156,5 +165,5 @@ public static class SimulatedHostLab
     }
 
     private static SimulatedHostInfo Describe(SimulatedHost simulation) => new(
-        simulation.Root, simulation.StateDirectory, simulation.Processes.LogFile, simulation.Processes.ResponsesFile);
+        simulation.Root, simulation.StateDirectory, simulation.Processes.LogFile, simulation.Processes.ResponsesFile, simulation.Release);
 }

@@ -49,6 +49,10 @@ public sealed class JailParameterCatalog
             negated = true;
             return p;
         }
+        // "meta.KEY": one line of a key-value string (the kernel takes NAME.KEY for it).
+        int dot = name.IndexOf('.');
+        if (dot > 0 && dot < name.Length - 1 && _byName.TryGetValue(name.Substring(0, dot), out p) && p.IsKeyValue)
+            return new JailParameterInfo(name, JailParameterType.String, p.Access, maxLength: p.MaxLength);
         return null;
     }
 
@@ -113,7 +117,8 @@ public sealed class JailParameterCatalog
                     string text = Encoding.ASCII.GetString(raw).TrimEnd('\0');
                     int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out max);
                 }
-                return new JailParameterInfo(name, JailParameterType.String, access, maxLength: max);
+                return new JailParameterInfo(name, JailParameterType.String, access, maxLength: max)
+                    { IsKeyValue = format == "A,keyvalue" };
             }
             case SysctlConstants.CtlTypeOpaque:
             {

@@ -49,6 +49,12 @@ public sealed class JailParameterInfo
     /// <summary>Element size for arrays (4 for in_addr, 16 for in6_addr).</summary>
     public int ElementSize { get; }
 
+    /// <summary>
+    /// A string announced as "A,keyvalue" (FreeBSD 15's meta and env, sys/kern/kern_jailmeta.c):
+    /// NAME.KEY names one "KEY=value" line of it (see <see cref="JailParameterCatalog.Resolve"/>).
+    /// </summary>
+    public bool IsKeyValue { get; init; }
+
     /// <summary>The "no" form of a boolean: "no" inserted after the last dot (freebsd-abi.md §2.4).</summary>
     public string NoName => NoNameOf(Name);
 

@@ -190,7 +190,7 @@ public static class JailErrorClassifier
         "JailLocked" => JailErrorCategory.ResourceBusy,
         "JailSimulatedHostNotFound" or "JailSimulatedHostNotSelected" => JailErrorCategory.ObjectNotFound,
         "JailSimulatedHostNotEmpty" => JailErrorCategory.ResourceExists,
-        "JailSimulatedHostPathNotAbsolute" or "JailSimulatedHostPathInvalid" => JailErrorCategory.InvalidArgument,
+        "JailSimulatedHostPathNotAbsolute" or "JailSimulatedHostPathInvalid" or "JailSimulatedReleaseUnknown" => JailErrorCategory.InvalidArgument,
         "JailSimulationResponsesInvalid" or "JailSimulationLogInvalid" => JailErrorCategory.InvalidData,
         "JailCommandTimedOut" or "JailWaitTimeout" => JailErrorCategory.OperationTimeout,
         "JailPwshNotFound" => JailErrorCategory.NotInstalled,

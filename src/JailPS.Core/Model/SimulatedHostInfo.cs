@@ -6,13 +6,17 @@ namespace JailPS;
 /// </summary>
 public sealed class SimulatedHostInfo
 {
-    internal SimulatedHostInfo(string path, string stateDirectory, string commandLog, string responsesFile)
+    internal SimulatedHostInfo(string path, string stateDirectory, string commandLog, string responsesFile, string release)
     {
+        Release = release;
         Path = path;
         StateDirectory = stateDirectory;
         CommandLog = commandLog;
         ResponsesFile = responsesFile;
     }
+
+    /// <summary>The FreeBSD release the simulated kernel imitates: "14.3" or "15.0" (New-JailSimulatedHost -Release).</summary>
+    public string Release { get; }
 
     /// <summary>The directory that stands for the host's "/".</summary>
     public string Path { get; }

@@ -55,6 +55,10 @@ internal sealed class SimPrison
     public string HostUuid = SimDefs.DefaultHostUuid;
     public string OsRelease = "";
 
+    /// <summary>The "meta" and "env" buffers of FreeBSD 15 (kern_jailmeta.c); null when empty.</summary>
+    public string? Meta;
+    public string? Env;
+
     /// <summary>pr_allow as the set of positive allow.* names that are granted.</summary>
     public readonly HashSet<string> Allow = new(StringComparer.Ordinal);
 

@@ -150,6 +150,8 @@ public sealed unsafe partial class SimulatedKernel
             if (!Ok(opts.SetInt(m, jsys), out e)) return e;
         }
 
+        if (!Ok(MetaGet(pr, opts), out e)) return e;
+
         string? unknown = opts.FirstUnseen();
         if (unknown is not null)
             return Msg(opts, Errno.EINVAL, "unknown parameter: " + unknown);

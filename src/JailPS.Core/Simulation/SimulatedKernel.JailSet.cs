@@ -488,9 +488,14 @@ public sealed unsafe partial class SimulatedKernel
             }
         }
 
+        MetaCheck(opts);
         string? unknown = opts.FirstUnseen();
         if (unknown is not null)
             return Msg(opts, Errno.EINVAL, "unknown parameter: " + unknown);
+        e = MetaCompute(created ? null : pr, opts, "meta", out var newMeta);
+        if (e != 0) return e;
+        e = MetaCompute(created ? null : pr, opts, "env", out var newEnv);
+        if (e != 0) return e;
 
         // ---- Set the parameters of the prison (nothing below can fail).
         if (created)
@@ -604,6 +609,8 @@ public sealed unsafe partial class SimulatedKernel
         pr.Flags = (pr.Flags & ~chFlags) | prFlags;
 
         SysvSet(opts, pr);
+        if (newMeta.Set) pr.Meta = newMeta.Value;
+        if (newEnv.Set) pr.Env = newEnv.Value;
 
         if (born)
             pr.State = PrisonState.Alive;

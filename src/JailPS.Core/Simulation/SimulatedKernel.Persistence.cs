@@ -91,6 +91,8 @@ public sealed partial class SimulatedKernel
         public ulong HostId { get; set; }
         public string OsRelease { get; set; } = "";
         public int OsRelDate { get; set; }
+        public string? Meta { get; set; }
+        public string? Env { get; set; }
         public int SecureLevel { get; set; }
         public int EnforceStatfs { get; set; }
         public int DevfsRuleset { get; set; }
@@ -148,6 +150,8 @@ public sealed partial class SimulatedKernel
                     HostId = p.HostId,
                     OsRelease = p.OsRelease,
                     OsRelDate = p.OsRelDate,
+                    Meta = p.Meta,
+                    Env = p.Env,
                     SecureLevel = p.SecureLevel,
                     EnforceStatfs = p.EnforceStatfs,
                     DevfsRuleset = p.DevfsRuleset,
@@ -227,6 +231,8 @@ public sealed partial class SimulatedKernel
                 HostId = j.HostId,
                 OsRelease = j.OsRelease,
                 OsRelDate = j.OsRelDate,
+                Meta = j.Meta,
+                Env = j.Env,
                 SecureLevel = j.SecureLevel,
                 EnforceStatfs = j.EnforceStatfs,
                 DevfsRuleset = j.DevfsRuleset,

@@ -153,6 +153,12 @@ public sealed unsafe partial class SimulatedKernel
         Reg(jail, OidAuto, "vnet", TypeInt | FlagRd | SimDefs.CtlFlagMpsafe, "I", (o, n, i, l, r) => r.Out(0));
         Reg(jail, OidAuto, "jail_max_af_ips", TypeUInt | FlagRw | SimDefs.CtlFlagMpsafe, "IU", MaxAfIpsHandler);
         var param = Reg(jail, OidAuto, "param", TypeNode | FlagRw | SimDefs.CtlFlagMpsafe, "N");
+        if (HasJailMetadata)
+        {
+            Reg(jail, OidAuto, "meta_maxbufsize", TypeUInt | FlagRw | SimDefs.CtlFlagMpsafe, "IU", MetaMaxBufSizeHandler);
+            // The caller's own env; a process on the host is in prison0, which has none.
+            Reg(jail, OidAuto, "env", TypeString | FlagRd | SimDefs.CtlFlagMpsafe, "A", (o, n, i, l, r) => r.Out(CStringBytes("")));
+        }
 
         JailParam(param, "jid", TypeInt | FlagRdTun, "I");
         JailParam(param, "parent", TypeInt | FlagRd, "I");
@@ -200,6 +206,13 @@ public sealed unsafe partial class SimulatedKernel
         // systems' dynamic allow.mount.<fs> (prison_add_vfs -> prison_add_allow, CTLFLAG_DYN).
         foreach (var m in _sysvModules)
             JailParamSysNode(param, m, FlagRw);
+        if (HasJailMetadata)
+        {
+            // kern_jailmeta.c: announced with the soft limit as their size.
+            foreach (string meta in MetaNames)
+                Reg(param, OidAuto, meta, TypeString | FlagRw | SimDefs.CtlFlagMpsafe, "A,keyvalue",
+                    (o, n, i, l, r) => HandleString(o, _metaMaxBufSoft.ToString(CultureInfo.InvariantCulture), 12, r, out _));
+        }
         foreach (var fs in _mountFileSystems)
             Reg(mount, OidAuto, fs, TypeInt | FlagRw | SimDefs.CtlFlagMpsafe | SimDefs.CtlFlagDyn, "B", JailParamHandler);
     }
@@ -254,6 +267,21 @@ public sealed unsafe partial class SimulatedKernel
         newValue = SimDefs.Bytes.GetString(buf);
         int nul = newValue.IndexOf('\0');
         if (nul >= 0) newValue = newValue.Substring(0, nul);
+        return 0;
+    }
+
+    /// <summary>jm_sysctl_meta_maxbufsize: the hard limit; raising it raises the soft one, lowering it does only while no jail exists.</summary>
+    private int MetaMaxBufSizeHandler(SysctlOid oid, int[] name, int indx, int namelen, SysctlReq req)
+    {
+        int error = req.Out(unchecked((int)_metaMaxBufHard));
+        if (error != 0 || req.NewPtr == null) return error;
+        Span<byte> b = stackalloc byte[sizeof(uint)];
+        error = req.In(b);
+        if (error != 0) return error;
+        _metaMaxBufHard = MemoryMarshal.Read<uint>(b);
+        if (_metaMaxBufHard >= _metaMaxBufSoft || _prison0.Children.Count == 0)
+            _metaMaxBufSoft = _metaMaxBufHard;
+        Touch();
         return 0;
     }
 

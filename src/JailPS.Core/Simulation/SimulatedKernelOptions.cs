@@ -8,7 +8,7 @@ namespace JailPS.Core.Simulation;
 /// How the simulated FreeBSD host looks: its release, the caller's uid, the loaded kernel modules
 /// and the sandbox directory that stands for "/".
 /// </summary>
-public sealed class SimulatedKernelOptions
+public sealed record SimulatedKernelOptions
 {
     /// <summary>
     /// Jail-aware modules loaded by default: the file systems that register an
@@ -18,6 +18,21 @@ public sealed class SimulatedKernelOptions
     public static IReadOnlyList<string> DefaultModules { get; } = new[]
     {
         "devfs", "fdescfs", "nullfs", "procfs", "tmpfs", "zfs", "sysvmsg", "sysvsem", "sysvshm",
+    };
+
+    /// <summary>
+    /// The first __FreeBSD_version of the 15 branch: a release at or above it has what the model
+    /// imitates of FreeBSD 15 (jail metadata: meta and env). Only the branch matters to the model;
+    /// 15.0-RELEASE's own osreldate is not in our facts, so the 15.0 preset uses this value.
+    /// </summary>
+    public const int FreeBsd15RelDate = 1500000;
+
+    /// <summary>The FreeBSD release the model imitates, by name ("14.3" or "15.0"): its osrelease and osreldate.</summary>
+    public static SimulatedKernelOptions ForRelease(string release) => release switch
+    {
+        "14.3" => new SimulatedKernelOptions { OsRelease = "14.3-RELEASE", OsRelDate = 1403000 },
+        "15.0" => new SimulatedKernelOptions { OsRelease = "15.0-RELEASE", OsRelDate = FreeBsd15RelDate },
+        _ => throw new ArgumentException($"The simulated kernel imitates FreeBSD 14.3 and 15.0, not \"{release}\".", nameof(release)),
     };
 
     /// <summary>kern.osrelease of the host, and the default osrelease of new jails.</summary>

@@ -24,6 +24,11 @@ public sealed class NewJailSimulatedHostCommand : PSCmdlet
     [Parameter]
     public SimulatedResponse[]? Response { get; set; }
 
+    /// <summary>The FreeBSD release the simulated kernel imitates: 14.3 (default) or 15.0 (adds the meta and env jail parameters).</summary>
+    [Parameter]
+    [ValidateSet("14.3", "15.0")]
+    public string? Release { get; set; }
+
     /// <summary>Create the host without making it the one JailPS commands act on.</summary>
     [Parameter]
     public SwitchParameter NoSelect { get; set; }
@@ -44,7 +49,7 @@ public sealed class NewJailSimulatedHostCommand : PSCmdlet
             return;
         try
         {
-            WriteObject(SimulatedHostLab.Create(directory, Response, select: !NoSelect));
+            WriteObject(SimulatedHostLab.Create(directory, Response, select: !NoSelect, Release));
         }
         catch (Exception ex) when (ex is Core.Lifecycle.JailOperationException or IOException or UnauthorizedAccessException)
         {

@@ -170,6 +170,18 @@ public sealed class CmdletTests : IDisposable
     }
 
     [Fact]
+    public void A_15_0_simulated_host_has_meta_and_env_and_a_14_3_one_refuses_them()
+    {
+        var r = Ok("$lab = New-JailSimulatedHost -Release 15.0; $lab.Release; " +
+                   "New-Jail web -Path /usr/jails/web -Persist -Parameter @{ meta = 'owner=ops'; 'env.tier' = 'prod' } | Out-Null; Start-Jail web; " +
+                   "(Get-Jail web).Parameters['meta']; (Get-Jail web).Parameters['env']; $lab | Remove-JailSimulatedHost");
+        Assert.Equal(new[] { "15.0", "owner=ops", "tier=prod" }, r.Output.Select(o => o.ToString()));
+
+        var old = _s.Run("$lab = New-JailSimulatedHost -Release 14.3; New-Jail web -Path /usr/jails/web -Persist -Parameter @{ meta = 'owner=ops' }; $lab | Remove-JailSimulatedHost");
+        Assert.Equal("JailParameterUnknown,JailPS.Commands.NewJailCommand", Assert.Single(old.Errors).FullyQualifiedErrorId);
+    }
+
+    [Fact]
     public void Set_Jail_Restart_restarts_only_when_a_create_only_value_changes_as_jail_mr()
     {
         Directory.CreateDirectory(Path.Combine(Root, "usr/jails/web"));
