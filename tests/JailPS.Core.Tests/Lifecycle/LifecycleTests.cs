@@ -224,13 +224,13 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(id, ex.ErrorId);
     }
 
+    // A jail without path is started with the host's root, as jail(8) does (Fidelity/NamesAndPathTests).
     [Theory]
-    [InlineData(null, "JailPathMissing")]
     [InlineData("usr/jails/web", "JailPathNotAbsolute")]
     [InlineData("/usr/jails/none", "JailPathNotFound")]
-    public void Start_checks_path_like_jail8(string? path, string id)
+    public void Start_checks_path_like_jail8(string path, string id)
     {
-        _f.WriteFile("/etc/jail.conf", path is null ? "web { persist; }\n" : $"web {{ path = \"{path}\"; persist; }}\n");
+        _f.WriteFile("/etc/jail.conf", $"web {{ path = \"{path}\"; persist; }}\n");
         var ex = Assert.Throws<JailOperationException>(() => _f.Lifecycle().PlanStart(_f.Spec(_f.Service.FindDefinition("web")!)));
         Assert.Equal(id, ex.ErrorId);
     }
