@@ -1,3 +1,4 @@
+using System.IO;
 using JailPS.Core.Config;
 
 namespace JailPS.Core.Tests.Config;
@@ -91,5 +92,29 @@ public sealed class JailConfShowTests
             .Add("/etc/bad.conf", "b {\n");
         var e = Assert.Throws<JailConfException>(() => JailConfLoader.LoadText(fs, ".include \"/etc/jail.conf\";\n", null));
         Assert.Equal("/etc/bad.conf", e.File);
+    }
+}
+
+/// <summary>Standard input as jail.conf text (a path of "-").</summary>
+public sealed class JailConfStandardInputTests
+{
+    [Fact]
+    public void Standard_input_is_read_to_its_end_and_decoded_like_a_file()
+    {
+        Assert.Equal("a { host.hostname = \"é\"; }\n",
+            JailConfStandardInput.Read(new MemoryStream(new byte[] { 0xEF, 0xBB, 0xBF }.Concat(System.Text.Encoding.UTF8.GetBytes("a { host.hostname = \"é\"; }\n")).ToArray()), isTerminal: false));
+        // Not UTF-8: one character per byte, as a Latin-1 jail.conf file is read.
+        Assert.Equal("# caf\u00e9\n", JailConfStandardInput.Read(new MemoryStream(new byte[] { (byte)'#', (byte)' ', (byte)'c', (byte)'a', (byte)'f', 0xE9, (byte)'\n' }), isTerminal: false));
+    }
+
+    [Fact]
+    public void A_terminal_is_refused_before_anything_is_read()
+    {
+        var input = new MemoryStream(System.Text.Encoding.UTF8.GetBytes("a { }\n"));
+        var e = Assert.Throws<JailPS.Core.Lifecycle.JailOperationException>(() => JailConfStandardInput.Read(input, isTerminal: true));
+        Assert.Equal("JailConfigStdinIsTerminal", e.ErrorId);
+        Assert.Equal("-", e.TargetObject);
+        Assert.NotNull(e.RecommendedAction);
+        Assert.Equal(0, input.Position);
     }
 }
