@@ -74,7 +74,8 @@ public sealed class JailLifecycle
             settings.RemoveAll(s => s.Info.Name == "persist");
             settings.Add(new JailParameterSetting(persist, true));
         }
-        plan.Add("jail_set", "jail_set(JAIL_CREATE) " + DescribeSettings(settings),
+        // Under the parameter list, which value of a list the kernel gets (shown by -WhatIf and -Verbose, not warned).
+        plan.Add("jail_set", "jail_set(JAIL_CREATE) " + DescribeSettings(settings) + string.Concat(spec.LastValueNotes.Select(n => "\n" + n)),
             () => jid = _host.Kernel.Set(settings, JailFlags.Create, spec.Name),
             () => RemoveIfPresent(jid, spec.Name),
             $"jail_remove({spec.Name})");

@@ -178,6 +178,29 @@ public sealed class ImportJailConfigTests : IDisposable
         Assert.Equal("JailConfIncludeNotFound,JailPS.Commands.ImportJailConfigCommand", Assert.Single(r.Errors).FullyQualifiedErrorId);
     }
 
+    /// <summary>
+    /// `host.hostname = a, b;`: jail -e shows both values, and jail -c passes the last one to the
+    /// kernel without a word (usr.sbin/jail/config.c import_params).
+    /// </summary>
+    [Fact]
+    public void A_list_for_a_string_parameter_is_shown_whole_and_the_jail_starts_with_its_last_value()
+    {
+        Directory.CreateDirectory(Path.Combine(Root, "usr/jails/web"));
+        Directory.CreateDirectory(Path.Combine(Root, "etc/jail.conf.d"));
+        File.WriteAllText(Path.Combine(Root, "etc/jail.conf.d/web.conf"), "web {\n\tpath = /usr/jails/web;\n\thost.hostname = a, b;\n\tpersist;\n}\n");
+        Assert.Equal("name=web path=/usr/jails/web host.hostname=a,b persist",
+            Strings("Import-JailConfig /etc/jail.conf.d/web.conf -AsText -Separator ' '").Single());
+
+        var whatIf = Ok("Start-Jail web -WhatIf");
+        Assert.Contains("host.hostname=b", whatIf.HostText);
+        Assert.Contains("host.hostname = a, b: the kernel gets the last value, b", whatIf.HostText);
+
+        var started = Ok("Start-Jail web -PassThru -Verbose");
+        Assert.Equal("b", started.Output.Single().Properties["Hostname"].Value);
+        Assert.Empty(started.Warnings);
+        Assert.Contains(started.Verbose, v => v.Message.Contains("the kernel gets the last value, b", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Empty_text_defines_no_jails()
     {
