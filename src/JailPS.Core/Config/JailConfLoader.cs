@@ -40,12 +40,35 @@ public static class JailConfLoader
     {
         if (fs is null) throw new ArgumentNullException(nameof(fs));
         if (rootFiles is null) throw new ArgumentNullException(nameof(rootFiles));
-        var evaluator = new JailConfEvaluator((from, statement, pattern) => ResolveInclude(fs, from, statement, pattern, budget, problems), budget);
+        var evaluator = new JailConfEvaluator((from, statement, pattern) => ResolveInclude(fs, from, statement, pattern, budget, problems, null), budget);
         foreach (var root in rootFiles)
         {
             if (root is null) throw new ArgumentException("Root file names cannot be null.", nameof(rootFiles));
             if (ReadDocument(fs, root, null, budget) is { } doc) evaluator.Add(doc);
         }
+        return evaluator.Evaluate();
+    }
+
+    /// <summary>The name jail(8) gives text read from standard input (parse_config() in usr.sbin/jail/config.c).</summary>
+    public const string StdinName = "STDIN";
+
+    /// <summary>
+    /// Reads jail.conf text the way <c>jail -f -</c> reads standard input: messages name it
+    /// <see cref="StdinName"/>, and a relative ".include" is taken from
+    /// <paramref name="workingDirectory"/> (a host path; null refuses it), not from a file's
+    /// directory. Everything else is as <see cref="Load(IHostFileSystem, IEnumerable{string})"/>:
+    /// included files are read the same way, a jail that fails to evaluate comes back with its
+    /// <see cref="JailDefinition.Warnings"/>, and what keeps jail(8) from reading the text throws.
+    /// </summary>
+    public static IReadOnlyList<JailDefinition> LoadText(IHostFileSystem fs, string text, string? workingDirectory)
+    {
+        if (fs is null) throw new ArgumentNullException(nameof(fs));
+        if (text is null) throw new ArgumentNullException(nameof(text));
+        var budget = new JailConfBudget();
+        budget.AddInput(text.Length);
+        var doc = JailConfDocument.Parse(text, StdinName, budget);
+        var evaluator = new JailConfEvaluator((from, statement, pattern) => ResolveInclude(fs, from, statement, pattern, budget, null, workingDirectory), budget);
+        evaluator.Add(doc);
         return evaluator.Evaluate();
     }
 
@@ -72,7 +95,7 @@ public static class JailConfLoader
     }
 
     private static IReadOnlyList<JailConfDocument> ResolveInclude(IHostFileSystem fs, JailConfDocument from, JailConfStatement statement,
-        string pattern, JailConfBudget budget, ICollection<JailConfProblem>? problems)
+        string pattern, JailConfBudget budget, ICollection<JailConfProblem>? problems, string? workingDirectory)
     {
         string path = pattern;
         // Relative names are based on the including file's directory (include_config() in config.c).
@@ -81,6 +104,13 @@ public static class JailConfLoader
             int slash = including.LastIndexOf('/');
             if (slash >= 0) path = including.Substring(0, slash + 1) + pattern;
         }
+        // Text read as standard input has no directory: include_config() leaves a relative name
+        // as it is, so jail(8) opens it from its working directory.
+        if (!HostPath.IsAbsolute(path) && from.Path == StdinName)
+            path = workingDirectory is not null ? HostPath.Combine(workingDirectory, path)
+                : throw JailConfException.At(JailConfErrorIds.IncludeNotFound,
+                    pattern + ": a relative .include in text read from " + StdinName + " is taken from the working directory, and there is none on this host",
+                    from.Locate(statement.Start));
         if (HostPath.IsAbsolute(path)) path = HostPath.Normalize(path);
 
         var docs = new List<JailConfDocument>();

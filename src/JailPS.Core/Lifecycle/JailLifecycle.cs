@@ -74,7 +74,8 @@ public sealed class JailLifecycle
             settings.RemoveAll(s => s.Info.Name == "persist");
             settings.Add(new JailParameterSetting(persist, true));
         }
-        plan.Add("jail_set", "jail_set(JAIL_CREATE) " + DescribeSettings(settings),
+        // Under the parameter list, which value of a list the kernel gets (shown by -WhatIf and -Verbose, not warned).
+        plan.Add("jail_set", "jail_set(JAIL_CREATE) " + DescribeSettings(settings) + string.Concat(spec.LastValueNotes.Select(n => "\n" + n)),
             () => jid = _host.Kernel.Set(settings, JailFlags.Create, spec.Name),
             () => RemoveIfPresent(jid, spec.Name),
             $"jail_remove({spec.Name})");
@@ -113,10 +114,23 @@ public sealed class JailLifecycle
             left.AddRange(_mounts.Inspect(spec.Name, root, Array.Empty<MountRequest>(), running: false)
                 .Where(m => m.Status is JailMountState.Mounted or JailMountState.Leaked));
         StartLeftovers.AddRange(left);
+        string mounts = $"{string.Join("; ", left.Select(m => $"{m.FsType} on {m.MountPoint}"))}."
+            + $" They are written to the pipeline; Stop-Jail {spec.Name} unmounts them.";
+        if (spec.Commands("command").Count > 0)
+        {
+            // A command= jail is meant to end with its command, and jail(8) says nothing when the
+            // command exits 0 (usr.sbin/jail/jail.c: clear_persist() after IP_COMMAND and
+            // exec.poststart, no message); a non-zero exit already failed the command step. Only
+            // mounts left behind are worth a word: jail(8) leaks them silently, and the next start
+            // would find its mount points taken.
+            _output.Verbose($"jail \"{spec.Name}\": its command ended, and the kernel removed the jail, as jail(8) leaves it.");
+            if (left.Count > 0)
+                _output.Warning($"jail \"{spec.Name}\" ended with its command; its mounts stay mounted, as jail(8) leaves them: " + mounts);
+            return;
+        }
         string text = $"jail \"{spec.Name}\" is not persistent and has no processes left, so the kernel removed it as soon as it started.";
         if (left.Count > 0)
-            text += $" Its mounts stay mounted, as jail(8) leaves them: {string.Join("; ", left.Select(m => $"{m.FsType} on {m.MountPoint}"))}."
-                + $" They are written to the pipeline; Stop-Jail {spec.Name} unmounts them.";
+            text += " Its mounts stay mounted, as jail(8) leaves them: " + mounts;
         _output.Warning(text + " Set persist, or give it an exec.start that leaves processes running.");
     }
 

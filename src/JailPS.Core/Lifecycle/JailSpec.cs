@@ -31,6 +31,7 @@ public sealed class JailSpec
 
     private readonly Dictionary<string, IReadOnlyList<string>> _pseudo = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _pseudoBools = new(StringComparer.Ordinal);
+    private readonly List<string> _lastValueNotes = new();
 
     private JailSpec(JailDefinition definition) => Definition = definition;
 
@@ -64,6 +65,12 @@ public sealed class JailSpec
 
     public IReadOnlyList<string> Commands(string pseudoName) => Values(pseudoName);
 
+    /// <summary>
+    /// One line for each kernel parameter written with several values that takes one: which value
+    /// the kernel gets. jail(8) is silent about it; the start plan shows it with its jail_set step.
+    /// </summary>
+    public IReadOnlyList<string> LastValueNotes => _lastValueNotes;
+
     private IReadOnlyList<string> Values(string name) => _pseudo.TryGetValue(name, out var v) ? v : Array.Empty<string>();
     private string? Single(string name) => _pseudo.TryGetValue(name, out var v) && v.Count > 0 ? v[v.Count - 1] : null;
     private bool Bool(string name) => _pseudoBools.TryGetValue(name, out bool b) && b;
@@ -86,8 +93,9 @@ public sealed class JailSpec
             {
                 string key = PseudoParameters.Contains(name) ? name : positive!;
                 bool negated = key != name;
+                // bool_param() and check_intparams() in usr.sbin/jail/config.c read the last value.
                 if (IsPseudoBool(key))
-                    spec._pseudoBools[key] = negated ? false : (p.Values.Count == 0 || ParsePseudoBool(key, p.Values[0]));
+                    spec._pseudoBools[key] = negated ? false : (p.Values.Count == 0 || ParsePseudoBool(key, p.Values[p.Values.Count - 1]));
                 else
                     spec._pseudo[key] = p.Values;
                 continue;
@@ -97,10 +105,19 @@ public sealed class JailSpec
                 throw new JailParameterException("JailParameterUnknown", name, $"jail \"{definition.Name}\": unknown parameter: {name}");
             if (info.Access == JailParameterAccess.ReadOnly)
                 throw new JailParameterException("JailParameterReadOnly", name, $"jail \"{definition.Name}\": {info.Name} is read-only (reported by the kernel, never set)");
+            IReadOnlyList<string> values = p.Values;
+            if (values.Count > 1 && info.Type is not (JailParameterType.IPv4Array or JailParameterType.IPv6Array))
+            {
+                // import_params() in usr.sbin/jail/config.c: a parameter that is not an array
+                // keeps only its last value, and the others are dropped without a word; only that
+                // value is checked, as jailparam_import() sees nothing else.
+                values = new[] { values[values.Count - 1] };
+                spec._lastValueNotes.Add($"{name} = {string.Join(", ", p.Values)}: the kernel gets the last value, {values[0]}, as jail(8) passes only the last value of a parameter that takes one");
+            }
             object value;
             try
             {
-                value = JailParameterCodec.FromText(info, p.Values, isNo);
+                value = JailParameterCodec.FromText(info, values, isNo);
             }
             catch (JailParameterException ex)
             {

@@ -7,15 +7,53 @@ using JailPS.Core.Lifecycle;
 
 namespace JailPS.Commands;
 
-/// <summary>Import-JailConfig: reads jail.conf(5) files (with .include) into JailPS.Jail objects, state merged from the kernel.</summary>
-[Cmdlet(VerbsData.Import, "JailConfig")]
-[OutputType(typeof(Jail))]
+/// <summary>
+/// Import-JailConfig: reads jail.conf(5) files (with .include), or jail.conf text, into JailPS.Jail
+/// objects with their state merged from the kernel, or with -AsText into the lines
+/// <c>jail -f FILE -e SEPARATOR</c> prints (show_jails() in usr.sbin/jail/jail.c).
+/// </summary>
+[Cmdlet(VerbsData.Import, "JailConfig", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(Jail), ParameterSetName = new[] { PathSet, TextSet })]
+[OutputType(typeof(string), ParameterSetName = new[] { PathAsTextSet, TextAsTextSet })]
 public sealed class ImportJailConfigCommand : JailCmdletBase
 {
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    private const string PathSet = "Path";
+    private const string PathAsTextSet = "PathAsText";
+    private const string TextSet = "Text";
+    private const string TextAsTextSet = "TextAsText";
+
+    /// <summary>
+    /// Files to read; "-" is the process's standard input (jail -f -). Bound from the pipeline by
+    /// property name only (FileInfo's FullName, a PSPath): a plain string on the pipeline is text.
+    /// </summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathAsTextSet, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName", "PSPath")]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// jail.conf text. Everything the command receives is one configuration, read when the input
+    /// ends, the way jail -f - reads standard input: strings are joined with newlines, so the lines
+    /// of Get-Content and one string from Get-Content -Raw read the same.
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = TextSet, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, ParameterSetName = TextAsTextSet, ValueFromPipeline = true)]
+    [Alias("Text")]
+    [AllowEmptyString]
+    [AllowEmptyCollection]
+    public string[] InputObject { get; set; } = Array.Empty<string>();
+
+    /// <summary>Writes the lines of jail -e instead of Jail objects.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathAsTextSet)]
+    [Parameter(Mandatory = true, ParameterSetName = TextAsTextSet)]
+    public SwitchParameter AsText { get; set; }
+
+    /// <summary>jail -e's separator, put between the parameters of a jail; may be empty, as it may for jail(8).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = PathAsTextSet)]
+    [Parameter(Mandatory = true, ParameterSetName = TextAsTextSet)]
+    [AllowEmptyString]
+    public string Separator { get; set; } = "";
 
     /// <summary>Only jails whose name matches.</summary>
     [Parameter]
@@ -23,6 +61,8 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
     public string[]? Name { get; set; }
 
     private WildcardPattern[]? _patterns;
+    private readonly List<string> _text = new();
+    private bool AsLines => ParameterSetName is PathAsTextSet or TextAsTextSet;
 
     protected override void BeginProcessing()
     {
@@ -39,29 +79,108 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
 
     protected override void ProcessRecord()
     {
+        if (ParameterSetName is TextSet or TextAsTextSet)
+        {
+            // A null element of -InputObject @(...) counts as an empty line, as in Get-Content output.
+            foreach (string? piece in InputObject)
+                _text.Add(piece ?? "");
+            return;
+        }
         foreach (string raw in Path)
-            ForItem(raw, () =>
+            // Errors in text read from standard input are about "STDIN", as their messages say.
+            ForItem(raw == JailConfStandardInput.Path ? JailConfLoader.StdinName : raw, () =>
             {
+                if (raw == JailConfStandardInput.Path)
+                {
+                    string text = JailConfStandardInput.Read(Console.OpenStandardInput(), isTerminal: !Console.IsInputRedirected);
+                    WriteText(text);
+                    return;
+                }
                 string hostPath = ToHostPath(this, raw);
                 if (JailHost.Files.DirectoryExists(hostPath))
                     throw new JailOperationException("JailConfigIsDirectory", null, $"{hostPath} is a directory, not a jail.conf file.",
                         "Give a jail.conf file; to read a directory of them use Import-JailConfig DIR/*.conf via Get-ChildItem, or .include.");
                 if (!JailHost.Files.FileExists(hostPath))
                     throw new JailOperationException("JailConfigMissing", null, $"{hostPath}: no such file.", "Check the path.");
-                foreach (var def in JailConfLoader.Load(JailHost.Files, new[] { hostPath }))
-                {
-                    if (Name != null && !Matches(def.Name)) continue;
-                    var rec = JailHost.Kernel.GetByName(def.Name);
-                    WriteObject(Service.ToJail(def.Name, def, rec));
-                }
+                var definitions = JailConfLoader.Load(JailHost.Files, new[] { hostPath });
+                if (AsLines)
+                    WriteLines(definitions);
+                else
+                    WriteJails(definitions, fromText: false);
             });
+    }
+
+    protected override void EndProcessing()
+    {
+        if (ParameterSetName is TextSet or TextAsTextSet)
+        {
+            // Joined with "\n" whatever the pieces end with, so the line numbers in messages are
+            // those of the lines Get-Content gave (an empty line included).
+            string text = string.Join("\n", _text);
+            ForItem(JailConfLoader.StdinName, () => WriteText(text));
+        }
+        base.EndProcessing();
+    }
+
+    /// <summary>Text without a file: STDIN in messages, relative .include lines from the current directory (jail -f -).</summary>
+    private void WriteText(string text)
+    {
+        var definitions = JailConfLoader.LoadText(JailHost.Files, text, CurrentHostDirectory());
+        if (AsLines)
+            WriteLines(definitions);
+        else
+            WriteJails(definitions, fromText: true);
+    }
+
+    private void WriteJails(IReadOnlyList<JailDefinition> definitions, bool fromText)
+    {
+        foreach (var def in definitions)
+        {
+            if (!Matches(def.Name)) continue;
+            // A jail read from text has no file Set-Jail or Remove-Jail could edit.
+            var definition = fromText ? new JailDefinition(def.BlockName, def.Parameters, warnings: def.Warnings) : def;
+            var rec = JailHost.Kernel.GetByName(def.Name);
+            WriteObject(Service.ToJail(def.Name, definition, rec));
+        }
+    }
+
+    /// <summary>
+    /// One string per jail, without its newline: Set-Content and Out-File then write jail -e's
+    /// bytes. A jail jail(8) marks failed is printed too, with the values config.c left it, and
+    /// its problems are warnings, as jail -e prints them on stderr and still exits 0.
+    /// </summary>
+    private void WriteLines(IReadOnlyList<JailDefinition> definitions)
+    {
+        foreach (var def in definitions)
+        {
+            if (!Matches(def.Name)) continue;
+            foreach (var warning in def.Warnings)
+                WriteWarning(warning.Message);
+            WriteObject(JailEFormatter.Line(def, Separator));
+        }
     }
 
     private bool Matches(string name)
     {
-        foreach (var p in _patterns!)
+        if (_patterns is null) return true;
+        foreach (var p in _patterns)
             if (p.IsMatch(name)) return true;
         return false;
+    }
+
+    /// <summary>
+    /// The current file system location as a host path, where jail(8) run from it would look for a
+    /// relative .include of text read from standard input; null on the simulated host when the
+    /// location lies outside its root.
+    /// </summary>
+    private string? CurrentHostDirectory()
+    {
+        string local = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
+        if (!JailHost.IsSimulated)
+            return HostPath.IsAbsolute(local) ? HostPath.Normalize(local) : null;
+        string root = JailHost.Files.ToLocalPath("/").TrimEnd('/');
+        if (local.TrimEnd('/') == root) return "/";
+        return local.StartsWith(root + "/", StringComparison.Ordinal) ? HostPath.Normalize(local.Substring(root.Length)) : null;
     }
 
     /// <summary>

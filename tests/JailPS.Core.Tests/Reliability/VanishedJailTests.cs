@@ -50,6 +50,45 @@ public sealed class VanishedJailTests : IDisposable
         Assert.Empty(new MountLedger(_f.Host.Files).Read("web"));
     }
 
+    /// <summary>
+    /// A jail started for its command= ends when the command does. jail(8) says nothing when the
+    /// command exits 0 (usr.sbin/jail/jail.c: after IP_COMMAND and exec.poststart, clear_persist()
+    /// and no message); a non-zero exit fails the start (A_failure_at_any_start_step_... in LifecycleTests).
+    /// </summary>
+    [Fact]
+    public void A_jail_whose_command_ended_with_status_0_goes_away_without_a_warning()
+    {
+        _f.Sim.Processes.AddResponse(new SimulatedResponse { Purpose = "command", LeaveRunning = 0 });
+        var spec = _f.Spec(_f.Define("web", "command = \"/bin/sh /root/job.sh\";"));
+        var lifecycle = _f.Lifecycle();
+
+        PlanRunner.Execute(lifecycle.PlanStart(spec), _f);
+
+        Assert.Equal("command", _f.CommandPurposes().Single());
+        Assert.Empty(_f.Host.Kernel.List(includeDying: true));
+        Assert.Empty(_f.Warnings);
+        Assert.Empty(lifecycle.StartLeftovers);
+    }
+
+    [Fact]
+    public void A_command_jail_that_leaves_mounts_warns_about_the_mounts_only()
+    {
+        _f.Sim.Processes.AddResponse(new SimulatedResponse { Purpose = "command", LeaveRunning = 0 });
+        _f.Host.Files.CreateDirectory($"{Root}/dev");
+        var spec = _f.Spec(_f.Define("web", "mount.devfs;\ncommand = \"/bin/sh /root/job.sh\";"));
+        var lifecycle = _f.Lifecycle();
+
+        PlanRunner.Execute(lifecycle.PlanStart(spec), _f);
+
+        Assert.Equal(new[] { Root + "/dev" }, lifecycle.StartLeftovers.Select(m => m.MountPoint));
+        string warning = Assert.Single(_f.Warnings);
+        Assert.Contains($"devfs on {Root}/dev", warning);
+        Assert.Contains("Stop-Jail web", warning);
+        // Its command ending is what a command= jail is for: no advice to make it persist.
+        Assert.DoesNotContain("persist", warning);
+        Assert.DoesNotContain("removed it as soon as it started", warning);
+    }
+
     [Fact]
     public void A_vanished_jail_without_mounts_warns_as_before_and_reports_none()
     {
