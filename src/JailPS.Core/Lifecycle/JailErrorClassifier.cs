@@ -188,6 +188,7 @@ public static class JailErrorClassifier
         "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => JailErrorCategory.InvalidArgument,
         "JailNameWildcardInvalid" or "JailPathInvalid" => JailErrorCategory.InvalidArgument,
         "JailLocked" => JailErrorCategory.ResourceBusy,
+        "JailJidFileFailed" => JailErrorCategory.WriteError,
         "JailSimulatedHostNotFound" or "JailSimulatedHostNotSelected" => JailErrorCategory.ObjectNotFound,
         "JailSimulatedHostNotEmpty" => JailErrorCategory.ResourceExists,
         "JailSimulatedHostPathNotAbsolute" or "JailSimulatedHostPathInvalid" or "JailSimulatedReleaseUnknown" => JailErrorCategory.InvalidArgument,

@@ -97,8 +97,20 @@ public sealed class JailOrchestrator
     /// left alone). A named jail that was running before the command is JailAlreadyRunning unless
     /// <paramref name="force"/>. With <paramref name="passThru"/> every named jail is written once.
     /// </summary>
-    public void Start(IEnumerable<Jail> targets, bool force, bool passThru)
+    /// <param name="jidFile">
+    /// As jail(8)'s -J: a host file that is replaced with one line per jail this command started,
+    /// "jid=N" and the jail's parameters as `jail -e` prints them, tab-separated (jail.c print_jail
+    /// with running set). Written after the starts, through the host file writer; null for none.
+    /// </param>
+    public void Start(IEnumerable<Jail> targets, bool force, bool passThru, string? jidFile = null)
     {
+        if (jidFile != null && Try(jidFile, () =>
+            {
+                HostPath.CheckText(jidFile, "jid file", null);
+                return HostPath.IsAbsolute(jidFile) ? jidFile
+                    : throw new JailOperationException("JailPathNotAbsolute", null, $"jid file \"{jidFile}\" is not an absolute path; nothing was started.", "Give the full path, e.g. /var/run/jail/web.jid.");
+            }) is null)
+            return;
         var named = new HashSet<string>(StringComparer.Ordinal);
         var roots = new List<JailDefinition>();
         foreach (var target in targets)
@@ -126,14 +138,36 @@ public sealed class JailOrchestrator
             }
             roots.Add(jail.Definition);
         }
-        StartInOrder(roots, named, passThru, stops: null, reasons: null);
+        var started = StartInOrder(roots, named, passThru, stops: null, reasons: null);
+        if (jidFile != null && !_sink.WhatIf)
+            WriteJidFile(jidFile, started);
+    }
+
+    private void WriteJidFile(string jidFile, IReadOnlyList<JailDefinition> started)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var d in started)
+            if (_host.Kernel.GetByName(d.Name) is { } rec)
+                text.Append("jid=").Append(rec.Jid.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    .Append('\t').Append(JailEFormatter.Line(d, "\t")).Append('\n');
+        try
+        {
+            _host.Files.WriteAllTextAtomic(jidFile, text.ToString());
+        }
+        catch (Exception ex) when (EngineErrors.IsEngineError(ex))
+        {
+            _sink.WriteError(new JailOperationException("JailJidFileFailed", null,
+                $"the jails were started, but the jid file {jidFile} could not be written: {ex.Message}",
+                "Check that its directory exists and is writable (mkdir -p /var/run/jail); the jails keep running.", ex), jidFile);
+        }
     }
 
     /// <summary>
     /// Starts the roots and what they depend on, dependencies first, each jail once. A jail in
     /// <paramref name="stops"/> that this command was to stop and did not is left as it is.
     /// </summary>
-    private void StartInOrder(IReadOnlyList<JailDefinition> roots, ISet<string> named, bool passThru,
+    /// <returns>The jails this command started, in the order it started them.</returns>
+    private List<JailDefinition> StartInOrder(IReadOnlyList<JailDefinition> roots, ISet<string> named, bool passThru,
         IReadOnlyDictionary<string, Outcome>? stops, IReadOnlyDictionary<string, string>? reasons)
     {
         var order = new List<JailDefinition>();
@@ -153,6 +187,7 @@ public sealed class JailOrchestrator
                 neededBy.TryAdd(dep, d.Name);
 
         var started = new Dictionary<string, Outcome>(StringComparer.Ordinal);
+        var done = new List<JailDefinition>();
         foreach (var d in order)
         {
             string? reason = named.Contains(d.Name) ? null
@@ -160,9 +195,11 @@ public sealed class JailOrchestrator
                 : neededBy.TryGetValue(d.Name, out var by) ? $"a dependency of \"{by}\"" : null;
             var outcome = StartOne(d, reason, started, stops);
             started[d.Name] = outcome;
+            if (outcome == Outcome.Done) done.Add(d);
             if (outcome == Outcome.Done && passThru && named.Contains(d.Name) && !_sink.WhatIf)
                 _sink.WriteObject(_service.Refresh(d.Name));
         }
+        return done;
     }
 
     private Outcome StartOne(JailDefinition d, string? reason, Dictionary<string, Outcome> started, IReadOnlyDictionary<string, Outcome>? stops)

@@ -24,11 +24,16 @@ public sealed class StartJailCommand : JailTargetCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>As jail -J: write one line per jail started ("jid=N" and its parameters, tab-separated) to this host file.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JidFile { get; set; }
+
     protected override void ProcessRecord() => _targets.AddRange(ResolveTargets());
 
     protected override void EndProcessing()
     {
-        Orchestrator.Start(_targets, Force, PassThru);
+        Orchestrator.Start(_targets, Force, PassThru, JidFile);
         base.EndProcessing();
     }
 }

@@ -182,6 +182,22 @@ public sealed class CmdletTests : IDisposable
     }
 
     [Fact]
+    public void Start_Jail_JidFile_writes_a_line_per_started_jail_as_jail_J()
+    {
+        foreach (string n in new[] { "web", "db" }) Directory.CreateDirectory(Path.Combine(Root, "usr/jails/" + n));
+        Directory.CreateDirectory(Path.Combine(Root, "var/run/jail"));
+        Ok("New-Jail -Name web -Path /usr/jails/web -Persist | Out-Null; New-Jail -Name db -Path /usr/jails/db -Persist | Out-Null; Start-Jail db");
+        Ok("Start-Jail web, db -Force -JidFile /var/run/jail/started.jid");
+        long jid = Convert.ToInt64(Ok("(Get-Jail web).Jid").Output.Single().BaseObject);
+        // db ran already: only web was started by this command.
+        Assert.Equal($"jid={jid}\tname=web\tpath=/usr/jails/web\tpersist\n", File.ReadAllText(Path.Combine(Root, "var/run/jail/started.jid")));
+
+        var e = OneError(_s.Run("Stop-Jail web; Start-Jail web -JidFile relative.jid"), "JailPathNotAbsolute,JailPS.Commands.StartJailCommand");
+        Assert.Contains("nothing was started", e.Exception.Message);
+        Assert.Equal("Stopped", Ok("(Get-Jail web).State").Output.Single().ToString());
+    }
+
+    [Fact]
     public void Set_Jail_Restart_restarts_only_when_a_create_only_value_changes_as_jail_mr()
     {
         Directory.CreateDirectory(Path.Combine(Root, "usr/jails/web"));
