@@ -71,6 +71,27 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
 
     void IJailOutput.Progress(JailProgress progress) => WriteProgress(ToProgressRecord(progress));
 
+    void IJailOutput.HookOutput(JailHookOutput line) => WriteInformation(ToInformationRecord(line));
+
+    /// <summary>
+    /// A hook's line as an Information record: never the output stream, which stays the jails
+    /// -PassThru writes (and the mounts left behind). Information records are kept whatever
+    /// $InformationPreference says, so -InformationVariable and 6>&amp;1 capture them; they are shown
+    /// with -InformationAction Continue. Standard error is Information too, tagged "stderr", not a
+    /// warning: programs write progress and traces there (sh -x, fetch, pkg), its order among the
+    /// stdout lines is kept in one stream, and a failing hook's stderr is already in its error.
+    /// Tags: the jail, the hook and the stream, so the lines of several jails stay apart; the
+    /// MessageData (JailPS.JailHookOutput) carries the same as properties, and its text is the line.
+    /// </summary>
+    internal static InformationRecord ToInformationRecord(JailHookOutput line)
+    {
+        var record = new InformationRecord(line, line.Hook + ":" + line.JailName);
+        record.Tags.Add(line.JailName);
+        record.Tags.Add(line.Hook);
+        record.Tags.Add(line.Stream);
+        return record;
+    }
+
     /// <summary>A Write-Progress record for an engine wait; a completed one closes its bar.</summary>
     protected static ProgressRecord ToProgressRecord(JailProgress progress) => new(progress.ActivityId, progress.Activity, progress.Status)
     {

@@ -38,6 +38,12 @@ public sealed class SimulatedResponse
     public int LineDelayMilliseconds { get; set; }
     /// <summary>The command's standard output is the request's standard input (like cat); <see cref="StandardOutput"/> is ignored.</summary>
     public bool EchoStandardInput { get; set; }
+    /// <summary>
+    /// The command's standard output lists the variables JailPS set for it, one NAME=value line each
+    /// (the JID, JNAME and JPATH of a host hook), as env(1) would show them among the ones it
+    /// inherits; <see cref="StandardOutput"/> is ignored. Answers exec.poststart = "env" off-box.
+    /// </summary>
+    public bool EchoEnvironment { get; set; }
 }
 
 /// <summary>A command the simulated host was asked to run.</summary>
@@ -60,6 +66,18 @@ public sealed class SimulatedCommand
     public bool TimedOut { get; set; }
     /// <summary>Whether the command was ended by cancellation (Ctrl+C).</summary>
     public bool Cancelled { get; set; }
+    /// <summary>
+    /// The variables JailPS set for the command on top of the ones it inherits (a host hook's JID,
+    /// JNAME and JPATH; Invoke-JailCommand -Environment goes through env(1) in the argv instead); null
+    /// when none were set.
+    /// </summary>
+    public Dictionary<string, string>? Environment { get; set; }
+    /// <summary>Whether the command was run in a clean environment (exec.clean for a host hook): only TERM and PATH=/bin:/usr/bin kept.</summary>
+    public bool CleanEnvironment { get; set; }
+    /// <summary>What the command wrote to its standard output (as far as it got before a timeout).</summary>
+    public string StandardOutput { get; set; } = "";
+    /// <summary>What the command wrote to its standard error.</summary>
+    public string StandardError { get; set; } = "";
 }
 
 /// <summary>
@@ -182,7 +200,9 @@ public sealed class SimulatedProcessRunner : IProcessRunner
 
         // The command "starts" now that its answer is chosen: its timeout counts from here.
         var clock = new Clock(request.Timeout, cancellationToken);
-        string stdout = match.EchoStandardInput ? request.StandardInput ?? "" : match.StandardOutput ?? "";
+        string stdout = match.EchoStandardInput ? request.StandardInput ?? ""
+            : match.EchoEnvironment ? EnvironmentText(request)
+            : match.StandardOutput ?? "";
         string stderr = match.StandardError ?? "";
         if (!clock.Wait(match.DelayMilliseconds))
             return new Answer { TimedOut = true };
@@ -218,6 +238,16 @@ public sealed class SimulatedProcessRunner : IProcessRunner
                 return 0;
             });
         return new Answer { ExitCode = match.ExitCode, StandardOutput = stdout, StandardError = stderr };
+    }
+
+    /// <summary>The request's own variables as env(1) prints them: NAME=value lines, in the order they were set.</summary>
+    private static string EnvironmentText(ProcessRequest request)
+    {
+        var text = new System.Text.StringBuilder();
+        if (request.Environment != null)
+            foreach (var kv in request.Environment)
+                text.Append(kv.Key).Append('=').Append(kv.Value).Append('\n');
+        return text.ToString();
     }
 
     /// <summary>
@@ -338,6 +368,10 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             Interactive = request.Interactive,
             TimedOut = answer.TimedOut,
             Cancelled = cancelled,
+            Environment = request.Environment is null ? null : new Dictionary<string, string>(request.Environment, StringComparer.Ordinal),
+            CleanEnvironment = request.CleanEnvironment,
+            StandardOutput = answer.StandardOutput,
+            StandardError = answer.StandardError,
         };
         lock (_lock)
         {

@@ -1,9 +1,11 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using JailPS.Core.Host;
 using JailPS.Core.Kernel;
 using JailPS.Core.Mounts;
@@ -80,10 +82,10 @@ public sealed class JailLifecycle
             () => RemoveIfPresent(jid, spec.Name),
             $"jail_remove({spec.Name})");
 
-        AddHostCommands(plan, spec, "exec.created");
+        AddHostCommands(plan, spec, "exec.created", () => jid);
         AddJailCommands(plan, spec, "exec.start", () => jid);
         AddJailCommands(plan, spec, "command", () => jid);
-        AddHostCommands(plan, spec, "exec.poststart");
+        AddHostCommands(plan, spec, "exec.poststart", () => jid);
 
         if (tempPersist)
         {
@@ -156,7 +158,7 @@ public sealed class JailLifecycle
         plan.AfterFailure = failed => StopOutcome(name, jid, spec, rootPath ?? spec?.Path, force, failed);
         if (spec != null)
         {
-            AddHostCommands(plan, spec, "exec.prestop", tolerate: force);
+            AddHostCommands(plan, spec, "exec.prestop", () => jid, tolerate: force);
             AddJailCommands(plan, spec, "exec.stop", () => jid, tolerate: force);
         }
         int wait = timeoutSeconds ?? spec?.StopTimeoutSeconds ?? 10;
@@ -166,11 +168,13 @@ public sealed class JailLifecycle
                 () => TerminateAndWait(name, jid, TimeSpan.FromSeconds(wait)));
         }
         plan.Add("jail_remove", $"jail_remove({jid})", () => RemoveIfPresent(jid, name));
+        // exec.poststop and exec.release still see the jid the jail had (jail(8)'s
+        // usr.sbin/jail/tests/jail_basic_test.sh, param_consistency, expects JID in exec.poststop).
         if (spec != null)
-            AddHostCommands(plan, spec, "exec.poststop");
+            AddHostCommands(plan, spec, "exec.poststop", () => jid);
         AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
         if (spec != null)
-            AddHostCommands(plan, spec, "exec.release");
+            AddHostCommands(plan, spec, "exec.release", () => jid);
         return plan;
     }
 
@@ -403,13 +407,17 @@ public sealed class JailLifecycle
         }
     }
 
-    private void AddHostCommands(JailPlan plan, JailSpec spec, string pseudo, bool tolerate = false)
+    /// <summary>
+    /// Host commands of one hook. <paramref name="jid"/> gives the jail's id once it has one (JID in
+    /// the command's environment); exec.prepare and exec.prestart run before jail_set(2) and get none.
+    /// </summary>
+    private void AddHostCommands(JailPlan plan, JailSpec spec, string pseudo, Func<int>? jid = null, bool tolerate = false)
     {
         foreach (string command in spec.Commands(pseudo))
         {
             string text = command;
             plan.Add(pseudo, (spec.SystemUser != null ? $"(as {spec.SystemUser}) " : "") + text,
-                Tolerant(tolerate, spec.Name, pseudo, () => RunCommand(spec, pseudo, text, null)));
+                Tolerant(tolerate, spec.Name, pseudo, () => RunCommand(spec, pseudo, text, jid?.Invoke() ?? 0, inJail: false)));
         }
     }
 
@@ -420,7 +428,7 @@ public sealed class JailLifecycle
             string text = command;
             string who = spec.JailUser != null ? $" (as {spec.JailUser}{(spec.SystemJailUser ? ", host passwd" : "")})" : "";
             plan.Add(pseudo, "in jail" + who + ": " + text,
-                Tolerant(tolerate, spec.Name, pseudo, () => RunCommand(spec, pseudo, text, jid())));
+                Tolerant(tolerate, spec.Name, pseudo, () => RunCommand(spec, pseudo, text, jid(), inJail: true)));
         }
     }
 
@@ -437,38 +445,67 @@ public sealed class JailLifecycle
         };
     }
 
-    /// <summary>Runs one exec.* command the way jail(8) would, and fails the step on a non-zero exit or timeout.</summary>
-    private void RunCommand(JailSpec spec, string purpose, string text, int? jid)
+    /// <summary>
+    /// Runs one exec.* command the way jail(8) would (usr.sbin/jail/command.c run_command), and
+    /// fails the step on a non-zero exit or timeout. <paramref name="jid"/> is the jail's id, 0 while
+    /// it has none. Where the output goes follows jail(8): an in-jail command (exec.start, command,
+    /// exec.stop) writes to exec.consolelog when that is set, and to jail(8)'s own stdout and stderr
+    /// otherwise, as every host command does; JailPS's stand-in for those is
+    /// <see cref="IJailOutput.HookOutput"/>, line by line as the command writes them.
+    /// </summary>
+    private void RunCommand(JailSpec spec, string purpose, string text, int jid, bool inJail)
     {
         IReadOnlyList<string> argv = CommandLine.Split(text, out bool background);
         if (argv.Count == 0) return;
-        if (jid is int j)
-            argv = CommandLine.Jexec(j, argv, spec.Clean, spec.JailUser, spec.SystemJailUser);
+        if (inJail)
+            argv = CommandLine.Jexec(jid, argv, spec.Clean, spec.JailUser, spec.SystemJailUser);
         else if (spec.SystemUser != null)
             argv = Prepend(new[] { ChrootPath, "-u", spec.SystemUser, "/" }, argv);
         if (spec.Fib is int fib)
             argv = Prepend(new[] { SetfibPath, Num(fib) }, argv);
 
+        // jail(8) opens exec.consolelog (O_WRONLY|O_CREAT|O_APPEND) for in-jail commands only, before
+        // it forks: a log that cannot be opened fails the command before it runs, and the file exists
+        // even when the command writes nothing. Host commands never write to it.
+        string? consoleLog = inJail ? spec.ConsoleLog : null;
+        if (consoleLog != null)
+            AppendConsoleLog(spec, consoleLog, "");
+
+        var environment = inJail || spec.Clean ? null : HookEnvironment(spec, jid);
+        var lines = new BlockingCollection<(string Stream, string Line)>();
         var request = new ProcessRequest
         {
             Arguments = argv,
-            Jid = jid,
+            Jid = inJail ? jid : null,
             JailName = spec.Name,
             Purpose = purpose,
             DisplayText = text,
-            CleanEnvironment = spec.Clean && jid is null,
+            CleanEnvironment = spec.Clean && !inJail,
+            Environment = environment,
             Timeout = spec.ExecTimeout,
-            WorkingDirectory = jid is null ? null : "/",
+            WorkingDirectory = inJail ? "/" : null,
+            // Called on the runner's reader threads: only queued here, delivered on this thread.
+            OnOutputLine = line => lines.Add((JailHookOutput.StandardOutput, line)),
+            OnErrorLine = line => lines.Add((JailHookOutput.StandardError, line)),
         };
-        _output.Debug($"jail {spec.Name}: {purpose}: run {CommandLine.Render(argv)}");
-        var result = Run(request);
-        if (spec.ConsoleLog is string log)
+        _output.Debug($"jail {spec.Name}: {purpose}: run {CommandLine.Render(argv)}"
+            + (environment is null ? "" : " with " + string.Join(" ", environment.Select(kv => kv.Key + "=" + kv.Value))));
+
+        int logged = 0;
+        int? shownJid = jid > 0 ? jid : null;
+        var result = RunDelivering(request, lines, batch =>
         {
-            if (spec.Path is { Length: > 0 } root)
-                _host.AppendOnBehalfOf(root, log, result.StandardOutput + result.StandardError);
-            else
-                _host.Files.AppendAllText(log, result.StandardOutput + result.StandardError);
-        }
+            if (consoleLog != null)
+            {
+                AppendConsoleLog(spec, consoleLog, string.Concat(batch.Select(l => l.Line + "\n")));
+                logged += batch.Count;
+                return;
+            }
+            foreach (var (stream, line) in batch)
+                _output.HookOutput(new JailHookOutput(spec.Name, shownJid, purpose, stream, line, _host.ComputerName));
+        });
+        if (consoleLog != null && logged > 0)
+            _output.Verbose($"jail {spec.Name}: {purpose}: {logged} line{(logged == 1 ? "" : "s")} of output written to exec.consolelog {consoleLog}");
         if (background) return;
         if (result.TimedOut)
             throw new JailOperationException("JailCommandTimedOut", spec.Name,
@@ -482,6 +519,83 @@ public sealed class JailLifecycle
                 $"{purpose} \"{text}\" failed with exit code {result.ExitCode}" + (err.Length > 0 ? ": " + err : "."),
                 $"Run the command by hand to see why it fails, or correct {purpose} in the jail's definition.");
         }
+    }
+
+    /// <summary>
+    /// JID, JNAME and JPATH for a command run on the host, as FreeBSD 15's jail(8) adds them
+    /// (usr.sbin/jail/jail.8, the exec.* paragraph; freebsd-src PR #1609): not for in-jail commands
+    /// (the jail is not told the host's path) and not with exec.clean, which the caller checks. JID
+    /// only once the jail has one: exec.prepare and exec.prestart run before jail_set(2), the stop
+    /// hooks after jail_remove(2) still get the id the jail had. JailPS sets them on FreeBSD 14 too,
+    /// because JailPS, not the host's jail(8), runs the hooks (docs/design.md).
+    /// </summary>
+    private static Dictionary<string, string> HookEnvironment(JailSpec spec, int jid)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (jid > 0) environment["JID"] = Num(jid);
+        environment["JNAME"] = spec.Name;
+        if (spec.Path != null) environment["JPATH"] = spec.Path;
+        return environment;
+    }
+
+    private void AppendConsoleLog(JailSpec spec, string log, string text)
+    {
+        if (spec.Path is { Length: > 0 } root)
+            _host.AppendOnBehalfOf(root, log, text);
+        else
+            _host.Files.AppendAllText(log, text);
+    }
+
+    /// <summary>
+    /// Runs a command on a worker thread and hands the lines it writes to <paramref name="deliver"/>
+    /// on this thread, in the order they arrived, as many at a time as have arrived: the cmdlets may
+    /// write to the pipeline only from its own thread, and a long exec.start (/etc/rc) should show
+    /// its lines while it runs, not after. If <paramref name="deliver"/> throws (the pipeline is
+    /// stopping, or -InformationAction Stop), the command is killed and waited for before the
+    /// exception goes on, so no hook outlives the cmdlet.
+    /// </summary>
+    private ProcessResult RunDelivering(ProcessRequest request, BlockingCollection<(string Stream, string Line)> lines,
+        Action<IReadOnlyList<(string Stream, string Line)>> deliver)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel);
+        var run = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                return _host.Processes.Run(request, stop.Token);
+            }
+            finally
+            {
+                // The runner makes no line callback once Run has returned, so nothing is added after this.
+                lines.CompleteAdding();
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        bool delivered = false;
+        try
+        {
+            var batch = new List<(string Stream, string Line)>();
+            foreach (var first in lines.GetConsumingEnumerable())
+            {
+                batch.Add(first);
+                while (lines.TryTake(out var more))
+                    batch.Add(more);
+                deliver(batch);
+                batch.Clear();
+            }
+            delivered = true;
+        }
+        finally
+        {
+            if (!delivered)
+            {
+                stop.Cancel();
+                // The command's own end (OperationCanceledException) is not the news: the caller's exception is.
+                try { run.Wait(); }
+                catch (AggregateException) { }
+            }
+            lines.Dispose();
+        }
+        return run.GetAwaiter().GetResult();
     }
 
     private ProcessResult Run(ProcessRequest request) => _host.Processes.Run(request, _cancel);

@@ -13,6 +13,13 @@ public interface IJailOutput
 
     /// <summary>A long wait: what it waits for and how far it is (Write-Progress). Called on the caller's thread.</summary>
     void Progress(JailProgress progress) { }
+
+    /// <summary>
+    /// One line an exec.* hook wrote, as it arrives, on the caller's thread (the cmdlets make it an
+    /// Information record tagged with the jail, the hook and the stream). Lines an in-jail command
+    /// wrote to exec.consolelog do not come here: they went to that file, as with jail(8).
+    /// </summary>
+    void HookOutput(JailHookOutput line) { }
 }
 
 /// <summary>

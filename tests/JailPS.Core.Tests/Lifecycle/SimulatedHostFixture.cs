@@ -22,9 +22,21 @@ public sealed class SimulatedHostFixture : IDisposable, IJailOutput
     public List<string> Warnings { get; } = new();
     public List<string> VerboseLines { get; } = new();
 
+    /// <summary>The lines hooks wrote, as the engine handed them over, with the thread each came on.</summary>
+    public List<(JailHookOutput Line, int Thread)> HookLines { get; } = new();
+
+    /// <summary>Called for each hook line before it is kept (a test may throw from it, as a stopping pipeline does).</summary>
+    public Action<JailHookOutput>? OnHookOutput { get; set; }
+
     public void Verbose(string message) => VerboseLines.Add(message);
     public void Warning(string message) => Warnings.Add(message);
     public void Debug(string message) { }
+
+    public void HookOutput(JailHookOutput line)
+    {
+        OnHookOutput?.Invoke(line);
+        lock (HookLines) HookLines.Add((line, Environment.CurrentManagedThreadId));
+    }
 
     public void Dispose()
     {

@@ -205,6 +205,41 @@ public sealed class SimulatedProcessRunnerTests : IDisposable
     }
 
     [Fact]
+    public void The_log_records_the_environment_and_what_the_command_wrote()
+    {
+        Runner.AddResponse(new SimulatedResponse { StandardOutput = "out 1\nout 2\n", StandardError = "err\n" });
+        var env = new Dictionary<string, string> { ["JID"] = "3", ["JNAME"] = "web", ["JPATH"] = "/usr/jails/web" };
+        Runner.Run(new ProcessRequest { Arguments = new[] { "/usr/bin/true" }, Purpose = "exec.poststart", Environment = env });
+        Runner.Run(new ProcessRequest { Arguments = new[] { "/usr/bin/true" }, Purpose = "exec.prestart", CleanEnvironment = true });
+
+        foreach (var log in new[] { Runner.Log, File.ReadAllLines(Runner.LogFile).Select(l => JsonSerializer.Deserialize<SimulatedCommand>(l)!).ToArray() })
+        {
+            Assert.Equal(env, log[0].Environment);
+            Assert.False(log[0].CleanEnvironment);
+            Assert.Equal("out 1\nout 2\n", log[0].StandardOutput);
+            Assert.Equal("err\n", log[0].StandardError);
+            Assert.Null(log[1].Environment);
+            Assert.True(log[1].CleanEnvironment);
+        }
+    }
+
+    [Fact]
+    public void Echo_environment_prints_the_variables_set_for_the_command_as_env_does()
+    {
+        Runner.AddResponse(new SimulatedResponse { Command = "env", EchoEnvironment = true, StandardOutput = "ignored" });
+        var lines = new List<string>();
+        var r = Runner.Run(new ProcessRequest
+        {
+            Arguments = new[] { "env" },
+            Environment = new Dictionary<string, string> { ["JID"] = "3", ["JNAME"] = "web" },
+            OnOutputLine = lines.Add,
+        });
+        Assert.Equal("JID=3\nJNAME=web\n", r.StandardOutput);
+        Assert.Equal(new[] { "JID=3", "JNAME=web" }, lines);
+        Assert.Equal("", Runner.Run(new ProcessRequest { Arguments = new[] { "env" } }).StandardOutput);
+    }
+
+    [Fact]
     public void Interactive_requests_are_answered_like_others()
     {
         Runner.AddResponse(new SimulatedResponse { Purpose = "enter", ExitCode = 3 });

@@ -274,14 +274,17 @@ public sealed class ReliabilityCmdletTests : IDisposable
         Assert.DoesNotContain(Root, e.Exception.Message);
     }
 
-    /// <summary>exec.consolelog naming a directory: appending to it is refused with EISDIR, which .NET reports as access denied, even to root.</summary>
+    /// <summary>
+    /// exec.consolelog naming a directory: opening it for exec.start (only in-jail commands write
+    /// there, as with jail(8)) is refused with EISDIR, which .NET reports as access denied, even to root.
+    /// </summary>
     private void DefineWebWithConsoleLogDirectory()
     {
         Directory.CreateDirectory(Local("/etc/jail.conf.d"));
         Directory.CreateDirectory(Local(JailRoot));
         Directory.CreateDirectory(Local("/var/log/web.log"));
         File.WriteAllText(Local("/etc/jail.conf.d/web.conf"),
-            "web {\n\tpath = \"/usr/jails/web\";\n\tpersist;\n\texec.consolelog = \"/var/log/web.log\";\n\texec.prestart = \"/usr/bin/true\";\n}\n");
+            "web {\n\tpath = \"/usr/jails/web\";\n\tpersist;\n\texec.consolelog = \"/var/log/web.log\";\n\texec.start = \"/bin/sh /etc/rc\";\n\texec.stop = \"/bin/sh /etc/rc.shutdown jail\";\n}\n");
     }
 
     [Fact]
@@ -303,11 +306,18 @@ public sealed class ReliabilityCmdletTests : IDisposable
     [Fact]
     public void A_user_who_is_not_root_is_told_to_run_as_root()
     {
+        // A user who is not root cannot get as far as exec.start (jail_set refuses first), so the
+        // log is opened by exec.stop of a jail root started: it became a directory meanwhile.
         DefineWebWithConsoleLogDirectory();
+        Directory.Delete(Local("/var/log/web.log"));
+        Ok("Start-Jail web");
+        File.Delete(Local("/var/log/web.log"));
+        Directory.CreateDirectory(Local("/var/log/web.log"));
         Ok($"{Sim}.Simulation.Kernel.CallerUid = 1001");
 
-        var e = OneError(_s.Run("Start-Jail web"), "JailPermissionDenied,JailPS.Commands.StartJailCommand");
-        Assert.Equal("Run as root.", e.ErrorDetails!.RecommendedAction);
+        var e = OneError(_s.Run("Stop-Jail web"), "JailPermissionDenied,JailPS.Commands.StopJailCommand");
+        Assert.StartsWith("Run as root.", e.ErrorDetails!.RecommendedAction);
+        Assert.DoesNotContain("You are root", e.ErrorDetails!.RecommendedAction);
     }
 
     [Fact]

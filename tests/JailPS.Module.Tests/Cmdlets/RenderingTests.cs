@@ -36,9 +36,14 @@ public sealed class RenderingTests : IDisposable
         return r;
     }
 
+    /// <summary>A jail whose exec.start writes two lines; the hook lines' MessageData (JailPS.JailHookOutput).</summary>
+    private const string HookLines = "Set-JailSimulatedResponse @{ Purpose = 'exec.start'; StandardOutput = \"Starting sshd.`nStarting cron.`n\"; LeaveRunning = 1 }; "
+        + "New-Jail -Name hooked -Path /usr/jails/basejail -ExecStart '/bin/sh /etc/rc' | Out-Null; Start-Jail hooked -InformationVariable hooks; $hooks.MessageData";
+
     /// <summary>Each command produces objects of one JailPS output type with a default view.</summary>
     public static TheoryData<string> ViewCommands => new()
     {
+        HookLines,
         "Get-Jail",
         "Get-JailMount web",
         "Get-DevfsRuleset",
@@ -76,6 +81,7 @@ public sealed class RenderingTests : IDisposable
 
     public static TheoryData<string> JsonCommands => new()
     {
+        HookLines,
         "Get-Jail web",
         "Get-JailMount web",
         "Get-DevfsRuleset 4",

@@ -168,13 +168,10 @@ public sealed class TextHostUserInterface : PSHostUserInterface
 
     public override void WriteInformation(InformationRecord record)
     {
-        // Write-Host style records (tag PSHOST) have already been written through Write/WriteLine.
-        if (record.Tags.Contains("PSHOST"))
-        {
-            return;
-        }
-
-        Out(Render(record.MessageData?.ToString()) + "\n");
+        // As pwsh's console host: the engine hands every information record here, whatever the
+        // preference, and shows only what should be seen through Write/WriteLine (Write-Host, and
+        // any record under -InformationAction Continue). Printing here too would show records a
+        // user never sees, and show the visible ones twice.
     }
 
     public override string ReadLine()
