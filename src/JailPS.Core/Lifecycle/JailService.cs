@@ -299,15 +299,15 @@ public sealed class JailService
         bool persist;
         if (rec != null)
         {
-            // Kernel values sorted by name (SortedList: two arrays, cheap for ~70 entries per jail).
-            var sorted = new SortedList(StringComparer.Ordinal, rec.Values.Count);
-            foreach (var kv in rec.Values)
-                sorted.Add(kv.Key, JailParameterCodec.ToDisplayValue(kv.Value));
-            parameters = sorted;
+            // Kernel values sorted by name, as display values: a SortedList that reads the record's
+            // shared layout and values instead of copying ~70 entries per jail.
+            var kernelParameters = new KernelParameterList(rec);
+            parameters = kernelParameters;
             path = rec.Path;
             hostname = rec["host.hostname"] as string;
-            v4 = rec["ip4.addr"] is System.Net.IPAddress[] a4 ? Array.ConvertAll(a4, x => x.ToString()) : Array.Empty<string>();
-            v6 = rec["ip6.addr"] is System.Net.IPAddress[] a6 ? Array.ConvertAll(a6, x => x.ToString()) : Array.Empty<string>();
+            // A copy of the table's array (so the two stay independent), sharing its strings.
+            v4 = kernelParameters["ip4.addr"] is string[] { Length: > 0 } a4 ? (string[])a4.Clone() : Array.Empty<string>();
+            v6 = kernelParameters["ip6.addr"] is string[] { Length: > 0 } a6 ? (string[])a6.Clone() : Array.Empty<string>();
             persist = rec.Persist;
         }
         else if (def is null)
