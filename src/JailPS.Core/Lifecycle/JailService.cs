@@ -244,6 +244,37 @@ public sealed class JailService
         return list;
     }
 
+    /// <summary>
+    /// The given definitions (say, a jail.conf file being imported) as jails, in the definitions'
+    /// order, each with the kernel's state of the running jail of its name, as if each were looked
+    /// up with <see cref="JailKernel.GetByName"/>: a dying jail does not count, and a definition
+    /// whose jail is not running is stopped. The kernel is read once: one listing (N+1 jail_get
+    /// for N running jails) instead of a lookup per definition, which also builds one jail_get
+    /// request instead of one per definition. A single definition is looked up by name (one
+    /// jail_get, where a listing would need N+1). <paramref name="include"/> picks definitions by
+    /// name before anything is read.
+    /// </summary>
+    public IReadOnlyList<Jail> WithKernelState(IEnumerable<JailDefinition> definitions, Func<string, bool>? include = null)
+    {
+        var picked = new List<JailDefinition>();
+        foreach (var d in definitions)
+            if (include is null || include(d.Name)) picked.Add(d);
+        var result = new List<Jail>(picked.Count);
+        if (picked.Count == 1)
+        {
+            result.Add(ToJail(picked[0].Name, picked[0], _host.Kernel.GetByName(picked[0].Name)));
+            return result;
+        }
+        if (picked.Count == 0) return result;
+        // Names are unique among live jails (kern_jail.c), and a lookup by name ignores dying ones.
+        var running = new Dictionary<string, JailRecord>(StringComparer.Ordinal);
+        foreach (var r in _host.Kernel.List(includeDying: false))
+            running[r.Name] = r;
+        foreach (var d in picked)
+            result.Add(ToJail(d.Name, d, running.TryGetValue(d.Name, out var rec) ? rec : null));
+        return result;
+    }
+
     /// <summary>One jail by exact name, or null.</summary>
     public Jail? Get(string name)
     {
