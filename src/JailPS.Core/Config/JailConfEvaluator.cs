@@ -162,7 +162,7 @@ internal sealed class JailConfEvaluator
         if (!didSelf)
             foreach (var p in j.Params) ev.Add(p);
         // A jid-named jail still gets its name (backfilled after everything else).
-        if (ev.Int[IntParam.NameIndex] is null)
+        if (ev.IntName is null)
             ev.AddImplied(IntParam.NameIndex, j.Name, j.Where);
 
         ev.ResolveVariables();
@@ -174,9 +174,9 @@ internal sealed class JailConfEvaluator
             var values = new string[p.Values.Count];
             for (int i = 0; i < values.Length; i++) values[i] = p.Values[i].Text!;
             Charge(1 + values.Length, j.Where);
-            parameters.Add(new JailConfParameter(p.Name, values));
+            parameters.Add(JailConfParameter.Owning(p.Name, values));
         }
-        return new JailDefinition(j.Name, parameters, j.Where.File, j.Where.Line, ev.Warnings);
+        return JailDefinition.Owning(j.Name, parameters.ToArray(), j.Where.File, j.Where.Line, ev.Warnings);
     }
 
     // ---- model: what the documents say (shared by every jail) ------------------------------------
@@ -262,6 +262,13 @@ internal sealed class JailConfEvaluator
             var values = new CfTemplate[s.Values.Count];
             for (int i = 0; i < values.Length; i++)
             {
+                var only = s.Values[i].Pieces;
+                if (only.Count == 1 && only[0].Kind == JailConfTokenKind.String)
+                {
+                    // The common value: one literal piece, no variables.
+                    values[i] = new CfTemplate(new[] { only[0].Value! }, Array.Empty<CfVar>());
+                    continue;
+                }
                 var literals = new List<string>();
                 var vars = new List<CfVar>();
                 StringBuilder? run = null;
@@ -424,8 +431,10 @@ internal sealed class JailConfEvaluator
     /// </summary>
     private sealed class NameIndex
     {
-        private readonly Dictionary<string, List<EvParam>> _exact = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, List<EvParam>> _withoutOneNo = new(StringComparer.Ordinal);
+        // Sized for a typical jail's handful of parameters, so it does not grow twice on the way.
+        private readonly Dictionary<string, List<EvParam>> _exact = new(8, StringComparer.Ordinal);
+        // Most names have no component-leading "no", so this map is made only when one has.
+        private Dictionary<string, List<EvParam>>? _withoutOneNo;
         private readonly JailConfBudget _budget;
 
         public NameIndex(JailConfBudget budget)
@@ -451,13 +460,14 @@ internal sealed class JailConfEvaluator
         public void Add(EvParam p, in JailConfLocation where)
         {
             Put(_exact, p.Name, p, where);
-            foreach (string k in p.WithoutOneNo) Put(_withoutOneNo, k, p, where);
+            if (p.WithoutOneNo.Length > 0) _withoutOneNo ??= new(StringComparer.Ordinal);
+            foreach (string k in p.WithoutOneNo) Put(_withoutOneNo!, k, p, where);
         }
 
         public void Remove(EvParam p, in JailConfLocation where)
         {
             Take(_exact, p.Name, p, where);
-            foreach (string k in p.WithoutOneNo) Take(_withoutOneNo, k, p, where);
+            foreach (string k in p.WithoutOneNo) Take(_withoutOneNo!, k, p, where);
         }
 
         /// <summary>The earliest parameter whose name equalopts() calls the same as <paramref name="name"/>.</summary>
@@ -473,10 +483,10 @@ internal sealed class JailConfEvaluator
         /// <summary>All parameters of exactly this name (the caller picks by list position).</summary>
         public List<EvParam>? Exactly(string name) => _exact.TryGetValue(name, out var list) ? list : null;
 
-        private void Consider(Dictionary<string, List<EvParam>> map, string key, ref EvParam? best, in JailConfLocation where)
+        private void Consider(Dictionary<string, List<EvParam>>? map, string key, ref EvParam? best, in JailConfLocation where)
         {
             Spend(1 + key.Length, where);
-            if (!map.TryGetValue(key, out var list)) return;
+            if (map is null || !map.TryGetValue(key, out var list)) return;
             Spend(list.Count, where);
             foreach (var p in list)
                 if (best is null || p.Order < best.Order) best = p;
@@ -520,7 +530,18 @@ internal sealed class JailConfEvaluator
 
         public string Name { get; }
         public LinkedList<EvParam> Params { get; } = new();
-        public EvParam?[] Int { get; } = new EvParam?[IntParam.Names.Length];
+        // intparams[] of config.c: only the slots of jid and name are ever read (the implied
+        // name/jid and the name backfill), so only those two are kept, not one per entry.
+        public EvParam? IntJid { get; private set; }
+        public EvParam? IntName { get; private set; }
+
+        private EvParam? IntSlot(int ip) => ip == IntParam.JidIndex ? IntJid : ip == IntParam.NameIndex ? IntName : null;
+
+        private void SetIntSlot(int ip, EvParam p)
+        {
+            if (ip == IntParam.JidIndex) IntJid = p;
+            else if (ip == IntParam.NameIndex) IntName = p;
+        }
 
         /// <summary>What jail(8) warns about for this jail (each marks it failed: JF_FAILED), in order.</summary>
         public List<JailConfException> Warnings { get; } = new();
@@ -551,13 +572,13 @@ internal sealed class JailConfEvaluator
             var values = new List<EvValue> { new(value) };
             var flags = PF.Append | IntParam.FlagsOf(ipIndex);
             string name = IntParam.Names[ipIndex];
-            var dp = Int[ipIndex];
+            var dp = IntSlot(ipIndex);
             if (dp is not null)
             {
                 Merge(dp, name, NoNames, flags, values, 0, where);
                 return;
             }
-            Int[ipIndex] = Append(name, NoNames, flags, values, 0, where);
+            SetIntSlot(ipIndex, Append(name, NoNames, flags, values, 0, where));
         }
 
         /// <summary>add_param(j, p, 0, NULL): a parameter or variable statement.</summary>
@@ -581,7 +602,7 @@ internal sealed class JailConfEvaluator
             var np = Append(p.Name, p.WithoutOneNo, p.Flags, values, p.VarCount, p.Where);
             if (ip >= 0)
             {
-                Int[ip] = np;
+                SetIntSlot(ip, np);
                 np.Flags |= IntParam.FlagsOf(ip);
             }
         }

@@ -23,6 +23,15 @@ public sealed class JailConfParameter
         Values = new ReadOnlyCollection<string>(copy);
     }
 
+    private JailConfParameter(string name, string[] ownedValues, bool _)
+    {
+        Name = name;
+        Values = new ReadOnlyCollection<string>(ownedValues);
+    }
+
+    /// <summary>The evaluator's result: values it made for this parameter alone and never touches again (no copy).</summary>
+    internal static JailConfParameter Owning(string name, string[] values) => new(name, values, false);
+
     public JailConfParameter(string name, params string[] values)
         : this(name, (IReadOnlyList<string>)(values ?? Array.Empty<string>()))
     {

@@ -144,7 +144,7 @@ internal sealed class JailConfParser
                 throw Unexpected(t);
         }
 
-        var values = new List<JailConfValueSyntax>();
+        var values = new List<JailConfValueSyntax>(1);
         while (true)
         {
             index = SkipTrivia();
@@ -154,7 +154,8 @@ internal sealed class JailConfParser
                     ? Error(JailConfErrorIds.SyntaxError, "syntax error: unexpected end of file, expected a value", t.Start)
                     : Error(JailConfErrorIds.SyntaxError, "syntax error: expected a value before " + Describe(t), t.Start);
             Consume(index);
-            var pieces = new List<JailConfToken> { t };
+            // Most values are one piece: size for that (a default list reserves four tokens).
+            var pieces = new List<JailConfToken>(1) { t };
             // Pieces with no whitespace between them make one string.
             while (_pos < _tokens.Count && _tokens[_pos].IsPiece && _tokens[_pos].Continuation)
             {

@@ -13,13 +13,29 @@ public sealed class JailDefinition
 {
     public JailDefinition(string name, IReadOnlyList<JailConfParameter> parameters, string? sourceFile = null, int line = 0,
         IReadOnlyList<JailConfException>? warnings = null)
+        : this(name ?? throw new ArgumentNullException(nameof(name)), CopyOf(parameters), sourceFile, line, warnings, owned: true)
     {
-        Warnings = warnings is null || warnings.Count == 0 ? Array.Empty<JailConfException>() : new ReadOnlyCollection<JailConfException>(new List<JailConfException>(warnings));
-        Name = name ?? throw new ArgumentNullException(nameof(name));
+    }
+
+    private static JailConfParameter[] CopyOf(IReadOnlyList<JailConfParameter> parameters)
+    {
         if (parameters is null) throw new ArgumentNullException(nameof(parameters));
         var copy = new JailConfParameter[parameters.Count];
         for (int i = 0; i < copy.Length; i++)
             copy[i] = parameters[i] ?? throw new ArgumentException("Parameters cannot be null.", nameof(parameters));
+        return copy;
+    }
+
+    /// <summary>The evaluator's result: an array it made for this jail alone and never touches again (no copy).</summary>
+    internal static JailDefinition Owning(string name, JailConfParameter[] parameters, string? sourceFile, int line,
+        IReadOnlyList<JailConfException>? warnings) => new(name, parameters, sourceFile, line, warnings, owned: true);
+
+    private JailDefinition(string name, JailConfParameter[] copy, string? sourceFile, int line,
+        IReadOnlyList<JailConfException>? warnings, bool owned)
+    {
+        _ = owned;
+        Warnings = warnings is null || warnings.Count == 0 ? Array.Empty<JailConfException>() : new ReadOnlyCollection<JailConfException>(new List<JailConfException>(warnings));
+        Name = name;
         Parameters = new ReadOnlyCollection<JailConfParameter>(copy);
         BlockName = name;
         // The kernel names the jail after its name parameter; only a numeric block can set one

@@ -124,6 +124,15 @@ public sealed class JailHost
     }
 
     /// <summary>
+    /// This host with another kernel seam in front of its kernel (files, processes and mounts
+    /// unchanged). For measurements only: the benchmarks replay recorded jail_get answers through
+    /// it, so JailPS's own cost can be told apart from the simulated kernel's.
+    /// </summary>
+    internal JailHost WithLibc(ILibc libc)
+        => new(libc, MountLibc, DevfsNodes, Processes, Files, ComputerName, Simulation)
+        { JailConfPath = JailConfPath, JailConfDirectory = JailConfDirectory };
+
+    /// <summary>
     /// Appends to a host file on a jail's behalf (exec.consolelog). A path that lies beneath the
     /// jail's root, as written or once the host's own links before the root are resolved, is
     /// opened with the beneath-root resolver: no link the jail planted is followed, and the

@@ -245,6 +245,37 @@ public sealed class JailService
         return list;
     }
 
+    /// <summary>
+    /// The given definitions (say, a jail.conf file being imported) as jails, in the definitions'
+    /// order, each with the kernel's state of the running jail of its name, as if each were looked
+    /// up with <see cref="JailKernel.GetByName"/>: a dying jail does not count, and a definition
+    /// whose jail is not running is stopped. The kernel is read once: one listing (N+1 jail_get
+    /// for N running jails) instead of a lookup per definition, which also builds one jail_get
+    /// request instead of one per definition. A single definition is looked up by name (one
+    /// jail_get, where a listing would need N+1). <paramref name="include"/> picks definitions by
+    /// name before anything is read.
+    /// </summary>
+    public IReadOnlyList<Jail> WithKernelState(IEnumerable<JailDefinition> definitions, Func<string, bool>? include = null)
+    {
+        var picked = new List<JailDefinition>();
+        foreach (var d in definitions)
+            if (include is null || include(d.Name)) picked.Add(d);
+        var result = new List<Jail>(picked.Count);
+        if (picked.Count == 1)
+        {
+            result.Add(ToJail(picked[0].Name, picked[0], _host.Kernel.GetByName(picked[0].Name)));
+            return result;
+        }
+        if (picked.Count == 0) return result;
+        // Names are unique among live jails (kern_jail.c), and a lookup by name ignores dying ones.
+        var running = new Dictionary<string, JailRecord>(StringComparer.Ordinal);
+        foreach (var r in _host.Kernel.List(includeDying: false))
+            running[r.Name] = r;
+        foreach (var d in picked)
+            result.Add(ToJail(d.Name, d, running.TryGetValue(d.Name, out var rec) ? rec : null));
+        return result;
+    }
+
     /// <summary>One jail by exact name, or null.</summary>
     public Jail? Get(string name)
     {
@@ -300,15 +331,15 @@ public sealed class JailService
         bool persist;
         if (rec != null)
         {
-            // Kernel values sorted by name (SortedList: two arrays, cheap for ~70 entries per jail).
-            var sorted = new SortedList(StringComparer.Ordinal, rec.Values.Count);
-            foreach (var kv in rec.Values)
-                sorted.Add(kv.Key, JailParameterCodec.ToDisplayValue(kv.Value));
-            parameters = sorted;
+            // Kernel values sorted by name, as display values: a SortedList that reads the record's
+            // shared layout and values instead of copying ~70 entries per jail.
+            var kernelParameters = new KernelParameterList(rec);
+            parameters = kernelParameters;
             path = rec.Path;
             hostname = rec["host.hostname"] as string;
-            v4 = rec["ip4.addr"] is System.Net.IPAddress[] a4 ? Array.ConvertAll(a4, x => x.ToString()) : Array.Empty<string>();
-            v6 = rec["ip6.addr"] is System.Net.IPAddress[] a6 ? Array.ConvertAll(a6, x => x.ToString()) : Array.Empty<string>();
+            // A copy of the table's array (so the two stay independent), sharing its strings.
+            v4 = kernelParameters["ip4.addr"] is string[] { Length: > 0 } a4 ? (string[])a4.Clone() : Array.Empty<string>();
+            v6 = kernelParameters["ip6.addr"] is string[] { Length: > 0 } a6 ? (string[])a6.Clone() : Array.Empty<string>();
             persist = rec.Persist;
         }
         else if (def is null)
