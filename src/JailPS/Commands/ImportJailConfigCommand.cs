@@ -132,16 +132,24 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
             WriteJails(definitions, fromText: true);
     }
 
+    /// <summary>
+    /// The definitions as jails, with the kernel read once for all of them. A jail jail(8) would
+    /// mark failed is written too (its DefinitionError set), after its warnings, as jail(8) prints
+    /// them while it loads the file.
+    /// </summary>
     private void WriteJails(IReadOnlyList<JailDefinition> definitions, bool fromText)
     {
+        var picked = new List<JailDefinition>();
         foreach (var def in definitions)
         {
             if (!Matches(def.Name)) continue;
+            foreach (var warning in def.Warnings)
+                WriteWarning(warning.Message);
             // A jail read from text has no file Set-Jail or Remove-Jail could edit.
-            var definition = fromText ? new JailDefinition(def.BlockName, def.Parameters, warnings: def.Warnings) : def;
-            var rec = JailHost.Kernel.GetByName(def.Name);
-            WriteObject(Service.ToJail(def.Name, definition, rec));
+            picked.Add(fromText ? new JailDefinition(def.BlockName, def.Parameters, warnings: def.Warnings) : def);
         }
+        foreach (var jail in Service.WithKernelState(picked))
+            WriteObject(jail);
     }
 
     /// <summary>

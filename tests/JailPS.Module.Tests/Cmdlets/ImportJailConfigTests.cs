@@ -66,6 +66,18 @@ public sealed class ImportJailConfigTests : IDisposable
     }
 
     [Fact]
+    public void Importing_a_file_warns_about_a_failed_jail_and_returns_it_with_its_error_next_to_the_others()
+    {
+        WriteConf("a { persist; }\nb { host.hostname = \"x$nope\"; }\nc { persist; }\n");
+        var r = Ok("Import-JailConfig /etc/jail.conf | Select-Object Name, State, DefinitionError, Hostname");
+        Assert.Equal(new[] { "a", "b", "c" }, r.Output.Select(o => o.Properties["Name"].Value.ToString()));
+        Assert.Contains("b: host.hostname: variable \"nope\" not found", Assert.Single(r.Warnings).Message);
+        Assert.Equal("x", r.Output[1].Properties["Hostname"].Value);
+        Assert.NotNull(r.Output[1].Properties["DefinitionError"].Value);
+        Assert.Null(r.Output[0].Properties["DefinitionError"].Value);
+    }
+
+    [Fact]
     public void AsText_writes_one_string_per_jail_as_jail_e_prints_it()
     {
         WriteConf();
