@@ -359,7 +359,7 @@ public sealed class JailService
             hostname = def.Get("host.hostname")?.Values.LastOrDefault();
             v4 = BareAddresses(def.Get("ip4.addr"));
             v6 = BareAddresses(def.Get("ip6.addr"));
-            persist = def.Get("persist") is { } pp && (pp.Values.Count == 0 || pp.Values[0] is not ("0" or "false" or "False"));
+            persist = def.Find("persist") is { } pp && JailConfNames.IsTrue(pp); // bool_param(): "nopersist", the last value
         }
         var state = rec is null ? JailState.Stopped : rec.Dying ? JailState.Dying : JailState.Running;
         string[] depends = def is null ? Array.Empty<string>() : DependNames(def).ToArray();
