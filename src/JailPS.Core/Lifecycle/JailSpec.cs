@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.Collections.Generic;
 using System.Globalization;
@@ -56,7 +57,8 @@ public sealed class JailSpec
     /// <summary>`mount`: fstab(5) lines mounted before the jail is created.</summary>
     public IReadOnlyList<string> MountLines => Values("mount");
     /// <summary>`mount.fstab`: an fstab(5) file whose entries are mounted after the `mount` lines.</summary>
-    public string? MountFstab => Single("mount.fstab");
+    /// <summary>The mount.fstab files, in order: jail(8) reads each value as a file (check_intparams in usr.sbin/jail/config.c), empty ones skipped.</summary>
+    public IReadOnlyList<string> MountFstabs => _pseudo.TryGetValue("mount.fstab", out var v) ? v.Where(f => f.Length > 0).ToList() : Array.Empty<string>();
     public bool MountDevfs => Bool("mount.devfs");
     public bool MountFdescfs => Bool("mount.fdescfs");
     public bool MountProcfs => Bool("mount.procfs");
@@ -95,7 +97,8 @@ public sealed class JailSpec
                 bool negated = key != name;
                 // bool_param() and check_intparams() in usr.sbin/jail/config.c read the last value.
                 if (IsPseudoBool(key))
-                    spec._pseudoBools[key] = negated ? false : (p.Values.Count == 0 || ParsePseudoBool(key, p.Values[p.Values.Count - 1]));
+                    // bool_param(): the "no" form inverts whatever the value says ("mount.nodevfs = 0" mounts devfs).
+                    spec._pseudoBools[key] = negated ^ (p.Values.Count == 0 || ParsePseudoBool(key, p.Values[p.Values.Count - 1]));
                 else
                     spec._pseudo[key] = p.Values;
                 continue;

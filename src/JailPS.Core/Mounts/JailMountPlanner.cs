@@ -24,7 +24,7 @@ public static class JailMountPlanner
     public const string OriginCmdlet = "Mount-JailFileSystem";
 
     /// <summary>True when the definition mounts anything.</summary>
-    public static bool HasMounts(JailSpec spec) => spec.MountLines.Count > 0 || spec.MountFstab != null
+    public static bool HasMounts(JailSpec spec) => spec.MountLines.Count > 0 || spec.MountFstabs.Count > 0
         || spec.MountDevfs || spec.MountFdescfs || spec.MountProcfs;
 
     /// <summary>The mount requests of a definition, in creation order. Reads mount.fstab through <paramref name="files"/>.</summary>
@@ -47,9 +47,9 @@ public static class JailMountPlanner
         foreach (string line in spec.MountLines)
             if (MountRequest.ParseFstabLine(line, OriginMount, spec.Name) is { } r) list.Add(r);
 
-        if (spec.MountFstab is string fstab)
+        foreach (string fstab in spec.MountFstabs)
         {
-            // jail(8) hands the name to mount -F, which opens it relative to jail(8)'s own working
+            // jail(8) fopen()s each file (config.c check_intparams) relative to its own working
             // directory; JailPS has none that means anything to the admin, so it must be absolute.
             if (!HostPath.IsAbsolute(fstab))
                 throw new JailOperationException("JailMountFstabNotAbsolute", spec.Name,

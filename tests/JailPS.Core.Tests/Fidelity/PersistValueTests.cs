@@ -22,3 +22,40 @@ public sealed class PersistValueTests : IDisposable
         Assert.Equal(expected, _f.Current("web").Persist);
     }
 }
+
+/// <summary>jail(8)'s own booleans (mount.devfs, exec.clean, ...) are bool_param() too: the no form XOR the last value.</summary>
+public sealed class PseudoBoolValueTests : IDisposable
+{
+    private readonly SimulatedHostFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Theory]
+    [InlineData("mount.devfs;", true)]
+    [InlineData("mount.nodevfs;", false)]
+    [InlineData("mount.nodevfs = 0;", true)]
+    [InlineData("mount.devfs = 1, 0;", false)]
+    public void Mount_devfs_is_what_jail_8_reads(string statement, bool expected)
+    {
+        _f.WriteFile("/etc/jail.conf", "web { path = /usr/jails/web; " + statement + " }\n");
+        Assert.Equal(expected, _f.Spec(_f.Service.FindDefinition("web")!).MountDevfs);
+    }
+}
+
+/// <summary>mount.fstab names one file per value; jail(8) reads each in order (config.c check_intparams).</summary>
+public sealed class MountFstabValuesTests : IDisposable
+{
+    private readonly SimulatedHostFixture _f = new();
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public void Every_mount_fstab_file_is_read_in_order()
+    {
+        _f.WriteFile("/etc/fstab.a", "tmpfs /usr/jails/web/tmp tmpfs rw 0 0\n");
+        _f.WriteFile("/etc/fstab.b", "tmpfs /usr/jails/web/var/tmp tmpfs rw 0 0\n");
+        _f.WriteFile("/etc/jail.conf", "web { path = /usr/jails/web; mount.fstab = /etc/fstab.a, \"\", /etc/fstab.b; }\n");
+        var requests = JailPS.Core.Mounts.JailMountPlanner.ForSpec(_f.Spec(_f.Service.FindDefinition("web")!), _f.Host.Files);
+        Assert.Equal(new[] { "/usr/jails/web/tmp", "/usr/jails/web/var/tmp" }, requests.Select(r => r.Target));
+    }
+}
