@@ -230,9 +230,14 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
                 {
                     RunOne(runner, name, options, writes, stop.Token);
                     if (progress is null) continue;
-                    int n = Interlocked.Increment(ref finished);
-                    var report = progress with { Status = $"{n} of {jails.Count} finished (last: {name})", PercentComplete = 100 * n / jails.Count };
-                    writes.Add(() => WriteProgress(ToProgressRecord(report)));
+                    // Counted where it is written (the pipeline thread, one write at a time), so the
+                    // bar never goes back when two workers finish at once and queue out of order.
+                    string last = name;
+                    writes.Add(() =>
+                    {
+                        int n = ++finished;
+                        WriteProgress(ToProgressRecord(progress with { Status = $"{n} of {jails.Count} finished (last: {last})", PercentComplete = 100 * n / jails.Count }));
+                    });
                 }
             }, stop.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default));
         }
