@@ -102,7 +102,8 @@ public sealed class RootedFileSystem : IHostFileSystem
                 if (!wild)
                 {
                     string candidate = HostPath.Combine(dir, component);
-                    if (File.Exists(Resolved(candidate)) || Directory.Exists(Resolved(candidate)))
+                    string localCandidate = Resolved(candidate);
+                    if (File.Exists(localCandidate) || Directory.Exists(localCandidate))
                         next.Add(candidate);
                     continue;
                 }

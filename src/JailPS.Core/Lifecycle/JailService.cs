@@ -31,10 +31,6 @@ public sealed class NewJailRequest
 }
 
 /// <summary>
-/// The engine behind the cmdlets: reads definitions (jail.conf) and the kernel, merges them into
-/// <see cref="Jail"/> objects, and builds plans for every change. It never touches PowerShell.
-/// </summary>
-/// <summary>
 /// A definition file, or one jail in it, that could not be read, parsed or evaluated, and the jails
 /// it is taken to define (<see cref="JailService.BrokenDefinitions"/>).
 /// </summary>
@@ -44,6 +40,10 @@ public sealed record BrokenDefinition(string File, JailConfException Error, IRea
     public bool Evaluated { get; init; }
 }
 
+/// <summary>
+/// The engine behind the cmdlets: reads definitions (jail.conf) and the kernel, merges them into
+/// <see cref="Jail"/> objects, and builds plans for every change. It never touches PowerShell.
+/// </summary>
 public sealed class JailService
 {
     private readonly JailHost _host;
@@ -127,7 +127,7 @@ public sealed class JailService
             }
         foreach (var b in broken)
             foreach (string name in b.Jails)
-                if (owned.Contains(name) || !byName.ContainsKey(name)) errorByName.TryAdd(name, b.Error);
+                if (!byName.ContainsKey(name)) errorByName.TryAdd(name, b.Error); // owned names never stay in byName
         return new LoadedDefinitions(order.ConvertAll(n => byName[n]), broken, errorByName);
 
         void LoadRoot(string file, string? owner, IEnumerable<string>? alsoDefines)
@@ -431,7 +431,7 @@ public sealed class JailService
             // depend names blocks; a numeric block's jail has another name in the kernel.
             string block = FindDefinition(target)?.BlockName ?? target;
             foreach (var d in Definitions)
-                if ((DependNames(d).Contains(target) || DependNames(d).Contains(block)) && seen.Add(d.Name))
+                if (DependNames(d).Any(n => n == target || n == block) && seen.Add(d.Name))
                 {
                     Visit(d.Name);
                     result.Add(d.Name);

@@ -1,6 +1,6 @@
-using System.Linq;
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Globalization;
 using JailPS.Core.Config;
 using JailPS.Core.Host;
@@ -56,8 +56,10 @@ public sealed class JailSpec
 
     /// <summary>`mount`: fstab(5) lines mounted before the jail is created.</summary>
     public IReadOnlyList<string> MountLines => Values("mount");
-    /// <summary>`mount.fstab`: an fstab(5) file whose entries are mounted after the `mount` lines.</summary>
-    /// <summary>The mount.fstab files, in order: jail(8) reads each value as a file (check_intparams in usr.sbin/jail/config.c), empty ones skipped.</summary>
+    /// <summary>
+    /// `mount.fstab`: fstab(5) files whose entries are mounted after the `mount` lines, in order;
+    /// jail(8) reads each value as a file (check_intparams in usr.sbin/jail/config.c), empty ones skipped.
+    /// </summary>
     public IReadOnlyList<string> MountFstabs => _pseudo.TryGetValue("mount.fstab", out var v) ? v.Where(f => f.Length > 0).ToList() : Array.Empty<string>();
     public bool MountDevfs => Bool("mount.devfs");
     public bool MountFdescfs => Bool("mount.fdescfs");

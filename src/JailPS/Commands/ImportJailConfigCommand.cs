@@ -102,11 +102,7 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
                         "Give a jail.conf file; to read a directory of them use Import-JailConfig DIR/*.conf via Get-ChildItem, or .include.");
                 if (!JailHost.Files.FileExists(hostPath))
                     throw new JailOperationException("JailConfigMissing", null, $"{hostPath}: no such file.", "Check the path.");
-                var definitions = JailConfLoader.Load(JailHost.Files, new[] { hostPath });
-                if (AsLines)
-                    WriteLines(definitions);
-                else
-                    WriteJails(definitions, fromText: false);
+                Write(JailConfLoader.Load(JailHost.Files, new[] { hostPath }), fromText: false);
             });
     }
 
@@ -125,19 +121,17 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
     /// <summary>Text without a file: STDIN in messages, relative .include lines from the current directory (jail -f -).</summary>
     private void WriteText(string text)
     {
-        var definitions = JailConfLoader.LoadText(JailHost.Files, text, CurrentHostDirectory());
-        if (AsLines)
-            WriteLines(definitions);
-        else
-            WriteJails(definitions, fromText: true);
+        Write(JailConfLoader.LoadText(JailHost.Files, text, CurrentHostDirectory()), fromText: true);
     }
 
     /// <summary>
-    /// The definitions as jails, with the kernel read once for all of them. A jail jail(8) would
-    /// mark failed is written too (its DefinitionError set), after its warnings, as jail(8) prints
-    /// them while it loads the file.
+    /// The definitions the Name filter picks, each after its warnings (a jail jail(8) would mark
+    /// failed is written too, with the values config.c left it, as jail(8) prints its problems on
+    /// stderr while it loads and `jail -e` still exits 0). With -AsText one string per jail, without
+    /// its newline, so Set-Content and Out-File write jail -e's bytes; otherwise Jail objects, the
+    /// kernel read once for all of them.
     /// </summary>
-    private void WriteJails(IReadOnlyList<JailDefinition> definitions, bool fromText)
+    private void Write(IReadOnlyList<JailDefinition> definitions, bool fromText)
     {
         var picked = new List<JailDefinition>();
         foreach (var def in definitions)
@@ -145,27 +139,14 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
             if (!Matches(def.Name)) continue;
             foreach (var warning in def.Warnings)
                 WriteWarning(warning.Message);
-            // A jail read from text has no file Set-Jail or Remove-Jail could edit.
-            picked.Add(fromText ? new JailDefinition(def.BlockName, def.Parameters, warnings: def.Warnings) : def);
+            if (AsLines)
+                WriteObject(JailEFormatter.Line(def, Separator));
+            else
+                // A jail read from text has no file Set-Jail or Remove-Jail could edit.
+                picked.Add(fromText ? new JailDefinition(def.BlockName, def.Parameters, warnings: def.Warnings) : def);
         }
         foreach (var jail in Service.WithKernelState(picked))
             WriteObject(jail);
-    }
-
-    /// <summary>
-    /// One string per jail, without its newline: Set-Content and Out-File then write jail -e's
-    /// bytes. A jail jail(8) marks failed is printed too, with the values config.c left it, and
-    /// its problems are warnings, as jail -e prints them on stderr and still exits 0.
-    /// </summary>
-    private void WriteLines(IReadOnlyList<JailDefinition> definitions)
-    {
-        foreach (var def in definitions)
-        {
-            if (!Matches(def.Name)) continue;
-            foreach (var warning in def.Warnings)
-                WriteWarning(warning.Message);
-            WriteObject(JailEFormatter.Line(def, Separator));
-        }
     }
 
     private bool Matches(string name)
@@ -184,10 +165,16 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
     private string? CurrentHostDirectory()
     {
         string local = SessionState.Path.CurrentFileSystemLocation.ProviderPath;
-        if (!JailHost.IsSimulated)
+        if (JailHost.IsSimulated && local.TrimEnd('/') == JailHost.Files.ToLocalPath("/").TrimEnd('/')) return "/";
+        return HostPathOfLocal(JailHost, local);
+    }
+
+    /// <summary>A local absolute path as a host path: itself on a real host, the part under the root on the simulated one (null outside it).</summary>
+    private static string? HostPathOfLocal(JailHost host, string local)
+    {
+        if (!host.IsSimulated)
             return HostPath.IsAbsolute(local) ? HostPath.Normalize(local) : null;
-        string root = JailHost.Files.ToLocalPath("/").TrimEnd('/');
-        if (local.TrimEnd('/') == root) return "/";
+        string root = host.Files.ToLocalPath("/").TrimEnd('/');
         return local.StartsWith(root + "/", StringComparison.Ordinal) ? HostPath.Normalize(local.Substring(root.Length)) : null;
     }
 
@@ -205,11 +192,7 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
         if (HostPath.IsAbsolute(path) && !(host.IsSimulated && path.StartsWith(root + "/", StringComparison.Ordinal)))
             return HostPath.Normalize(path);
         string local = HostPath.IsAbsolute(path) ? path : cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
-        if (!host.IsSimulated)
-            return HostPath.Normalize(local);
-        if (local.StartsWith(root + "/", StringComparison.Ordinal))
-            return HostPath.Normalize(local.Substring(root.Length));
-        throw new JailOperationException("JailPathOutsideSimulatedHost", null,
+        return HostPathOfLocal(host, local) ?? throw new JailOperationException("JailPathOutsideSimulatedHost", null,
             $"{local} is outside the simulated host's root {root}.", "Give an absolute host path such as /etc/jail.conf, or copy the file into the simulated host.");
     }
 }
