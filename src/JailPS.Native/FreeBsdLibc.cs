@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace JailPS.Native;
 
 /// <summary>The real kernel: direct calls into FreeBSD's libc.so.7. Usable only on FreeBSD.</summary>
-public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc
+public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc, INetLibc
 {
     [ThreadStatic] private static int t_errno;
 
@@ -28,6 +28,22 @@ public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc
     public int JailGet(IoVec* iov, uint niov, int flags) => Capture(Interop.JailGet(iov, niov, flags));
     public int JailAttach(int jid) => Capture(Interop.JailAttach(jid));
     public int JailRemove(int jid) => Capture(Interop.JailRemove(jid));
+    public int JailAttachJd(int fd) => Since15(() => Interop.JailAttachJd(fd));
+    public int JailRemoveJd(int fd) => Since15(() => Interop.JailRemoveJd(fd));
+
+    /// <summary>A FreeBSD 15 call: on 14, whose libc lacks the symbol, it fails as the raw syscall would, with ENOSYS.</summary>
+    private static int Since15(Func<int> call)
+    {
+        try
+        {
+            return Capture(call());
+        }
+        catch (EntryPointNotFoundException)
+        {
+            t_errno = Errno.ENOSYS;
+            return -1;
+        }
+    }
 
     public int Sysctl(int* name, uint namelen, void* oldp, nuint* oldlenp, void* newp, nuint newlen)
         => Capture(Interop.Sysctl(name, namelen, oldp, oldlenp, newp, newlen));
@@ -58,4 +74,9 @@ public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc
         return n;
     }
     // Close(int) above serves IAtLibc too.
+
+    // INetLibc (Ioctl and Close above serve it too)
+    public int Socket(int domain, int type, int protocol) => Capture(Interop.Socket(domain, type, protocol));
+    public int GetIfAddrs(IfAddrs** list) => Capture(Interop.GetIfAddrs(list));
+    public void FreeIfAddrs(IfAddrs* list) => Interop.FreeIfAddrs(list);
 }

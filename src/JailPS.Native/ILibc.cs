@@ -13,6 +13,15 @@ public unsafe interface ILibc
     int JailGet(IoVec* iov, uint niov, int flags);
     int JailAttach(int jid);
     int JailRemove(int jid);
+
+    /// <summary>int jail_attach_jd(int fd) — sys/sys/jail.h, FreeBSD 15 (syscall 597, libsys FBSD_1.8).</summary>
+    int JailAttachJd(int fd);
+
+    /// <summary>int jail_remove_jd(int fd) — sys/sys/jail.h, FreeBSD 15 (syscall 598, libsys FBSD_1.8).</summary>
+    int JailRemoveJd(int fd);
+
+    /// <summary>int close(int) — unistd.h: releases a jail descriptor (an owning one removes its jail).</summary>
+    int Close(int fd);
     int Sysctl(int* name, uint namelen, void* oldp, nuint* oldlenp, void* newp, nuint newlen);
     int SysctlByName(byte* name, void* oldp, nuint* oldlenp, void* newp, nuint newlen);
     uint GetEuid();

@@ -17,4 +17,13 @@ internal static unsafe partial class Interop
 
     [LibraryImport(Libc, EntryPoint = "jail_remove", SetLastError = true)]
     internal static partial int JailRemove(int jid);
+
+    // FreeBSD 15 only (syscalls 597/598, lib/libsys/Symbol.sys.map FBSD_1.8): absent from 14's libc,
+    // where binding them throws EntryPointNotFoundException.
+
+    [LibraryImport(Libc, EntryPoint = "jail_attach_jd", SetLastError = true)]
+    internal static partial int JailAttachJd(int fd);
+
+    [LibraryImport(Libc, EntryPoint = "jail_remove_jd", SetLastError = true)]
+    internal static partial int JailRemoveJd(int fd);
 }

@@ -190,6 +190,9 @@ public sealed unsafe class ReplayLibc : ILibc
     public int JailSet(IoVec* iov, uint niov, int flags) => Forward(_inner.JailSet(iov, niov, flags));
     public int JailAttach(int jid) => Forward(_inner.JailAttach(jid));
     public int JailRemove(int jid) => Forward(_inner.JailRemove(jid));
+    public int JailAttachJd(int fd) => Forward(_inner.JailAttachJd(fd));
+    public int JailRemoveJd(int fd) => Forward(_inner.JailRemoveJd(fd));
+    public int Close(int fd) => Forward(_inner.Close(fd));
     public int Sysctl(int* name, uint namelen, void* oldp, nuint* oldlenp, void* newp, nuint newlen)
         => Forward(_inner.Sysctl(name, namelen, oldp, oldlenp, newp, newlen));
     public int SysctlByName(byte* name, void* oldp, nuint* oldlenp, void* newp, nuint newlen)

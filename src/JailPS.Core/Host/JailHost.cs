@@ -5,6 +5,7 @@ using JailPS.Core.Devfs;
 using JailPS.Core.Host.SafePath;
 using JailPS.Core.Kernel;
 using JailPS.Core.Mounts;
+using JailPS.Core.Network;
 using JailPS.Core.Processes;
 using JailPS.Native;
 
@@ -28,12 +29,14 @@ public sealed class JailHost
 
     private IBeneathResolver? _resolver;
 
-    private JailHost(ILibc libc, IMountLibc mountLibc, IDevfsNodeSource? devfsNodes, IProcessRunner processes, IHostFileSystem files, string computerName, SimulatedHost? simulation)
+    private JailHost(ILibc libc, IMountLibc mountLibc, INetLibc netLibc, IDevfsNodeSource? devfsNodes, IProcessRunner processes, IHostFileSystem files, string computerName, SimulatedHost? simulation)
     {
         Libc = libc;
         MountLibc = mountLibc;
         DevfsNodes = devfsNodes ?? new DevfsDirectoryNodeSource(MountPointsBelow);
         Kernel = new JailKernel(libc);
+        NetLibc = netLibc;
+        Network = new HostNetwork(netLibc);
         Processes = processes;
         Files = files;
         ComputerName = computerName;
@@ -55,6 +58,12 @@ public sealed class JailHost
     /// </summary>
     public IBeneathResolver Resolver => _resolver ??= BeneathResolvers.ForCurrentOs();
     public JailKernel Kernel { get; }
+
+    /// <summary>socket, the interface ioctls and getifaddrs.</summary>
+    public INetLibc NetLibc { get; }
+
+    /// <summary>The host's interfaces and addresses (getifaddrs and the interface ioctls).</summary>
+    public HostNetwork Network { get; }
     public IProcessRunner Processes { get; }
     public IHostFileSystem Files { get; }
 
@@ -94,7 +103,7 @@ public sealed class JailHost
         lock (s_lock)
         {
             var libc = new FreeBsdLibc();
-            return s_real ??= new JailHost(libc, libc, null, new SystemProcessRunner(), new RootedFileSystem("/"),
+            return s_real ??= new JailHost(libc, libc, libc, null, new SystemProcessRunner(), new RootedFileSystem("/"),
                 Environment.MachineName, null);
         }
     }
@@ -117,7 +126,7 @@ public sealed class JailHost
             Directory.CreateDirectory(root);
             var files = new RootedFileSystem(root);
             var sim = new SimulatedHost(root);
-            var host = new JailHost(sim, sim, sim, sim.Processes, files, SimulatedPrefix + root, sim);
+            var host = new JailHost(sim, sim, sim, sim, sim.Processes, files, SimulatedPrefix + root, sim);
             s_simulated[root] = host;
             return host;
         }
@@ -129,7 +138,7 @@ public sealed class JailHost
     /// it, so JailPS's own cost can be told apart from the simulated kernel's.
     /// </summary>
     internal JailHost WithLibc(ILibc libc)
-        => new(libc, MountLibc, DevfsNodes, Processes, Files, ComputerName, Simulation)
+        => new(libc, MountLibc, NetLibc, DevfsNodes, Processes, Files, ComputerName, Simulation)
         { JailConfPath = JailConfPath, JailConfDirectory = JailConfDirectory };
 
     /// <summary>

@@ -14,7 +14,7 @@ namespace JailPS.Core.Host;
 /// It implements the libc seams (ILibc, IMountLibc) by forwarding to the current kernel, so reloading the state file
 /// never invalidates a JailKernel built on it.
 /// </summary>
-public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
+public sealed unsafe class SimulatedHost : ILibc, IMountLibc, INetLibc, IDevfsNodeSource
 {
     public const string StateFolderName = ".simulation";
 
@@ -194,6 +194,8 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
     public int JailGet(IoVec* iov, uint niov, int flags) => Kernel.JailGet(iov, niov, flags);
     public int JailAttach(int jid) => Transact(k => k.JailAttach(jid));
     public int JailRemove(int jid) => Transact(k => k.JailRemove(jid));
+    public int JailAttachJd(int fd) => Transact(k => k.JailAttachJd(fd));
+    public int JailRemoveJd(int fd) => Transact(k => k.JailRemoveJd(fd));
     public int Sysctl(int* name, uint namelen, void* oldp, nuint* oldlenp, void* newp, nuint newlen) =>
         newp == null ? Kernel.Sysctl(name, namelen, oldp, oldlenp, newp, newlen) : Transact(k => k.Sysctl(name, namelen, oldp, oldlenp, newp, newlen));
     public int SysctlByName(byte* name, void* oldp, nuint* oldlenp, void* newp, nuint newlen) =>
@@ -205,8 +207,14 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, IDevfsNodeSource
     public int Unmount(byte* path, int flags) => Transact(k => k.Unmount(path, flags));
     public int GetFsStat(StatFs* buf, long bufsize, int mode) => Kernel.GetFsStat(buf, bufsize, mode);
     public int Open(byte* path, int flags) => Kernel.Open(path, flags);
-    public int Close(int fd) => Kernel.Close(fd);
+    // Closing an owning jail descriptor removes its jail, so close is a transaction too.
+    public int Close(int fd) => Transact(k => k.Close(fd));
     public int Ioctl(int fd, ulong request, void* arg) => Transact(k => k.Ioctl(fd, request, arg));
+
+    // INetLibc: a socket is process state (not saved); the interface table is read like jail_get.
+    public int Socket(int domain, int type, int protocol) => Kernel.Socket(domain, type, protocol);
+    public int GetIfAddrs(IfAddrs** list) => Kernel.GetIfAddrs(list);
+    public void FreeIfAddrs(IfAddrs* list) => Kernel.FreeIfAddrs(list);
     public int LastErrno => Kernel.LastErrno;
 
     /// <summary>The kernel model's devfs nodes that are not hidden (what the jail would list).</summary>

@@ -121,9 +121,16 @@ public sealed unsafe class JailKernel
 
     /// <summary>jail_set with the given parameters; returns the jid.</summary>
     public int Set(IReadOnlyList<JailParameterSetting> settings, int flags, string? target = null)
+        => Set(settings, flags, target, null, out _);
+
+    /// <summary>
+    /// jail_set; with <paramref name="desc"/> the "desc" parameter is passed (the descriptor to use,
+    /// or -1 when the call only asks for one) and <paramref name="descOut"/> is what the kernel wrote back.
+    /// </summary>
+    private int Set(IReadOnlyList<JailParameterSetting> settings, int flags, string? target, int? desc, out int descOut)
     {
-        var names = new List<byte[]>(settings.Count + 1);
-        var values = new List<byte[]?>(settings.Count + 1);
+        var names = new List<byte[]>(settings.Count + 2);
+        var values = new List<byte[]?>(settings.Count + 2);
         foreach (var s in settings)
         {
             if (s.Info.Type == JailParameterType.Bool)
@@ -138,9 +145,97 @@ public sealed unsafe class JailKernel
                 values.Add(JailParameterCodec.Encode(s.Info, s.Value));
             }
         }
+        byte[]? descValue = null;
+        if (desc is int d)
+        {
+            descValue = BitConverter.GetBytes(d);
+            names.Add(CString("desc"));
+            values.Add(descValue);
+        }
         int jid = OptionIovec.Invoke(names, values, (p, n) => _libc.JailSet(p, n, flags), out string? errmsg);
         if (jid < 0)
             throw new JailKernelException("jail_set", _libc.LastErrno, errmsg, target);
+        descOut = descValue is null ? -1 : BitConverter.ToInt32(descValue);
+        return jid;
+    }
+
+    private bool? _descriptors;
+
+    /// <summary>
+    /// Whether the kernel has jail descriptors (FreeBSD 15). Asked once, with no side effect: a
+    /// jail_get with JAIL_GET_DESC and no "desc" fails with EINVAL where the flag is outside
+    /// JAIL_GET_MASK (14.x) and with ENOENT "missing desc" where descriptors exist (kern_jail.c).
+    /// </summary>
+    public bool SupportsDescriptors
+    {
+        get
+        {
+            if (_descriptors is { } known) return known;
+            int rc = OptionIovec.Invoke(Array.Empty<byte[]>(), Array.Empty<byte[]?>(), (p, n) => _libc.JailGet(p, n, JailFlags.GetDesc), out _);
+            bool has = rc < 0 && _libc.LastErrno == Errno.ENOENT;
+            _descriptors = has;
+            return has;
+        }
+    }
+
+    /// <summary>
+    /// A descriptor for the live jail with this jid (jail_get with JAIL_GET_DESC: non-owning, so
+    /// closing it never removes the jail), with the jail's name at that moment; null when the
+    /// kernel has no descriptors or no such jail is alive. Everything done through it reaches that
+    /// jail and no other, even if it is removed and another takes its jid or name.
+    /// </summary>
+    public JailDescriptor? OpenDescriptor(int jid)
+    {
+        if (!SupportsDescriptors) return null;
+        byte[] jidValue = BitConverter.GetBytes(jid);
+        byte[] nameValue = new byte[JailLimits.MaxHostNameLen];
+        byte[] descValue = BitConverter.GetBytes(-1);
+        int rc = OptionIovec.Invoke(new[] { CString("jid"), CString("name"), CString("desc") }, new byte[]?[] { jidValue, nameValue, descValue },
+            (p, n) => _libc.JailGet(p, n, JailFlags.GetDesc), out string? errmsg);
+        if (rc < 0)
+        {
+            if (_libc.LastErrno == Errno.ENOENT) return null;
+            throw new JailKernelException("jail_get", _libc.LastErrno, errmsg, jid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        string name;
+        fixed (byte* np = nameValue) name = ReadCString(np, nameValue.Length) ?? "";
+        return new JailDescriptor(_libc, BitConverter.ToInt32(descValue), rc, name);
+    }
+
+    /// <summary>
+    /// jail_remove_jd: removes the jail the descriptor holds. False when that jail is gone already
+    /// (ENOENT "descriptor to dead jail"): then nothing was removed, in particular not a jail that
+    /// took its jid or name since.
+    /// </summary>
+    public bool Remove(JailDescriptor descriptor, string? target = null)
+    {
+        if (_libc.JailRemoveJd(descriptor.Fd) == 0) return true;
+        if (_libc.LastErrno == Errno.ENOENT) return false;
+        throw new JailKernelException("jail_remove_jd", _libc.LastErrno, null, target ?? descriptor.Name);
+    }
+
+    /// <summary>jail_set(JAIL_UPDATE | JAIL_USE_DESC): changes the jail the descriptor holds, and only it.</summary>
+    public void Update(JailDescriptor descriptor, IReadOnlyList<JailParameterSetting> settings, string? target = null)
+    {
+        var list = new List<JailParameterSetting>(settings.Count);
+        foreach (var s in settings)
+            if (s.Info.Name != "jid") list.Add(s); // the descriptor names the jail
+        Set(list, JailFlags.Update | JailFlags.UseDesc, target, descriptor.Fd, out _);
+    }
+
+    /// <summary>
+    /// jail_set(JAIL_CREATE), and where the kernel has descriptors with JAIL_GET_DESC, so what is
+    /// done to the new jail afterwards (its temporary persist, a rollback) reaches it and no other.
+    /// </summary>
+    public int Create(IReadOnlyList<JailParameterSetting> settings, string? target, out JailDescriptor? descriptor)
+    {
+        if (!SupportsDescriptors)
+        {
+            descriptor = null;
+            return Set(settings, JailFlags.Create, target);
+        }
+        int jid = Set(settings, JailFlags.Create | JailFlags.GetDesc, target, -1, out int fd);
+        descriptor = new JailDescriptor(_libc, fd, jid, target ?? "");
         return jid;
     }
 

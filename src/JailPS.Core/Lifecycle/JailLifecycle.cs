@@ -77,10 +77,19 @@ public sealed class JailLifecycle
             settings.Add(new JailParameterSetting(persist, true));
         }
         // Under the parameter list, which value of a list the kernel gets (shown by -WhatIf and -Verbose, not warned).
-        plan.Add("jail_set", "jail_set(JAIL_CREATE) " + DescribeSettings(settings) + string.Concat(spec.LastValueNotes.Select(n => "\n" + n)),
-            () => jid = _host.Kernel.Set(settings, JailFlags.Create, spec.Name),
-            () => RemoveIfPresent(jid, spec.Name),
-            $"jail_remove({spec.Name})");
+        // With descriptors the new jail is held from its creation: the temporary persist's clearing
+        // and a rollback reach it and no other, whatever happens to its jid meanwhile.
+        JailDescriptor? created = null;
+        plan.Finally.Add(() => created?.Dispose());
+        bool descriptors = _host.Kernel.SupportsDescriptors;
+        plan.Add("jail_set", $"jail_set(JAIL_CREATE{(descriptors ? " | JAIL_GET_DESC" : "")}) " + DescribeSettings(settings) + string.Concat(spec.LastValueNotes.Select(n => "\n" + n)),
+            () => jid = _host.Kernel.Create(settings, spec.Name, out created),
+            () =>
+            {
+                if (created is null) RemoveIfPresent(jid, spec.Name);
+                else _host.Kernel.Remove(created, spec.Name);
+            },
+            descriptors ? $"jail_remove_jd({spec.Name})" : $"jail_remove({spec.Name})");
 
         AddHostCommands(plan, spec, "exec.created", () => jid);
         AddJailCommands(plan, spec, "exec.start", () => jid);
@@ -90,11 +99,14 @@ public sealed class JailLifecycle
         if (tempPersist)
         {
             var persist = _host.Kernel.Catalog.Find("persist")!;
-            plan.Add("persist", "jail_set(JAIL_UPDATE) jid=<jid> nopersist (clear the temporary persist)",
+            plan.Add("persist", (descriptors ? "jail_set(JAIL_UPDATE | JAIL_USE_DESC) desc=<descriptor of the new jail>" : "jail_set(JAIL_UPDATE) jid=<jid>") + " nopersist (clear the temporary persist)",
                 () =>
                 {
                     var jidInfo = _host.Kernel.Catalog.Find("jid")!;
-                    _host.Kernel.Set(new[] { new JailParameterSetting(jidInfo, jid), new JailParameterSetting(persist, false) }, JailFlags.Update, spec.Name);
+                    if (created is not null)
+                        _host.Kernel.Update(created, new[] { new JailParameterSetting(persist, false) }, spec.Name);
+                    else
+                        _host.Kernel.Set(new[] { new JailParameterSetting(jidInfo, jid), new JailParameterSetting(persist, false) }, JailFlags.Update, spec.Name);
                     if (_host.Kernel.GetByJid(jid) is null)
                         ReportVanished(spec);
                 });
@@ -143,8 +155,17 @@ public sealed class JailLifecycle
     public JailPlan PlanStop(string name, int jid, JailSpec? spec, int? timeoutSeconds, bool force, string? rootPath = null)
     {
         var plan = new JailPlan(name, "stop");
+        // Where the kernel has jail descriptors, the jail is held by one from the check on: the
+        // jail_remove can then only reach the jail that was checked, never one that took its jid.
+        JailDescriptor? held = null;
+        plan.Finally.Add(() => held?.Dispose());
         plan.Precondition = () =>
         {
+            held = _host.Kernel.OpenDescriptor(jid);
+            if (held is not null && held.Name != name)
+                throw new JailOperationException("JailNotRunning", name,
+                    $"jid {jid} is no longer jail \"{name}\" but \"{held.Name}\": the jail was replaced while this command waited for its lock; nothing was done.",
+                    "Run Stop-Jail again: it looks the jail up afresh.");
             var now = _host.Kernel.GetByJid(jid, includeDying: true);
             if (now is null || now.Dying)
                 throw new JailOperationException("JailNotRunning", name,
@@ -167,7 +188,15 @@ public sealed class JailLifecycle
             plan.Add("stop.timeout", $"{PkillPath} -TERM -j {jid}; wait up to {wait}s for the jail's processes to exit",
                 () => TerminateAndWait(name, jid, TimeSpan.FromSeconds(wait)));
         }
-        plan.Add("jail_remove", $"jail_remove({jid})", () => RemoveIfPresent(jid, name));
+        if (_host.Kernel.SupportsDescriptors)
+            plan.Add("jail_remove", $"jail_remove_jd(descriptor of jid {jid})", () =>
+            {
+                if (held is null) RemoveIfPresent(jid, name);
+                else if (!_host.Kernel.Remove(held, name))
+                    _output.Verbose($"jail {name}: jid {jid} had already ended by itself (its descriptor reports a dead jail); nothing was removed");
+            });
+        else
+            plan.Add("jail_remove", $"jail_remove({jid})", () => RemoveIfPresent(jid, name));
         // exec.poststop and exec.release still see the jid the jail had (jail(8)'s
         // usr.sbin/jail/tests/jail_basic_test.sh, param_consistency, expects JID in exec.poststop).
         if (spec != null)

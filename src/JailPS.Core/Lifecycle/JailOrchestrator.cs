@@ -66,8 +66,15 @@ public sealed class JailOrchestrator
         // Locked only once the user agreed, so -WhatIf leaves no trace on the host.
         using (JailLock.Acquire(_host.Files, plan.JailName, TimeSpan.FromSeconds(30), _cancel))
         {
-            plan.Precondition?.Invoke();
-            PlanRunner.Execute(plan, _sink);
+            try
+            {
+                plan.Precondition?.Invoke();
+                PlanRunner.Execute(plan, _sink);
+            }
+            finally
+            {
+                foreach (var release in plan.Finally) release();
+            }
         }
         foreach (var note in plan.Notes)
             _sink.Warning($"jail {plan.JailName}: {note}");

@@ -720,10 +720,32 @@ public sealed class JailService
             set.AddRange(live);
             var revert = new List<JailParameterSetting> { new(jidInfo, jid) };
             revert.AddRange(undo);
-            plan.Add("jail_set", "jail_set(JAIL_UPDATE) " + JailLifecycle.DescribeSettings(set),
-                () => _host.Kernel.Set(set, JailFlags.Update, jail.Name),
-                undo.Count > 0 ? () => _host.Kernel.Set(revert, JailFlags.Update, jail.Name) : null,
-                "restore the previous values in the running jail");
+            if (_host.Kernel.SupportsDescriptors)
+            {
+                // Held by a descriptor from the moment it is checked to be the jail looked at, so the
+                // change and its undo reach that jail and never one that took its jid since.
+                JailDescriptor? held = null;
+                plan.Finally.Add(() => held?.Dispose());
+                plan.Add("jail_set", "jail_set(JAIL_UPDATE | JAIL_USE_DESC) " + JailLifecycle.DescribeSettings(set),
+                    () =>
+                    {
+                        held = _host.Kernel.OpenDescriptor(jid);
+                        if (held is null || held.Name != jail.Name)
+                            throw new JailOperationException("JailNotRunning", jail.Name,
+                                held is null
+                                    ? $"jail \"{jail.Name}\" (jid {jid}) stopped before it could be changed; nothing was changed."
+                                    : $"jid {jid} is no longer jail \"{jail.Name}\" but \"{held.Name}\": the jail was replaced; nothing was changed.",
+                                $"Run Get-Jail {jail.Name} and try again.");
+                        _host.Kernel.Update(held, live, jail.Name);
+                    },
+                    undo.Count > 0 ? () => _host.Kernel.Update(held!, undo, jail.Name) : null,
+                    "restore the previous values in the running jail");
+            }
+            else
+                plan.Add("jail_set", "jail_set(JAIL_UPDATE) " + JailLifecycle.DescribeSettings(set),
+                    () => _host.Kernel.Set(set, JailFlags.Update, jail.Name),
+                    undo.Count > 0 ? () => _host.Kernel.Set(revert, JailFlags.Update, jail.Name) : null,
+                    "restore the previous values in the running jail");
         }
         if (writeDefinition)
         {

@@ -122,6 +122,12 @@ public sealed class JailPlan
     public Action? Precondition { get; set; }
 
     /// <summary>
+    /// Run after the plan whatever its outcome (closing the jail descriptors its steps used); each
+    /// may run more than once (the plan runner and, when the precondition fails, the orchestrator).
+    /// </summary>
+    public List<Action> Finally { get; } = new();
+
+    /// <summary>
     /// Set for an operation that cannot be undone, such as a stop (its processes are killed, the jail
     /// is removed): after a failure, <see cref="PlanRunner"/> asks it, with the failed step, what the
     /// host is left with and how to finish, and the error says that instead of what was rolled back.
@@ -258,6 +264,18 @@ public sealed class JailPlanException : Exception
 public static class PlanRunner
 {
     public static void Execute(JailPlan plan, IJailOutput output)
+    {
+        try
+        {
+            ExecuteSteps(plan, output);
+        }
+        finally
+        {
+            foreach (var release in plan.Finally) release();
+        }
+    }
+
+    private static void ExecuteSteps(JailPlan plan, IJailOutput output)
     {
         var journal = new Stack<PlanStep>();
         foreach (var step in plan.Steps)

@@ -58,9 +58,28 @@ internal sealed class SimRuleset
 }
 
 /// <summary>An open file descriptor of the simulated process: the mount it refers to and whether it is that mount's root.</summary>
+internal enum SimFdKind
+{
+    /// <summary>A vnode opened with open(2): a directory or device node under a mount.</summary>
+    Vnode,
+    /// <summary>A socket(2) of <see cref="SimFd.Family"/>, used for interface ioctls.</summary>
+    Socket,
+    /// <summary>A FreeBSD 15 jail descriptor (kern_jaildesc.c) of the prison <see cref="SimFd.PrisonSerial"/>.</summary>
+    JailDesc,
+}
+
 internal sealed class SimFd
 {
-    public int MountId;
+    public SimFdKind Kind;
+    /// <summary>The mount a vnode lies on; -1 for sockets and jail descriptors, which lie on none.</summary>
+    public int MountId = -1;
+    public int Family;
+    /// <summary>The prison a jail descriptor holds (SimPrison.Serial: never reused, unlike a jid).</summary>
+    public long PrisonSerial;
+    /// <summary>An owning descriptor (JDF_OWNING): closing its last reference removes the jail.</summary>
+    public bool Owning;
+    /// <summary>The uid that made a jail descriptor: uses through it are checked against it (f_cred).</summary>
+    public uint CreatorUid;
     public bool IsRoot;
     /// <summary>The mount was forcibly unmounted: the vnode is dead.</summary>
     public bool Dead;

@@ -27,6 +27,8 @@ internal sealed class SimProcess
 internal sealed class SimPrison
 {
     public int Id;
+    /// <summary>Tells this prison from any earlier one with its jid (what a jail descriptor holds on to).</summary>
+    public long Serial;
     public SimPrison? Parent;
 
     /// <summary>pr_children: LIST_INSERT_HEAD order, newest first.</summary>

@@ -218,12 +218,17 @@ public sealed unsafe partial class SimulatedKernel
             if ((flags & OpenFlags.Directory) != 0 && !isDir) return Fail(Errno.ENOTDIR);
             if (isDir && (flags & OAccMode) != OpenFlags.ReadOnly) return Fail(Errno.EISDIR);
             var top = TopMountAt(global);
-            var fd = new SimFd { MountId = (top ?? ContainingMount(global)).Id, IsRoot = top is not null };
-            int n = 3;
-            while (_fds.ContainsKey(n)) n++;
-            _fds[n] = fd;
-            return n;
+            return AllocFd(new SimFd { Kind = SimFdKind.Vnode, MountId = (top ?? ContainingMount(global)).Id, IsRoot = top is not null });
         }
+    }
+
+    /// <summary>fdalloc: the lowest free descriptor number above the standard three.</summary>
+    private int AllocFd(SimFd fd)
+    {
+        int n = 3;
+        while (_fds.ContainsKey(n)) n++;
+        _fds[n] = fd;
+        return n;
     }
 
     /// <inheritdoc />
@@ -233,7 +238,9 @@ public sealed unsafe partial class SimulatedKernel
         {
             var fault = Enter("close");
             if (fault is not null) return Fail(fault.Errno);
-            if (!_fds.Remove(fd)) return Fail(Errno.EBADF);
+            if (!_fds.TryGetValue(fd, out var f)) return Fail(Errno.EBADF);
+            if (f.Kind == SimFdKind.JailDesc) CloseJailDescriptor(f);
+            _fds.Remove(fd);
             return 0;
         }
     }
@@ -246,6 +253,8 @@ public sealed unsafe partial class SimulatedKernel
             var fault = Enter("ioctl");
             if (fault is not null) return Fail(fault.Errno);
             if (!_fds.TryGetValue(fd, out var f) || f.Dead) return Fail(Errno.EBADF);
+            if (f.Kind == SimFdKind.Socket) return NetIoctl(f, request, arg);
+            if (f.Kind != SimFdKind.Vnode) return Fail(Errno.ENOTTY);
             uint size = (uint)(request >> 16) & IoctlEncoding.ParmMask;
             bool dirIn = (request & IoctlEncoding.In) != 0;
             bool dirOut = (request & IoctlEncoding.Out) != 0;

@@ -19,12 +19,20 @@ public sealed unsafe partial class SimulatedKernel
             if (e != 0) return Fail(e);
 
             // kern_jail_get (no privilege needed)
-            if ((flags & ~JailFlags.GetMask14) != 0) return Fail(Errno.EINVAL);
+            if ((flags & ~GetMask) != 0) return Fail(Errno.EINVAL);
+            if ((flags & (JailFlags.UseDesc | JailFlags.AtDesc)) == (JailFlags.UseDesc | JailFlags.AtDesc)) return Fail(Errno.EINVAL);
             e = VfsOptList.Build(iov, niov, out var opts);
             if (e != 0) return Fail(e);
             int errmsgPos = opts.GetOptPos("errmsg");
 
-            e = KernJailGet(opts, flags, out int jid);
+            int jid;
+            e = DescriptorInput(opts, flags, get: true, out var byDesc);
+            if (e == 0)
+                e = KernJailGet(opts, flags, out jid, byDesc);
+            else
+                jid = 0;
+            if (e == 0 && (flags & (JailFlags.GetDesc | JailFlags.OwnDesc)) != 0)
+                e = opts.SetInt("desc", NewJailDescriptor(FindPrison(jid)!, flags));
             if (e != 0)
             {
                 if (errmsgPos >= 0) opts.CopyOutErrmsg(iov);
@@ -36,16 +44,23 @@ public sealed unsafe partial class SimulatedKernel
         }
     }
 
-    private int KernJailGet(VfsOptList opts, int flags, out int retJid)
+    private int KernJailGet(VfsOptList opts, int flags, out int retJid, SimPrison? byDesc = null)
     {
         retJid = 0;
         var mypr = _prison0;
         bool dyingOk = (flags & JailFlags.Dying) != 0;
-        SimPrison? pr = null;
+        SimPrison? pr = byDesc;
+        int e, jid;
 
-        // Find the prison specified by one of: lastjid, jid, name.
-        int e = opts.CopyInt("lastjid", out int jid);
-        if (e == 0)
+        // Find the prison specified by one of: a descriptor (found_prison at once), lastjid, jid, name.
+        if (pr is not null)
+        {
+            // jid and name are outputs then, not keys.
+            opts.FlagOpt("jid");
+            opts.FlagOpt("name");
+            opts.FlagOpt("lastjid");
+        }
+        else if ((e = opts.CopyInt("lastjid", out jid)) == 0)
         {
             foreach (var p in _allprison)
             {

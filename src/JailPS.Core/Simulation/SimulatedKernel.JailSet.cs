@@ -83,15 +83,30 @@ public sealed unsafe partial class SimulatedKernel
             int e = VfsOptList.CopyInUio(iov, niov);
             if (e != 0) return Fail(e);
 
-            // kern_jail_set: privilege first (PRIV_JAIL_SET, and PRIV_JAIL_ATTACH with JAIL_ATTACH).
-            if (CallerUid != 0) return Fail(Errno.EPERM);
+            // kern_jail_set: privilege first (PRIV_JAIL_SET, and PRIV_JAIL_ATTACH with JAIL_ATTACH);
+            // with JAIL_USE_DESC it is checked later, against the descriptor's creator.
+            if (CallerUid != 0 && (flags & JailFlags.UseDesc) == 0) return Fail(Errno.EPERM);
             // (flags & JAIL_CREATE) && mypr->pr_childmax == 0: prison0 has JAIL_MAX.
-            if ((flags & ~JailFlags.SetMask14) != 0) return Fail(Errno.EINVAL);
+            if ((flags & ~SetMask) != 0) return Fail(Errno.EINVAL);
+            if ((flags & (JailFlags.UseDesc | JailFlags.AtDesc)) == (JailFlags.UseDesc | JailFlags.AtDesc)) return Fail(Errno.EINVAL);
             e = VfsOptList.Build(iov, niov, out var opts);
             if (e != 0) return Fail(e);
 
             int lastpridBefore = _lastprid;
-            e = KernJailSet(opts, flags, out int jid, out var releaseAfter);
+            int jid = 0;
+            SimPrison? releaseAfter = null;
+            e = DescriptorInput(opts, flags, get: false, out var byDesc);
+            if (e == 0 && byDesc is not null)
+                e = SelectByDescriptor(opts, byDesc);
+            if (e == 0)
+                e = KernJailSet(opts, flags, out jid, out releaseAfter);
+            if (e == 0 && (flags & (JailFlags.GetDesc | JailFlags.OwnDesc)) != 0)
+            {
+                // The only value jail_set returns besides errmsg: the new descriptor, in desc's own buffer.
+                int fd = NewJailDescriptor(FindPrison(jid)!, flags);
+                int pos = opts.GetOptPos("desc");
+                *(int*)iov[2 * pos + 1].Base = fd;
+            }
             if (_lastprid != lastpridBefore) Touch();
             if (e != 0)
             {
@@ -613,7 +628,11 @@ public sealed unsafe partial class SimulatedKernel
         if (newEnv.Set) pr.Env = newEnv.Value;
 
         if (born)
+        {
             pr.State = PrisonState.Alive;
+            // A new prison, or a dying one revived: no descriptor of the dead one may reach it.
+            pr.Serial = _nextSerial++;
+        }
         if ((flags & JailFlags.Attach) != 0)
             AddProcess(pr, "(jail_set JAIL_ATTACH)", false);
         if (losesPersist)

@@ -24,6 +24,7 @@ public sealed partial class SimulatedKernel
         public long Generation { get; set; }
         public int LastJid { get; set; }
         public int LastPid { get; set; }
+        public long NextSerial { get; set; }
         public uint MaxAfIps { get; set; }
         public string HostName { get; set; } = "";
         public List<int> HostChildren { get; set; } = new();
@@ -34,6 +35,17 @@ public sealed partial class SimulatedKernel
         /// <summary>Null in states written before mounts were modelled: the boot mounts stay.</summary>
         public List<MountDto>? Mounts { get; set; }
         public List<RulesetDto>? Rulesets { get; set; }
+        /// <summary>Null in states written before interfaces were modelled: the boot interfaces stay.</summary>
+        public List<InterfaceDto>? Interfaces { get; set; }
+    }
+
+    private sealed class InterfaceDto
+    {
+        public string Name { get; set; } = "";
+        public string Driver { get; set; } = "";
+        public int Flags { get; set; }
+        public bool Cloned { get; set; }
+        public List<string> Addresses { get; set; } = new();
     }
 
     private sealed class MountDto
@@ -79,6 +91,7 @@ public sealed partial class SimulatedKernel
     private sealed class JailDto
     {
         public int Jid { get; set; }
+        public long Serial { get; set; }
         public int Parent { get; set; }
         public List<int> Children { get; set; } = new();
         public string State { get; set; } = "alive";
@@ -129,6 +142,7 @@ public sealed partial class SimulatedKernel
                 Generation = _generation,
                 LastJid = _lastprid,
                 LastPid = _lastPid,
+                NextSerial = _nextSerial,
                 MaxAfIps = _maxAfIps,
                 HostName = _prison0.HostName,
                 HostChildren = _prison0.Children.Select(c => c.Id).ToList(),
@@ -138,6 +152,7 @@ public sealed partial class SimulatedKernel
                 dto.Jails.Add(new JailDto
                 {
                     Jid = p.Id,
+                    Serial = p.Serial,
                     Parent = p.Parent!.Id,
                     Children = p.Children.Select(c => c.Id).ToList(),
                     State = p.IsAlive ? "alive" : "dying",
@@ -183,6 +198,11 @@ public sealed partial class SimulatedKernel
                 RefCount = r.RefCount,
                 Rules = r.Rules.Select(RuleToText).ToList(),
             }).ToList();
+            dto.Interfaces = _ifnet.Select(i => new InterfaceDto
+            {
+                Name = i.Name, Driver = i.Driver, Flags = i.Flags, Cloned = i.Cloned,
+                Addresses = i.Addrs.Select(a => a.Text).ToList(),
+            }).ToList();
             json = JsonSerializer.Serialize(dto, s_json);
         }
         string full = Path.GetFullPath(file);
@@ -221,6 +241,7 @@ public sealed partial class SimulatedKernel
             var p = new SimPrison
             {
                 Id = j.Jid,
+                Serial = j.Serial,
                 State = j.State == "dying" ? PrisonState.Dying : PrisonState.Alive,
                 Flags = j.Flags,
                 Name = j.Name,
@@ -268,6 +289,10 @@ public sealed partial class SimulatedKernel
         _prison0.HostName = dto.HostName;
         _lastprid = dto.LastJid;
         _lastPid = dto.LastPid;
+        // States written before prisons had serials: give each one now, above any saved.
+        _nextSerial = Math.Max(dto.NextSerial, 1);
+        foreach (var p in _allprison)
+            if (p.Serial == 0) p.Serial = _nextSerial++;
         _maxAfIps = dto.MaxAfIps;
         _generation = dto.Generation;
         if (dto.Mounts is not null)
@@ -306,6 +331,18 @@ public sealed partial class SimulatedKernel
                 var ds = new SimRuleset { Number = (ushort)r.Number, RefCount = r.RefCount };
                 foreach (var t in r.Rules) ds.Rules.Add(RuleFromText(t, file));
                 _rulesets[ds.Number] = ds;
+            }
+        }
+        if (dto.Interfaces is not null)
+        {
+            _ifnet.Clear();
+            foreach (var i in dto.Interfaces)
+            {
+                if (i.Name.Length == 0 || i.Name.Length >= JailPS.Native.InterfaceLimits.IfNamSize)
+                    throw new InvalidDataException("Bad interface name '" + i.Name + "' in " + file);
+                var ifp = new SimInterface { Name = i.Name, Driver = i.Driver, Flags = i.Flags, Cloned = i.Cloned };
+                foreach (string a in i.Addresses) ifp.Addrs.Add(SimulatedInterface.ParseAddress(a));
+                _ifnet.Add(ifp);
             }
         }
     }
@@ -365,7 +402,8 @@ public sealed unsafe partial class SimulatedKernel
         {
             _fds.Clear();
             foreach (var (n, fd) in previous._fds)
-                _fds[n] = new SimFd { MountId = fd.MountId, IsRoot = fd.IsRoot, Dead = fd.Dead || !_mounts.Exists(m => m.Id == fd.MountId) };
+                _fds[n] = new SimFd { Kind = fd.Kind, MountId = fd.MountId, IsRoot = fd.IsRoot, Family = fd.Family, PrisonSerial = fd.PrisonSerial, Owning = fd.Owning,
+                    Dead = fd.Dead || (fd.Kind == SimFdKind.Vnode && !_mounts.Exists(m => m.Id == fd.MountId)) };
             _faults.Clear();
             _faults.AddRange(previous._faults);
             foreach (var (name, count) in previous._counts) _counts[name] = count;

@@ -29,8 +29,9 @@ namespace JailPS.Core.Simulation;
 /// </para>
 /// <para>
 /// Not modelled: a caller inside a jail (the caller is always the host, prison0); cpusets beyond
-/// handing out an id; vnet internals; racct/rctl; MAC; descriptors and the FreeBSD 15
-/// parameters (desc, meta, env, allow.adjtime/settime/routing/unprivileged_parent_tampering);
+/// handing out an id; vnet internals; racct/rctl; MAC; JAIL_AT_DESC (the descriptors themselves
+/// and meta/env of FreeBSD 15 are modelled: SimulatedKernel.JailDesc.cs, SimulatedKernel.Meta.cs);
+/// allow.adjtime/settime/routing/unprivileged_parent_tampering;
 /// OSD modules other than the configured file systems and sysvmsg/sysvsem/sysvshm (no linux*,
 /// no OpenZFS "zfs"/"zfs.mount_snapshot"); the legacy jail(2) call; security.jail.list and the
 /// deprecated security.jail.*_allowed defaults; sysctl descriptions (CTL_SYSCTL_OIDDESCR);
@@ -43,7 +44,7 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
     public static IReadOnlyList<string> SyscallNames { get; } = new[]
     {
         "jail_set", "jail_get", "jail_attach", "jail_remove", "sysctl", "sysctlbyname",
-        "nmount", "unmount", "getfsstat", "open", "close", "ioctl",
+        "nmount", "unmount", "getfsstat", "open", "close", "ioctl", "socket", "getifaddrs", "jail_attach_jd", "jail_remove_jd",
     };
 
     /// <summary>SIGKILL (sys/sys/signal.h).</summary>
@@ -105,6 +106,7 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
         foreach (var m in _sysvModules) _prison0.SysvRoot[m] = _prison0;
         BuildSysctlTree();
         BootMounts();
+        BootInterfaces();
     }
 
     /// <summary>The options this kernel was created with.</summary>

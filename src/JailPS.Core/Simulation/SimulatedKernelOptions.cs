@@ -47,6 +47,20 @@ public sealed record SimulatedKernelOptions
     /// <summary>Effective uid of the calling process; anything but 0 lacks PRIV_JAIL_*.</summary>
     public uint CallerUid { get; init; }
 
+    /// <summary>
+    /// The interfaces the host boots with: lo0 (127.0.0.1/8, ::1/128; flags 0x8049 = UP, LOOPBACK,
+    /// RUNNING, MULTICAST as ifconfig prints them) and em0 on documentation networks (192.0.2.2/24,
+    /// 2001:db8::2/64; flags 0x8843 = UP, BROADCAST, RUNNING, SIMPLEX, MULTICAST).
+    /// </summary>
+    public static IReadOnlyList<SimulatedInterface> DefaultInterfaces { get; } = new[]
+    {
+        new SimulatedInterface("lo0", "lo", 0x8049, new[] { "127.0.0.1/8", "::1/128" }),
+        new SimulatedInterface("em0", "em", 0x8843, new[] { "192.0.2.2/24", "2001:db8::2/64" }),
+    };
+
+    /// <summary>The host's interfaces at boot; see <see cref="DefaultInterfaces"/>.</summary>
+    public IReadOnlyList<SimulatedInterface> Interfaces { get; init; } = DefaultInterfaces;
+
     /// <summary>security.jail.jail_max_af_ips.</summary>
     public uint MaxAfIps { get; init; } = (uint)JailLimits.DefaultMaxAfIps;
 

@@ -197,6 +197,23 @@ internal sealed unsafe class VfsOptList
         return e;
     }
 
+    /// <summary>
+    /// Sets an int option the caller may not have passed, as kern_jail_set does when a descriptor
+    /// chose the jail (jid = pr->pr_id). An added option is the kernel's own: never copied out.
+    /// </summary>
+    public void PutInt(string name, int value)
+    {
+        byte[] b = BitConverter.GetBytes(value);
+        var opt = Find(name);
+        if (opt is null)
+            Items.Add(new VfsOpt { Name = name, Value = b, Len = b.Length, Pos = -1 });
+        else
+        {
+            opt.Value = b;
+            opt.Len = b.Length;
+        }
+    }
+
     /// <summary>vfs_setopt: NULL value reports the length; otherwise the length must match exactly.</summary>
     public int SetOpt(string name, ReadOnlySpan<byte> value)
     {

@@ -8,9 +8,15 @@ namespace JailPS.Core.Tests.Lifecycle;
 /// <summary>A fresh simulated host per test, and an output that keeps what the engine reported.</summary>
 public sealed class SimulatedHostFixture : IDisposable, IJailOutput
 {
-    public SimulatedHostFixture()
+    /// <param name="release">The FreeBSD release the simulated kernel imitates ("14.3" when null).</param>
+    public SimulatedHostFixture(string? release = null)
     {
         Root = Path.Combine(Path.GetTempPath(), "jailps-core-" + Guid.NewGuid().ToString("N"));
+        if (release is not null)
+        {
+            Directory.CreateDirectory(Path.Combine(Root, SimulatedHost.StateFolderName));
+            File.WriteAllText(Path.Combine(Root, SimulatedHost.StateFolderName, SimulatedHost.ReleaseFileName), release);
+        }
         Host = JailHost.Simulated(Root);
         Service = new JailService(Host, this);
     }
