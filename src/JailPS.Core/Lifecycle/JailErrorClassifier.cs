@@ -202,6 +202,11 @@ public static class JailErrorClassifier
         "JailMountNotFound" => JailErrorCategory.ObjectNotFound,
         "JailMountSourceMissing" => JailErrorCategory.InvalidArgument,
         "JailMountFailed" or "JailUnmountFailed" => JailErrorCategory.InvalidOperation,
+        // IP aliases
+        "JailInterfaceNotFound" => JailErrorCategory.ObjectNotFound,
+        "JailAddressInUse" => JailErrorCategory.ResourceExists,
+        "JailIPAddressOptionUnsupported" => JailErrorCategory.NotImplemented,
+        "JailAliasFailed" => JailErrorCategory.InvalidOperation,
         _ => JailErrorCategory.InvalidOperation,
     };
 }

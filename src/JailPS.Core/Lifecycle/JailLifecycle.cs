@@ -30,6 +30,7 @@ public sealed class JailLifecycle
     private readonly IJailOutput _output;
     private readonly CancellationToken _cancel;
     private readonly JailMountService _mounts;
+    private readonly Network.JailAliasService _aliases;
 
     public JailLifecycle(JailHost host, IJailOutput output, CancellationToken cancellationToken = default)
     {
@@ -37,6 +38,7 @@ public sealed class JailLifecycle
         _output = output;
         _cancel = cancellationToken;
         _mounts = new JailMountService(host);
+        _aliases = new Network.JailAliasService(host, output);
     }
 
     /// <summary>Mounts a stop found still under the jail root afterwards (reported, with a warning).</summary>
@@ -64,6 +66,9 @@ public sealed class JailLifecycle
         bool tempPersist = !spec.Persist;
 
         AddHostCommands(plan, spec, "exec.prepare");
+        foreach (var alias in spec.Aliases)
+            plan.Add("ip alias", Network.JailAliasService.DescribeAdd(alias),
+                () => _aliases.Add(spec.Name, alias), () => _aliases.Undo(spec.Name, alias), alias.IfconfigRemove);
         AddMountSteps(plan, spec);
         AddHostCommands(plan, spec, "exec.prestart");
 
@@ -202,6 +207,7 @@ public sealed class JailLifecycle
         if (spec != null)
             AddHostCommands(plan, spec, "exec.poststop", () => jid);
         AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
+        AddAliasRemovalSteps(plan, name);
         if (spec != null)
             AddHostCommands(plan, spec, "exec.release", () => jid);
         return plan;
@@ -215,7 +221,7 @@ public sealed class JailLifecycle
         => HasUnmountWork(PlanUnmountCleanup(name, spec, rootPath, force: false));
 
     /// <summary>True when an unmount plan does more than the final check: it unmounts, or forgets stale ledger entries.</summary>
-    public static bool HasUnmountWork(JailPlan plan) => plan.Steps.Any(s => s.Name is "unmount" or "ledger");
+    public static bool HasUnmountWork(JailPlan plan) => plan.Steps.Any(s => s.Name is "unmount" or "ledger" or "ip alias");
 
     /// <summary>The unmount half of a stop, for a jail that is already gone (what `jail -C` does for mounts).</summary>
     public JailPlan PlanUnmountCleanup(string name, JailSpec? spec, string? rootPath, bool force)
@@ -223,7 +229,19 @@ public sealed class JailLifecycle
         var plan = new JailPlan(name, "stop");
         plan.AfterFailure = failed => StopOutcome(name, 0, spec, rootPath ?? spec?.Path, force, failed);
         AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
+        AddAliasRemovalSteps(plan, name);
         return plan;
+    }
+
+    /// <summary>
+    /// After the unmounts, as jail(8) does: the aliases JailPS added for the jail (its alias
+    /// ledger), IPv6 first, each family in reverse order; never an address it did not add.
+    /// </summary>
+    private void AddAliasRemovalSteps(JailPlan plan, string name)
+    {
+        foreach (var entry in _aliases.ToRemove(name))
+            plan.Add("ip alias", Network.JailAliasService.DescribeRemove(entry.Interface, System.Net.IPAddress.Parse(entry.Address), entry.PrefixLength),
+                () => _aliases.Remove(name, entry));
     }
 
     /// <summary>

@@ -24,7 +24,6 @@ public sealed class JailSpec
     /// </summary>
     private static readonly Dictionary<string, string> s_notImplemented = new(StringComparer.Ordinal)
     {
-        ["interface"] = "IP aliases on an interface",
         ["vnet.interface"] = "moving interfaces into a vnet jail",
         ["ip_hostname"] = "resolving host.hostname into addresses",
         ["zfs.dataset"] = "attaching ZFS datasets",
@@ -37,6 +36,12 @@ public sealed class JailSpec
     private JailSpec(JailDefinition definition) => Definition = definition;
 
     public JailDefinition Definition { get; }
+
+    /// <summary>Every ip4.addr and ip6.addr entry, in definition order (IPv4 first); those with an interface are aliases.</summary>
+    public List<JailPS.Core.Network.JailIPAlias> Addresses { get; } = new();
+
+    /// <summary>The entries that go on a host interface as aliases, in jail(8)'s order: IPv4, then IPv6.</summary>
+    public IEnumerable<JailPS.Core.Network.JailIPAlias> Aliases => Addresses.Where(a => a.Interface is not null);
     public string Name => Definition.Name;
 
     /// <summary>Kernel parameters for jail_set(JAIL_CREATE), in definition order (name/jid first).</summary>
@@ -141,14 +146,18 @@ public sealed class JailSpec
                     $"jail \"{definition.Name}\": parameter {pseudo} ({what}) is not supported by this version of JailPS yet; nothing was changed.",
                     $"Remove {pseudo} from the definition, or start this jail with jail(8) until JailPS supports it.");
         }
+        // jail(8)'s check_intparams: an entry with "iface|", or any entry when interface is set, is
+        // also an alias on that interface; the kernel got the bare address above.
+        string? defaultInterface = spec.Single("interface");
         foreach (string ipParam in new[] { "ip4.addr", "ip6.addr" })
-            if (definition.Get(ipParam) is { } ip)
+            if (definition.Get(ipParam) is { } ip && catalog.Find(ipParam) is not null)
                 foreach (string v in ip.Values)
                     foreach (string item in v.Split(','))
-                        if (item.Contains('|'))
-                            throw new JailOperationException("JailParameterNotImplemented", definition.Name,
-                                $"jail \"{definition.Name}\": {ipParam} entry \"{item.Trim()}\" names an interface; adding IP aliases is not supported by this version of JailPS yet; nothing was changed.",
-                                "Configure the alias on the host yourself and give the bare address.");
+                        if (item.Trim().Length > 0)
+                        {
+                            var alias = JailPS.Core.Network.JailIPAlias.Parse(ipParam, item, defaultInterface);
+                            spec.Addresses.Add(alias);
+                        }
 
         // The block name is the jail's name (or its jid when all digits), as jail(8) sets it.
         if (!nameGiven && !kernel.ContainsKey("jid"))

@@ -57,20 +57,10 @@ public sealed class JailDescriptorLifecycleTests
         var orchestrator = new JailOrchestrator(f.Service, new OrchestratorTests.Sink());
         var plan = orchestrator.Lifecycle.PlanStop("web", 7, f.Spec(def), 0, force: false);
         Assert.DoesNotContain(plan.Steps, s => s.Description.StartsWith("jail_remove_jd(", StringComparison.Ordinal));
-        bool replaced = false;
-        var sim = f.Sim.Kernel;
-        sim.SyscallEntered = name =>
-        {
-            // Replace it just before the stop's own jail_remove (the second jail_get of RemoveIfPresent has run).
-            if (name != "jail_remove" || replaced) return;
-            replaced = true;
-            var raw = new JailKernel(sim);
-            raw.Remove(7, "web");
-            var c = raw.Catalog;
-            raw.Set(new List<JailParameterSetting> { new(c.Find("name")!, "web"), new(c.Find("path")!, "/usr/jails/web"), new(c.Find("persist")!, true), new(c.Find("jid")!, 7) }, JailFlags.Create, "web");
-        };
+        // Replaced just before the stop's own jail_remove (after RemoveIfPresent's check by jid).
+        ReplaceOn(f, "jail_remove", "/usr/jails/web");
         orchestrator.RunPlan(plan, "Stop");
-        sim.SyscallEntered = null;
+        f.Sim.Kernel.SyscallEntered = null;
         Assert.Null(f.Host.Kernel.GetByName("web"));
     }
 

@@ -191,8 +191,6 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Theory]
-    [InlineData("interface = em0;")]
-    [InlineData("ip4.addr = \"em0|10.1.0.5/24\";")]
     [InlineData("vnet.interface = epair0b;")]
     [InlineData("zfs.dataset = tank/web;")]
     [InlineData("ip_hostname;")]

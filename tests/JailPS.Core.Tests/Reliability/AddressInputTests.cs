@@ -96,9 +96,12 @@ public sealed class AddressInputTests : IDisposable
     }
 
     [Fact]
-    public void An_interface_entry_with_ifconfig_words_is_still_the_not_implemented_refusal()
+    public void An_interface_entry_with_ifconfig_words_is_refused_as_an_option_JailPS_does_not_take()
     {
+        // jail(8) hands the words to ifconfig; JailPS adds aliases with ioctls and says so.
         var def = _f.Define("web", "ip4.addr = \"em0|10.0.0.1/24 vhid 1 pass x\";\npersist;");
-        Assert.Equal("JailParameterNotImplemented", Assert.Throws<JailOperationException>(() => _f.Spec(def)).ErrorId);
+        var ex = Assert.Throws<JailParameterException>(() => _f.Spec(def));
+        Assert.Equal("JailIPAddressOptionUnsupported", ex.ErrorId);
+        Assert.Contains("vhid 1 pass x", ex.Message);
     }
 }
