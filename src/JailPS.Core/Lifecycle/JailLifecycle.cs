@@ -107,11 +107,10 @@ public sealed class JailLifecycle
             plan.Add("persist", (descriptors ? "jail_set(JAIL_UPDATE | JAIL_USE_DESC) desc=<descriptor of the new jail>" : "jail_set(JAIL_UPDATE) jid=<jid>") + " nopersist (clear the temporary persist)",
                 () =>
                 {
-                    var jidInfo = _host.Kernel.Catalog.Find("jid")!;
                     if (created is not null)
                         _host.Kernel.Update(created, new[] { new JailParameterSetting(persist, false) }, spec.Name);
                     else
-                        _host.Kernel.Set(new[] { new JailParameterSetting(jidInfo, jid), new JailParameterSetting(persist, false) }, JailFlags.Update, spec.Name);
+                        _host.Kernel.Set(new[] { new JailParameterSetting(_host.Kernel.Catalog.Find("jid")!, jid), new JailParameterSetting(persist, false) }, JailFlags.Update, spec.Name);
                     if (_host.Kernel.GetByJid(jid) is null)
                         ReportVanished(spec);
                 });
@@ -240,7 +239,7 @@ public sealed class JailLifecycle
     private void AddAliasRemovalSteps(JailPlan plan, string name)
     {
         foreach (var entry in _aliases.ToRemove(name))
-            plan.Add("ip alias", Network.JailAliasService.DescribeRemove(entry.Interface, System.Net.IPAddress.Parse(entry.Address), entry.PrefixLength),
+            plan.Add("ip alias", Network.JailAliasService.DescribeRemove(entry),
                 () => _aliases.Remove(name, entry));
     }
 

@@ -69,12 +69,14 @@ public sealed class JailOrchestrator
             try
             {
                 plan.Precondition?.Invoke();
-                PlanRunner.Execute(plan, _sink);
             }
-            finally
+            catch
             {
+                // The plan runner releases what the plan holds; a precondition that fails stops it before.
                 foreach (var release in plan.Finally) release();
+                throw;
             }
+            PlanRunner.Execute(plan, _sink);
         }
         foreach (var note in plan.Notes)
             _sink.Warning($"jail {plan.JailName}: {note}");

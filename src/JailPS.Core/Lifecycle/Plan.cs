@@ -122,8 +122,8 @@ public sealed class JailPlan
     public Action? Precondition { get; set; }
 
     /// <summary>
-    /// Run after the plan whatever its outcome (closing the jail descriptors its steps used); each
-    /// may run more than once (the plan runner and, when the precondition fails, the orchestrator).
+    /// Run after the plan whatever its outcome (closing the jail descriptors its steps and its
+    /// precondition took): by the plan runner, or by the orchestrator when the precondition fails.
     /// </summary>
     public List<Action> Finally { get; } = new();
 

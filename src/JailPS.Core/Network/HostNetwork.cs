@@ -52,7 +52,7 @@ public sealed unsafe class HostNetwork
             var addrs = new Dictionary<string, List<HostInterfaceAddress>>(StringComparer.Ordinal);
             for (IfAddrs* p = list; p != null; p = p->Next)
             {
-                string name = CString(p->Name);
+                string name = JailKernel.ReadCString(p->Name, InterfaceLimits.IfNamSize) ?? "";
                 if (!addrs.TryGetValue(name, out var mine))
                 {
                     addrs[name] = mine = new List<HostInterfaceAddress>();
@@ -146,14 +146,6 @@ public sealed unsafe class HostNetwork
         if (b.Length >= InterfaceLimits.IfNamSize)
             throw new ArgumentException($"Interface name \"{name}\" is longer than {InterfaceLimits.IfNamSize - 1} characters.", nameof(name));
         for (int i = 0; i < b.Length; i++) dest[i] = b[i];
-    }
-
-    private static string CString(byte* p)
-    {
-        if (p == null) return "";
-        int n = 0;
-        while (p[n] != 0) n++;
-        return Encoding.ASCII.GetString(p, n);
     }
 
     private static int Prefix(byte* sockaddr, int offset, int bytes)

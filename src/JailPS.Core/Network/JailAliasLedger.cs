@@ -14,6 +14,9 @@ public sealed class JailAliasLedgerEntry : IJailLedgerEntry
     public string Entry { get; set; } = "";
     /// <summary>"ip4.addr" or "ip6.addr".</summary>
     public string Parameter { get; set; } = "";
+
+    /// <summary>The alias as its entry reads (mask as written), on the interface it was added to.</summary>
+    public JailIPAlias ToAlias() => JailIPAlias.Parse(Parameter, Entry, Interface) with { Interface = Interface };
 }
 
 /// <summary>

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
-using System.Net;
 using JailPS.Core.Host;
 using JailPS.Core.Kernel;
 using JailPS.Core.Lifecycle;
@@ -32,9 +31,10 @@ public sealed class JailAliasService
     /// <summary>The plan text of an add: the ifconfig line an admin would type, and the ioctl JailPS issues instead.</summary>
     public static string DescribeAdd(JailIPAlias a) => $"{a.IfconfigAdd}   [{a.IoctlAdd}]";
 
-    public static string DescribeRemove(string iface, IPAddress address, int prefix)
+    /// <summary>The plan text of a removal, as jail(8)'s ifconfig line for the entry and the ioctl.</summary>
+    public static string DescribeRemove(JailAliasLedgerEntry entry)
     {
-        var a = new JailIPAlias { Parameter = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ip6.addr" : "ip4.addr", Entry = "", Interface = iface, Address = address, PrefixLength = prefix, MaskText = prefix.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        var a = entry.ToAlias();
         return $"{a.IfconfigRemove}   [{a.IoctlRemove}]";
     }
 
@@ -80,11 +80,7 @@ public sealed class JailAliasService
     /// <summary>Removes an alias JailPS added for the jail (a no-op for one it did not add).</summary>
     public void Remove(string jail, JailAliasLedgerEntry entry)
     {
-        var alias = new JailIPAlias
-        {
-            Parameter = entry.Parameter, Entry = entry.Entry, Interface = entry.Interface,
-            Address = IPAddress.Parse(entry.Address), PrefixLength = entry.PrefixLength,
-        };
+        var alias = entry.ToAlias();
         try
         {
             _host.Network.RemoveAlias(alias, jail);
@@ -98,7 +94,7 @@ public sealed class JailAliasService
         {
             throw new JailOperationException("JailAliasFailed", jail,
                 $"jail \"{jail}\": removing {entry.Address} from {entry.Interface} failed: {ex.Message}; it is still recorded in {JailAliasLedger.PathOf(jail)}.",
-                $"Run Stop-Jail {jail} again, or remove it by hand: ifconfig {entry.Interface} {(alias.Family == 4 ? "inet" : "inet6")} {entry.Address} -alias.", ex);
+                $"Run Stop-Jail {jail} again, or remove it by hand: {alias.IfconfigRemove}.", ex);
         }
         Ledger.Remove(jail, entry.Interface, entry.Address);
     }

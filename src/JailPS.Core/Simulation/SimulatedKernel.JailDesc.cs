@@ -49,18 +49,16 @@ public sealed unsafe partial class SimulatedKernel
         }
         if (e != 0) return e;
         if ((flags & AnyDescFlag) == 0) return Msg(opts, Errno.EINVAL, "unexpected desc");
-        if ((flags & JailFlags.OwnDesc) != 0 && CallerUid != 0) return Fail0(Errno.EPERM);
+        if ((flags & JailFlags.OwnDesc) != 0 && CallerUid != 0) return Errno.EPERM;
         if ((flags & JailFlags.AtDesc) != 0)
             return Msg(opts, Errno.EINVAL, "JAIL_AT_DESC is not modelled by the simulated kernel (its caller is always the host)");
         if ((flags & JailFlags.UseDesc) == 0) return 0;
         e = FindDescriptor(fd, out byDesc, out var f);
         if (e != 0)
             return Msg(opts, e, e == Errno.ENOENT ? "descriptor to dead jail" : "not a jail descriptor");
-        if (!get && f!.CreatorUid != 0) return Fail0(Errno.EPERM); // priv_check_cred(fp->f_cred, PRIV_JAIL_SET)
+        if (!get && f!.CreatorUid != 0) return Errno.EPERM; // priv_check_cred(fp->f_cred, PRIV_JAIL_SET)
         return 0;
     }
-
-    private static int Fail0(int errno) => errno;
 
     /// <summary>
     /// jail_set through a descriptor: the jail is the descriptor's; another jid is EINVAL "cannot
@@ -81,6 +79,13 @@ public sealed unsafe partial class SimulatedKernel
         pr = null;
         if (!_fds.TryGetValue(fd, out f)) return Errno.EBADF;
         if (f.Kind != SimFdKind.JailDesc) return Errno.EINVAL;
+        return PrisonOf(f, out pr);
+    }
+
+    /// <summary>The prison a jail descriptor holds, or ENOENT once it has died.</summary>
+    private int PrisonOf(SimFd f, out SimPrison? pr)
+    {
+        pr = null;
         if (!f.Dead)
         {
             long serial = f.PrisonSerial;
@@ -135,7 +140,7 @@ public sealed unsafe partial class SimulatedKernel
     /// <summary>jaildesc_close on the last reference: an owning descriptor still attached removes its jail.</summary>
     private void CloseJailDescriptor(SimFd f)
     {
-        if (!f.Owning || FindDescriptor(FdOf(f), out var pr, out _) != 0) return;
+        if (!f.Owning || PrisonOf(f, out var pr) != 0) return;
         Kill(pr!);
         Touch();
     }
@@ -145,6 +150,4 @@ public sealed unsafe partial class SimulatedKernel
     {
         get { lock (_lock) return _fds.Values.Count(f => f.Kind == SimFdKind.JailDesc); }
     }
-
-    private int FdOf(SimFd f) => _fds.First(kv => kv.Value == f).Key;
 }
