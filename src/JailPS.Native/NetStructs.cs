@@ -57,6 +57,60 @@ public unsafe struct IfReq
     [FieldOffset(18)] public short FlagsHigh;
     [FieldOffset(16)] public int Jid;
     [FieldOffset(16)] public void* Data;
+    /// <summary>ifr_addr as a plain struct sockaddr (SIOCSIFLLADDR): sa_len @16, sa_family @17, sa_data @18.</summary>
+    [FieldOffset(16)] public byte SaLen;
+    [FieldOffset(17)] public byte SaFamily;
+    [FieldOffset(18)] public fixed byte SaData[14];
+}
+
+/// <summary>
+/// struct ifdrv (40 bytes), sys/net/if.h: ifd_name[IFNAMSIZ] (the driver's interface, e.g. the bridge),
+/// ifd_cmd (unsigned long) @16, ifd_len (size_t) @24, ifd_data (void *) @32 (freebsd-net-prov-facts.md §1.3).
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 40)]
+public unsafe struct IfDrv
+{
+    [FieldOffset(0)] public fixed byte Name[16];
+    [FieldOffset(16)] public ulong Cmd;
+    [FieldOffset(24)] public nuint Len;
+    [FieldOffset(32)] public void* Data;
+}
+
+/// <summary>
+/// struct ifbreq (80 bytes), sys/net/if_bridgevar.h: ifbr_ifsname[IFNAMSIZ] @0, ifbr_ifsflags @16,
+/// ... the rest zeroed for addm/deletem (freebsd-net-prov-facts.md §1.3).
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 80)]
+public unsafe struct IfBReq
+{
+    [FieldOffset(0)] public fixed byte IfsName[16];
+    [FieldOffset(16)] public uint IfsFlags;
+}
+
+/// <summary>struct ifbifconf (16 bytes), sys/net/if_bridgevar.h: ifbic_len (uint32) @0, the ifbreq buffer pointer @8.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 16)]
+public unsafe struct IfBIfConf
+{
+    [FieldOffset(0)] public uint Len;
+    [FieldOffset(8)] public IfBReq* Req;
+}
+
+/// <summary>
+/// struct sockaddr_dl (54 bytes), sys/net/if_dl.h (freebsd-src @00176600): sdl_len, sdl_family
+/// (AF_LINK), sdl_index (u_short) @2, sdl_type @4, sdl_nlen @5, sdl_alen @6, sdl_slen @7, sdl_data[46]
+/// @8 holding the name (nlen bytes, no NUL) and then the link-level address (alen bytes): LLADDR.
+/// </summary>
+[StructLayout(LayoutKind.Explicit, Size = 54)]
+public unsafe struct SockAddrDl
+{
+    [FieldOffset(0)] public byte Len;
+    [FieldOffset(1)] public byte Family;
+    [FieldOffset(2)] public ushort Index;
+    [FieldOffset(4)] public byte Type;
+    [FieldOffset(5)] public byte NameLen;
+    [FieldOffset(6)] public byte AddrLen;
+    [FieldOffset(7)] public byte SelLen;
+    [FieldOffset(8)] public fixed byte Data[46];
 }
 
 /// <summary>

@@ -72,14 +72,18 @@ public sealed class JailConfDocument
     /// otherwise the statement is appended as the block's last statement with the block's
     /// indentation. Null or empty <paramref name="values"/> write a bare "name;".
     /// </summary>
+    /// A name beginning with '$' sets the block's variable of that name instead ("$name = value;").
+    /// </summary>
     /// <exception cref="InvalidOperationException">The document has no block for the jail.</exception>
     public void SetParameter(string jailName, string name, IReadOnlyList<string>? values)
     {
         if (jailName is null) throw new ArgumentNullException(nameof(jailName));
-        JailConfWriter.ValidateParameterName(name);
+        ArgumentNullException.ThrowIfNull(name);
+        bool variable = name.StartsWith('$');
+        if (!variable) JailConfWriter.ValidateParameterName(name);
         var block = FirstBlock(jailName)
                     ?? throw new InvalidOperationException("No block for jail \"" + jailName + "\" in " + (Path ?? "the document") + ".");
-        string statement = JailConfWriter.FormatStatement(name, values);
+        string statement = variable ? JailConfWriter.FormatVariable(name, values) : JailConfWriter.FormatStatement(name, values);
         var edits = new List<Edit>();
         bool first = true;
         foreach (var s in MatchingStatements(block, name))
@@ -94,12 +98,13 @@ public sealed class JailConfDocument
 
     /// <summary>
     /// Removes the statements of that name and of equivalent names ("no" forms) from every block of
-    /// the jail. Returns true when something was removed.
+    /// the jail (a name beginning with '$': that variable). Returns true when something was removed.
     /// </summary>
     public bool RemoveParameter(string jailName, string name)
     {
         if (jailName is null) throw new ArgumentNullException(nameof(jailName));
-        JailConfWriter.ValidateParameterName(name);
+        ArgumentNullException.ThrowIfNull(name);
+        if (!name.StartsWith('$')) JailConfWriter.ValidateParameterName(name);
         var edits = new List<Edit>();
         foreach (var b in _blocks)
             if (b.FullName == jailName)
@@ -214,8 +219,10 @@ public sealed class JailConfDocument
 
     private static IEnumerable<JailConfStatement> MatchingStatements(JailConfBlock block, string name)
     {
+        bool variable = name.StartsWith('$');
         foreach (var item in block.Items)
-            if (item is JailConfStatement s && !s.IsVariable && !s.IsInclude && JailConfNames.EquivalentNames(s.Name, name))
+            if (item is JailConfStatement s && !s.IsInclude
+                && (variable ? s.IsVariable && s.Name == name[1..] : !s.IsVariable && JailConfNames.EquivalentNames(s.Name, name)))
                 yield return s;
     }
 

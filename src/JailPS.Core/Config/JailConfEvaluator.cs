@@ -168,15 +168,25 @@ internal sealed class JailConfEvaluator
         ev.ResolveVariables();
 
         var parameters = new List<JailConfParameter>(ev.Params.Count);
+        Dictionary<string, string>? variables = null;
         foreach (var p in ev.Params)
         {
-            if ((p.Flags & PF.Var) != 0) continue;
+            if ((p.Flags & PF.Var) != 0)
+            {
+                var texts = new string[p.Values.Count];
+                bool whole = !p.Bad;
+                for (int i = 0; i < texts.Length && whole; i++)
+                    whole = (texts[i] = p.Values[i].Text!) is not null;
+                if (whole)
+                    (variables ??= new Dictionary<string, string>(StringComparer.Ordinal))[p.Name.TrimStart('$')] = string.Join(", ", texts);
+                continue;
+            }
             var values = new string[p.Values.Count];
             for (int i = 0; i < values.Length; i++) values[i] = p.Values[i].Text!;
             Charge(1 + values.Length, j.Where);
             parameters.Add(JailConfParameter.Owning(p.Name, values));
         }
-        return JailDefinition.Owning(j.Name, parameters.ToArray(), j.Where.File, j.Where.Line, ev.Warnings);
+        return JailDefinition.Owning(j.Name, parameters.ToArray(), j.Where.File, j.Where.Line, ev.Warnings, variables);
     }
 
     // ---- model: what the documents say (shared by every jail) ------------------------------------

@@ -100,10 +100,25 @@ public static class JailConfWriter
         foreach (var p in parameters)
         {
             if (p is null) throw new ArgumentException("Parameters cannot be null.", nameof(parameters));
-            sb.Append('\t').Append(FormatStatement(p.Name, p.Values)).Append('\n');
+            sb.Append('\t').Append(p.Name.StartsWith('$') ? FormatVariable(p.Name, p.Values) : FormatStatement(p.Name, p.Values)).Append('\n');
         }
         sb.Append("}\n");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// "$name = value;" for a variable in a new block (JailPS's jailps_* settings): the name is
+    /// letters, digits and '_' only, so jaillex.l reads it as one variable token.
+    /// </summary>
+    public static string FormatVariable(string name, IReadOnlyList<string>? values)
+    {
+        bool ok = name.Length > 1 && name[0] == '$';
+        for (int i = 1; i < name.Length && ok; i++)
+            ok = char.IsAsciiLetterOrDigit(name[i]) || name[i] == '_';
+        if (!ok || values is not { Count: 1 })
+            throw JailConfException.Api(JailConfErrorIds.InvalidName,
+                "invalid variable \"" + Printable(name) + "\": it must be '$' and letters, digits or '_', with one value");
+        return name + " = " + FormatValue(values[0]) + ";";
     }
 
     internal static void ValidateJailName(string jailName)

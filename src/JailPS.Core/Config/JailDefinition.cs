@@ -28,7 +28,10 @@ public sealed class JailDefinition
 
     /// <summary>The evaluator's result: an array it made for this jail alone and never touches again (no copy).</summary>
     internal static JailDefinition Owning(string name, JailConfParameter[] parameters, string? sourceFile, int line,
-        IReadOnlyList<JailConfException>? warnings) => new(name, parameters, sourceFile, line, warnings, owned: true);
+        IReadOnlyList<JailConfException>? warnings, IReadOnlyDictionary<string, string>? variables = null)
+        => new(name, parameters, sourceFile, line, warnings, owned: true) { Variables = variables ?? s_noVariables };
+
+    private static readonly IReadOnlyDictionary<string, string> s_noVariables = new Dictionary<string, string>();
 
     private JailDefinition(string name, JailConfParameter[] copy, string? sourceFile, int line,
         IReadOnlyList<JailConfException>? warnings, bool owned)
@@ -64,6 +67,14 @@ public sealed class JailDefinition
     public string BlockName { get; }
 
     public IReadOnlyList<JailConfParameter> Parameters { get; }
+
+    /// <summary>
+    /// The jail's variables ($name = value;) after substitution, by name without the '$', each its
+    /// last value (several values joined with ", "). jail(8) only substitutes them; JailPS keeps its
+    /// own settings that jail(8) has no parameter for in variables named jailps_* (VNET epairs), so
+    /// the file stays one jail(8) reads.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Variables { get; private init; } = s_noVariables;
 
     /// <summary>Host path of the file holding the jail's own block (null if defined only by API).</summary>
     public string? SourceFile { get; }

@@ -41,9 +41,14 @@ public sealed class JailHost
         Files = files;
         ComputerName = computerName;
         Simulation = simulation;
+        // The simulated host answers names from its own /etc/hosts, never from this machine's resolver.
+        NameResolver = simulation is null ? new SystemHostNameResolver() : new HostsFileNameResolver(files);
     }
 
     public ILibc Libc { get; }
+
+    /// <summary>getaddrinfo(3) for ip_hostname: the system resolver, or the simulated host's /etc/hosts.</summary>
+    public IHostNameResolver NameResolver { get; }
 
     /// <summary>nmount/unmount/getfsstat and the devfs ioctls.</summary>
     public IMountLibc MountLibc { get; }
@@ -170,6 +175,41 @@ public sealed class JailHost
         using var stream = new FileStream(handle, FileAccess.Write);
         stream.Seek(0, SeekOrigin.End);
         stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>
+    /// Appends text to a file beneath a jail root (New-Jail's lines in the jail's /etc/rc.conf),
+    /// with the beneath-root resolver: no link the jail planted is followed, the directories must
+    /// exist. Returns the file's length before, or -1 when the append created it, for <see cref="TruncateBeneathRoot"/>.
+    /// </summary>
+    public long AppendBeneathRoot(string jailRoot, string relativePath, string text)
+    {
+        using var root = Resolver.OpenRoot(Files.ToLocalPath(Files.RealPath(jailRoot)));
+        bool existed;
+        try
+        {
+            using var probe = Resolver.OpenFileForWriteBeneath(root, relativePath, FileMode.CreateNew);
+            existed = false;
+        }
+        catch (IOException) when (Files.FileExists(HostPath.Combine(jailRoot, relativePath)))
+        {
+            existed = true;
+        }
+        using var handle = Resolver.OpenFileForWriteBeneath(root, relativePath, FileMode.OpenOrCreate);
+        using var stream = new FileStream(handle, FileAccess.Write);
+        long before = stream.Length;
+        stream.Seek(0, SeekOrigin.End);
+        stream.Write(System.Text.Encoding.UTF8.GetBytes(text));
+        return existed ? before : -1;
+    }
+
+    /// <summary>Undoes <see cref="AppendBeneathRoot"/>: cuts the file back to its length before (a file the append created is left empty).</summary>
+    public void TruncateBeneathRoot(string jailRoot, string relativePath, long length)
+    {
+        using var root = Resolver.OpenRoot(Files.ToLocalPath(Files.RealPath(jailRoot)));
+        using var handle = Resolver.OpenFileForWriteBeneath(root, relativePath, FileMode.OpenOrCreate);
+        using var stream = new FileStream(handle, FileAccess.Write);
+        stream.SetLength(System.Math.Max(0, length));
     }
 
     private static string? Beneath(string path, string root)

@@ -205,8 +205,17 @@ public static class JailErrorClassifier
         // IP aliases
         "JailInterfaceNotFound" => JailErrorCategory.ObjectNotFound,
         "JailAddressInUse" => JailErrorCategory.ResourceExists,
+        "JailHostnameUnresolved" => JailErrorCategory.ObjectNotFound,
         "JailIPAddressOptionUnsupported" => JailErrorCategory.NotImplemented,
         "JailAliasFailed" => JailErrorCategory.InvalidOperation,
+        // VNET
+        "JailVnetInvalid" => JailErrorCategory.InvalidData,
+        "JailInterfaceInUse" => JailErrorCategory.ResourceExists,
+        "JailVnetNamesExhausted" => JailErrorCategory.ResourceUnavailable,
+        // Add-JailIPAddress, Remove-JailIPAddress
+        "JailIPAddressExists" => JailErrorCategory.ResourceExists,
+        "JailIPAddressNotFound" => JailErrorCategory.ObjectNotFound,
+        "JailIPAddressInvalid" => JailErrorCategory.InvalidArgument,
         _ => JailErrorCategory.InvalidOperation,
     };
 }

@@ -31,6 +31,7 @@ public sealed class JailLifecycle
     private readonly CancellationToken _cancel;
     private readonly JailMountService _mounts;
     private readonly Network.JailAliasService _aliases;
+    private readonly Network.JailVnetService _vnet;
 
     public JailLifecycle(JailHost host, IJailOutput output, CancellationToken cancellationToken = default)
     {
@@ -39,6 +40,7 @@ public sealed class JailLifecycle
         _cancel = cancellationToken;
         _mounts = new JailMountService(host);
         _aliases = new Network.JailAliasService(host, output);
+        _vnet = new Network.JailVnetService(host, output);
     }
 
     /// <summary>Mounts a stop found still under the jail root afterwards (reported, with a warning).</summary>
@@ -65,14 +67,21 @@ public sealed class JailLifecycle
         int jid = 0;
         bool tempPersist = !spec.Persist;
 
+        var settings = new List<JailParameterSetting>(spec.KernelSettings);
+        var aliases = spec.Aliases.ToList();
+        string? hostnameNote = spec.IpHostname ? AddHostnameAddresses(spec, settings, aliases) : null;
+
         AddHostCommands(plan, spec, "exec.prepare");
-        foreach (var alias in spec.Aliases)
+        AddLoopbackCloneSteps(plan, spec.Name, aliases);
+        foreach (var alias in aliases)
             plan.Add("ip alias", Network.JailAliasService.DescribeAdd(alias),
                 () => _aliases.Add(spec.Name, alias), () => _aliases.Undo(spec.Name, alias), alias.IfconfigRemove);
         AddMountSteps(plan, spec);
         AddHostCommands(plan, spec, "exec.prestart");
+        // Where Bastille and jib make the epair (exec.prestart): the jail's interfaces exist before it does.
+        if (spec.Epair is { } epair)
+            _vnet.AddCreateSteps(plan, spec.Name, epair);
 
-        var settings = new List<JailParameterSetting>(spec.KernelSettings);
         if (tempPersist)
         {
             // jail(8) creates a jail that is not persistent with a temporary persist, so it survives
@@ -87,7 +96,7 @@ public sealed class JailLifecycle
         JailDescriptor? created = null;
         plan.Finally.Add(() => created?.Dispose());
         bool descriptors = _host.Kernel.SupportsDescriptors;
-        plan.Add("jail_set", $"jail_set(JAIL_CREATE{(descriptors ? " | JAIL_GET_DESC" : "")}) " + DescribeSettings(settings) + string.Concat(spec.LastValueNotes.Select(n => "\n" + n)),
+        plan.Add("jail_set", $"jail_set(JAIL_CREATE{(descriptors ? " | JAIL_GET_DESC" : "")}) " + DescribeSettings(settings) + string.Concat(spec.LastValueNotes.Select(n => "\n" + n)) + (hostnameNote is null ? "" : "\n" + hostnameNote),
             () => jid = _host.Kernel.Create(settings, spec.Name, out created),
             () =>
             {
@@ -97,6 +106,8 @@ public sealed class JailLifecycle
             descriptors ? $"jail_remove_jd({spec.Name})" : $"jail_remove({spec.Name})");
 
         AddHostCommands(plan, spec, "exec.created", () => jid);
+        if (spec.VnetInterfaces.Count > 0)
+            _vnet.AddMoveSteps(plan, spec.Name, spec.VnetInterfaces, spec.Epair, () => jid);
         AddJailCommands(plan, spec, "exec.start", () => jid);
         AddJailCommands(plan, spec, "command", () => jid);
         AddHostCommands(plan, spec, "exec.poststart", () => jid);
@@ -116,6 +127,84 @@ public sealed class JailLifecycle
                 });
         }
         return plan;
+    }
+
+    /// <summary>
+    /// Seed 003's private loopback: an alias on lo1 (or loN) when the host has no such interface
+    /// yet clones it first (what rc.conf's cloned_interfaces="lo1" does at boot). The clone stays
+    /// when the jail stops, for the other jails on it; a failed start destroys a clone it made.
+    /// </summary>
+    private void AddLoopbackCloneSteps(JailPlan plan, string jail, IReadOnlyList<Network.JailIPAlias> aliases)
+    {
+        var wanted = aliases.Select(a => a.Interface!).Where(IsClonedLoopback).Distinct().ToList();
+        if (wanted.Count == 0) return;
+        var present = _host.Network.ReadInterfaces().Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (string lo in wanted.Where(l => !present.Contains(l)))
+        {
+            bool created = false;
+            plan.Add("ip alias", $"ifconfig {lo} create   [ioctl(SIOCIFCREATE2) {lo}]",
+                () =>
+                {
+                    if (_host.Network.ReadInterfaces().Any(i => i.Name == lo)) return; // made meanwhile: not ours
+                    _host.Network.CreateInterface(lo, jail);
+                    created = true;
+                    _output.Verbose($"jail {jail}: created {lo}; it stays when the jail stops (add cloned_interfaces=\"{lo}\" to the host's rc.conf to have it at boot)");
+                },
+                () =>
+                {
+                    if (created) _host.Network.DestroyInterface(lo, jail);
+                }, $"ifconfig {lo} destroy (only if this start created it)");
+        }
+    }
+
+    /// <summary>lo1, lo2, ...: loopbacks an admin clones (lo0 exists from boot and is never cloned).</summary>
+    private static bool IsClonedLoopback(string name)
+        => name.Length > 2 && name.StartsWith("lo", StringComparison.Ordinal) && name[2] is >= '1' and <= '9' && name[3..].All(char.IsAsciiDigit);
+
+    /// <summary>
+    /// ip_hostname (usr.sbin/jail/config.c): every address getaddrinfo(3) gives for host.hostname is
+    /// appended, bare, to ip4.addr or ip6.addr, and becomes an alias too when the interface
+    /// parameter is set. Resolved when the plan is made, as jail(8) does while reading its
+    /// configuration, so a name that does not resolve fails the start before anything is done.
+    /// Returns the plan's note on what the name gave.
+    /// </summary>
+    private string? AddHostnameAddresses(JailSpec spec, List<JailParameterSetting> settings, List<Network.JailIPAlias> aliases)
+    {
+        int named = settings.FindIndex(s => s.Info.Name == "host.hostname");
+        if (named < 0 || settings[named].Value is not string hostname || hostname.Length == 0)
+            return null; // jail(8) resolves only a host.hostname that is set
+        IReadOnlyList<System.Net.IPAddress> found;
+        try
+        {
+            found = _host.NameResolver.Resolve(hostname);
+        }
+        catch (Network.HostNameResolveException ex)
+        {
+            throw new JailOperationException("JailHostnameUnresolved", spec.Name,
+                $"jail \"{spec.Name}\": host.hostname {hostname}: {ex.Message} (ip_hostname); nothing was done.",
+                $"Add {hostname} to /etc/hosts or DNS, or list the jail's addresses in ip4.addr / ip6.addr instead of setting ip_hostname.", ex);
+        }
+        var used = new List<string>();
+        foreach (var address in found)
+        {
+            bool v6 = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+            string parameter = v6 ? "ip6.addr" : "ip4.addr";
+            // feature_present("inet"/"inet6"): a family the kernel lacks is not asked for.
+            if (_host.Kernel.Catalog.Find(parameter) is not { } info) continue;
+            int at = settings.FindIndex(s => s.Info.Name == parameter);
+            var list = at >= 0 && settings[at].Value is System.Net.IPAddress[] old ? old.ToList() : new List<System.Net.IPAddress>();
+            list.Add(address);
+            if (at >= 0) settings[at] = new JailParameterSetting(info, list.ToArray());
+            else settings.Add(new JailParameterSetting(info, list.ToArray()));
+            if (spec.Interface is { } iface)
+                aliases.Add(Network.JailIPAlias.Parse(parameter, address.ToString(), iface));
+            used.Add(address.ToString());
+        }
+        // IPv4 aliases before IPv6 ones, as jail(8) runs IP4 before IP6.
+        var ordered = aliases.Where(a => a.Family == 4).Concat(aliases.Where(a => a.Family == 6)).ToList();
+        aliases.Clear();
+        aliases.AddRange(ordered);
+        return $"ip_hostname: host.hostname {hostname} resolves to {(used.Count == 0 ? "no address of a family this kernel has" : string.Join(", ", used))}";
     }
 
     /// <summary>
@@ -192,6 +281,9 @@ public sealed class JailLifecycle
             plan.Add("stop.timeout", $"{PkillPath} -TERM -j {jid}; wait up to {wait}s for the jail's processes to exit",
                 () => TerminateAndWait(name, jid, TimeSpan.FromSeconds(wait)));
         }
+        // Before jail_remove, unlike jail(8): what was lent comes back now, not when the kernel
+        // frees the dying jail, which can take minutes (iocage #59, #1299).
+        _vnet.AddReclaimSteps(plan, name, jid);
         if (_host.Kernel.SupportsDescriptors)
             plan.Add("jail_remove", $"jail_remove_jd(descriptor of jid {jid})", () =>
             {
@@ -207,6 +299,7 @@ public sealed class JailLifecycle
             AddHostCommands(plan, spec, "exec.poststop", () => jid);
         AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
         AddAliasRemovalSteps(plan, name);
+        _vnet.AddDestroySteps(plan, name);
         if (spec != null)
             AddHostCommands(plan, spec, "exec.release", () => jid);
         return plan;
@@ -220,7 +313,7 @@ public sealed class JailLifecycle
         => HasUnmountWork(PlanUnmountCleanup(name, spec, rootPath, force: false));
 
     /// <summary>True when an unmount plan does more than the final check: it unmounts, or forgets stale ledger entries.</summary>
-    public static bool HasUnmountWork(JailPlan plan) => plan.Steps.Any(s => s.Name is "unmount" or "ledger" or "ip alias");
+    public static bool HasUnmountWork(JailPlan plan) => plan.Steps.Any(s => s.Name is "unmount" or "ledger" or "ip alias" or "epair" or "vnet.interface");
 
     /// <summary>The unmount half of a stop, for a jail that is already gone (what `jail -C` does for mounts).</summary>
     public JailPlan PlanUnmountCleanup(string name, JailSpec? spec, string? rootPath, bool force)
@@ -229,6 +322,7 @@ public sealed class JailLifecycle
         plan.AfterFailure = failed => StopOutcome(name, 0, spec, rootPath ?? spec?.Path, force, failed);
         AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
         AddAliasRemovalSteps(plan, name);
+        _vnet.AddDestroySteps(plan, name);
         return plan;
     }
 

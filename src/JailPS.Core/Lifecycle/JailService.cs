@@ -7,6 +7,7 @@ using System.Linq;
 using JailPS.Core.Config;
 using JailPS.Core.Host;
 using JailPS.Core.Kernel;
+using JailPS.Core.Network;
 using JailPS.Native;
 
 namespace JailPS.Core.Lifecycle;
@@ -24,6 +25,18 @@ public sealed class NewJailRequest
     public IReadOnlyList<string> ExecStop { get; init; } = Array.Empty<string>();
     public IReadOnlyList<string> DependsOn { get; init; } = Array.Empty<string>();
     public bool Persist { get; init; }
+
+    /// <summary>A VNET jail with an epair JailPS creates on start and destroys on stop; the addresses go to the jail's rc.conf.</summary>
+    public bool Vnet { get; init; }
+
+    /// <summary>The bridge the epair's host side joins (created on start when missing). Implies <see cref="Vnet"/>.</summary>
+    public string? Bridge { get; init; }
+
+    /// <summary>A VNET jail's default routers (defaultrouter / ipv6_defaultrouter in its rc.conf).</summary>
+    public IReadOnlyList<string> DefaultGateway { get; init; } = Array.Empty<string>();
+
+    /// <summary>Seed 003's private loopback: an address 127.0.1.N/32 on lo1, N free among all jails, kept in the definition.</summary>
+    public bool PrivateLoopback { get; init; }
     /// <summary>Further parameters by name (kernel or jail(8) parameters), values as PowerShell gave them.</summary>
     public IDictionary? Parameters { get; init; }
     /// <summary>Where to write the definition; default JAILCONF_D/NAME.conf.</summary>
@@ -58,7 +71,10 @@ public sealed class JailService
     {
         _host = host;
         _output = output;
+        _aliases = new JailAliasService(host, output);
     }
+
+    private readonly JailAliasService _aliases;
 
     public JailHost Host => _host;
 
@@ -472,17 +488,29 @@ public sealed class JailService
     }
 
     /// <summary>The jail.conf parameters New-Jail writes, validated against the kernel's catalog.</summary>
-    public IReadOnlyList<JailConfParameter> BuildParameters(NewJailRequest req)
+    public IReadOnlyList<JailConfParameter> BuildParameters(NewJailRequest req) => BuildParameters(req, out _);
+
+    /// <summary>The parameters, and the lines a VNET jail's rc.conf gets (<see cref="JailNetworkDefaults"/>).</summary>
+    private IReadOnlyList<JailConfParameter> BuildParameters(NewJailRequest req, out List<string> rcLines)
     {
         var list = new List<JailConfParameter>();
         void Add(string name, params string[] values) => list.Add(new JailConfParameter(name, values));
         if (req.Path != null) Add("path", req.Path);
         if (req.Hostname != null) Add("host.hostname", req.Hostname);
-        if (req.IPv4Address.Count > 0) Add("ip4.addr", req.IPv4Address.ToArray());
-        if (req.IPv6Address.Count > 0) Add("ip6.addr", req.IPv6Address.ToArray());
+        bool vnet = req.Vnet || req.Bridge is not null;
+        (var network, rcLines) = new JailNetworkDefaults(this).For(req);
+        var rc = rcLines;
+        // A VNET jail's addresses are configured inside it (its rc.conf), never as ip4.addr, which
+        // the kernel refuses for a vnet jail ("vnet jails cannot have IP address restrictions").
+        if (!vnet && !req.PrivateLoopback && req.IPv4Address.Count > 0) Add("ip4.addr", req.IPv4Address.ToArray());
+        if (!vnet && req.IPv6Address.Count > 0) Add("ip6.addr", req.IPv6Address.ToArray());
+        list.AddRange(network);
         if (req.Persist) Add("persist");
+        // Without its own /etc/rc the jail would never configure its side of the epair.
         if (req.ExecStart.Count > 0) Add("exec.start", req.ExecStart.ToArray());
+        else if (rc.Count > 0) Add("exec.start", "/bin/sh /etc/rc");
         if (req.ExecStop.Count > 0) Add("exec.stop", req.ExecStop.ToArray());
+        else if (rc.Count > 0 && req.ExecStart.Count == 0) Add("exec.stop", "/bin/sh /etc/rc.shutdown jail");
         if (req.DependsOn.Count > 0) Add("depend", req.DependsOn.ToArray());
         if (req.Parameters != null)
             foreach (DictionaryEntry e in req.Parameters)
@@ -566,9 +594,13 @@ public sealed class JailService
         if (_host.Kernel.GetByName(req.Name) != null)
             throw new JailOperationException("JailAlreadyExists", req.Name, $"a jail named \"{req.Name}\" is already running.", "Choose another name.");
 
-        var parameters = BuildParameters(req);
-        var def = new JailDefinition(req.Name, parameters);
-        JailSpec.Resolve(def, _host.Kernel.Catalog); // type-check everything before writing a byte
+        var parameters = BuildParameters(req, out var rcLines);
+        // Type-check everything before writing a byte: each parameter with its own error first, then
+        // the block as jail(8) will read it (variables included).
+        JailSpec.Resolve(new JailDefinition(req.Name, parameters.Where(p => !p.Name.StartsWith('$')).ToList()), _host.Kernel.Catalog);
+        var def = JailConfLoader.Evaluate(new[] { JailConfDocument.Parse(JailConfWriter.FormatBlock(req.Name, parameters), req.ConfigFile) })
+            .First(d => d.BlockName == req.Name);
+        JailSpec.Resolve(def, _host.Kernel.Catalog);
         foreach (string dep in req.DependsOn)
             if (FindDefinition(dep) is null)
                 throw new JailOperationException("JailDependencyNotFound", req.Name, $"jail \"{req.Name}\" depends on \"{dep}\", which is not defined.", $"Create jail \"{dep}\" first.");
@@ -604,7 +636,30 @@ public sealed class JailService
             () => { written = _host.Files.Edit(file, AppendTo); Invalidate(); },
             () => { UndoEdit(file, written, req.Name); Invalidate(); },
             exists ? $"take the block of {req.Name} out of {file} again" : $"delete {file}");
+        if (rcLines.Count > 0)
+            AddRcConfStep(plan, req.Name, path, rcLines);
         return plan;
+    }
+
+    /// <summary>
+    /// A VNET jail's own configuration of its side of the epair, appended to its /etc/rc.conf
+    /// (rc.conf is read as sh, so the last assignment wins and nothing else in the file changes),
+    /// beneath the root without following any link in it. A root without /etc yet gets a warning
+    /// with the lines to add once it is built.
+    /// </summary>
+    private void AddRcConfStep(JailPlan plan, string name, string? root, IReadOnlyList<string> lines)
+    {
+        string text = $"# Added by New-Jail for jail {name}: its side of the epair JailPS creates.\n" + string.Join("\n", lines) + "\n";
+        if (root is null || !_host.Files.DirectoryExists(HostPath.Combine(root, "etc")))
+        {
+            _output.Warning($"jail \"{name}\": {root ?? "its root"}/etc does not exist yet, so its network is not configured inside it; once the root is built, add to its /etc/rc.conf: {string.Join("; ", lines)}");
+            return;
+        }
+        long before = 0;
+        plan.Add("rc.conf", $"append to {HostPath.Combine(root, "etc/rc.conf")} (beneath the jail root, no link followed):\n{text.TrimEnd()}",
+            () => before = _host.AppendBeneathRoot(root, JailNetworkDefaults.RcConf, text),
+            () => _host.TruncateBeneathRoot(root, JailNetworkDefaults.RcConf, before),
+            $"cut {HostPath.Combine(root, "etc/rc.conf")} back to what it held");
     }
 
     /// <summary>The plan that removes a jail's definition from its file (the root directory is kept).</summary>
@@ -667,17 +722,35 @@ public sealed class JailService
     /// definition file. The live change is undone if writing the file fails.
     /// </summary>
     public JailPlan PlanUpdate(Jail jail, IDictionary changes, bool writeDefinition)
+        => PlanUpdate(jail, changes, writeDefinition ? changes : null);
+
+    /// <summary>
+    /// The plan for a change whose live values differ from what the definition gets (Add-JailIPAddress:
+    /// the running jail's addresses plus one, and the definition's entries plus one). A null
+    /// <paramref name="definitionChanges"/> changes the running jail only.
+    /// </summary>
+    public JailPlan PlanUpdate(Jail jail, IDictionary liveChanges, IDictionary? definitionChanges)
     {
+        bool writeDefinition = definitionChanges is not null;
         var plan = new JailPlan(jail.Name, "update");
         var conf = new List<JailConfParameter>();
         var live = new List<JailParameterSetting>();
         var undo = new List<JailParameterSetting>();
         var catalog = _host.Kernel.Catalog;
-        foreach (DictionaryEntry e in changes)
+        // A null value takes the parameter out of the definition (Remove-JailIPAddress of its last address).
+        var removals = new List<string>();
+        if (definitionChanges is not null)
+            foreach (DictionaryEntry e in definitionChanges)
+            {
+                string key = Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "";
+                if (e.Value is null) removals.Add(key);
+                else conf.Add(ToConfParameter(key, e.Value));
+            }
+        var addressEntries = new List<(string Parameter, string Entry)>();
+        foreach (DictionaryEntry e in liveChanges)
         {
             string key = Convert.ToString(e.Key, CultureInfo.InvariantCulture) ?? "";
             var p = ToConfParameter(key, e.Value);
-            conf.Add(p);
             if (jail.Status != JailState.Running) continue;
             var info = catalog.Resolve(key, out bool negated);
             if (info is null)
@@ -706,6 +779,10 @@ public sealed class JailService
             }
             object typed = JailParameterCodec.FromObject(info, e.Value, negated);
             live.Add(new JailParameterSetting(info, typed));
+            if (info.Name is "ip4.addr" or "ip6.addr")
+                foreach (string v in p.Values)
+                    foreach (string item in v.Split(','))
+                        if (item.Trim().Length > 0) addressEntries.Add((info.Name, item));
             object? old = jail.Parameters.Contains(info.Name) ? jail.Parameters[info.Name] : null;
             if (old != null) undo.Add(new JailParameterSetting(info, JailParameterCodec.FromObject(info, old, false)));
         }
@@ -713,6 +790,8 @@ public sealed class JailService
             throw new JailOperationException("JailNotRunning", jail.Name,
                 $"jail \"{jail.Name}\" is not running, so there is nothing to change live.", "Add -Persist to change its definition.");
         var jidInfo = catalog.Find("jid")!;
+        var aliasRemovals = addressEntries.Count > 0 || live.Any(l => l.Info.Name is "ip4.addr" or "ip6.addr")
+            ? AddLiveAliasSteps(plan, jail, live, addressEntries) : Array.Empty<JailAliasLedgerEntry>();
         if (live.Count > 0)
         {
             int jid = jail.Jid!.Value;
@@ -747,6 +826,9 @@ public sealed class JailService
                     undo.Count > 0 ? () => _host.Kernel.Set(revert, JailFlags.Update, jail.Name) : null,
                     "restore the previous values in the running jail");
         }
+        foreach (var entry in aliasRemovals)
+            plan.Add("ip alias", JailAliasService.DescribeRemove(entry),
+                () => _aliases.Remove(jail.Name, entry), () => _aliases.Add(jail.Name, entry.ToAlias()), entry.ToAlias().IfconfigAdd);
         if (writeDefinition)
         {
             var def = jail.Definition ?? (jail.DefinitionException is { } broken ? throw broken : throw new JailOperationException("JailNotDefined", jail.Name,
@@ -762,6 +844,8 @@ public sealed class JailService
                         $"jail \"{jail.Name}\" has no block of its own in {file}; JailPS will not edit wildcard definitions.", "Edit the file by hand.");
                 foreach (var p in conf)
                     doc.SetParameter(def.BlockName, p.Name, p.Values.Count == 0 ? null : p.Values);
+                foreach (string name in removals)
+                    doc.RemoveParameter(def.BlockName, name);
                 string after = doc.ToString();
                 // Type-check the edited definition as a whole before anything is written.
                 var edited = JailConfLoader.Evaluate(new[] { JailConfDocument.Parse(after, file) }).FirstOrDefault(d => d.Name == jail.Name);
@@ -770,12 +854,49 @@ public sealed class JailService
             }
             UpdateIn(_host.Files.ReadAllText(file)); // refuse a bad edit at planning time, before any step
             HostFileEdit? written = null;
-            plan.Add("write", $"update {file}: " + string.Join("; ", conf.Select(c => c.Values.Count == 0 ? c.Name : c.Name + " = " + string.Join(", ", c.Values))),
+            plan.Add("write", $"update {file}: " + string.Join("; ", conf.Select(c => c.Values.Count == 0 ? c.Name : c.Name + " = " + string.Join(", ", c.Values))
+                    .Concat(removals.Select(r => "remove " + r))),
                 () => { written = _host.Files.Edit(file, UpdateIn); Invalidate(); },
                 () => { UndoEdit(file, written, jail.Name); Invalidate(); },
                 $"restore {file}");
         }
         return plan;
+    }
+
+    /// <summary>
+    /// A live address change as jail -m makes it, and the aliases with it: an entry that names an
+    /// interface (iface|addr, or the definition's interface parameter) and is not yet there is added
+    /// before the jail_set (its undo removes it); an alias JailPS added for an address the jail no
+    /// longer has is removed after the jail_set (returned, for steps the caller adds there).
+    /// Addresses JailPS did not add are never removed.
+    /// </summary>
+    private IReadOnlyList<JailAliasLedgerEntry> AddLiveAliasSteps(JailPlan plan, Jail jail,
+        IReadOnlyList<JailParameterSetting> live, IReadOnlyList<(string Parameter, string Entry)> entries)
+    {
+        string? defaultInterface = jail.Definition?.Get("interface")?.Values is { Count: > 0 } iv ? iv[iv.Count - 1] : null;
+        var ledger = _aliases.Ledger.Read(jail.Name);
+        var wanted = new List<JailIPAlias>();
+        foreach (var (parameter, entry) in entries)
+        {
+            JailIPAlias alias;
+            try
+            {
+                alias = JailIPAlias.Parse(parameter, entry, defaultInterface);
+            }
+            catch (JailParameterException ex)
+            {
+                throw new JailOperationException(ex.ErrorId, jail.Name, $"jail \"{jail.Name}\": {ex.Message}; nothing was changed.",
+                    "Give the address as ADDRESS[/PREFIX] or INTERFACE|ADDRESS[/PREFIX].");
+            }
+            wanted.Add(alias);
+            if (alias.Interface is null || ledger.Any(l => l.Interface == alias.Interface && l.Address == alias.Address.ToString()))
+                continue;
+            plan.Add("ip alias", JailAliasService.DescribeAdd(alias),
+                () => _aliases.Add(jail.Name, alias), () => _aliases.Undo(jail.Name, alias), alias.IfconfigRemove);
+        }
+        var changedFamilies = live.Where(l => l.Info.Name is "ip4.addr" or "ip6.addr").Select(l => l.Info.Name).ToHashSet();
+        return ledger.Where(l => changedFamilies.Contains(l.Parameter) && !wanted.Any(w => w.Address.ToString() == l.Address))
+            .Reverse().ToList();
     }
 
     /// <summary>

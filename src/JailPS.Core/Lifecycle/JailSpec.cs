@@ -24,8 +24,6 @@ public sealed class JailSpec
     /// </summary>
     private static readonly Dictionary<string, string> s_notImplemented = new(StringComparer.Ordinal)
     {
-        ["vnet.interface"] = "moving interfaces into a vnet jail",
-        ["ip_hostname"] = "resolving host.hostname into addresses",
         ["zfs.dataset"] = "attaching ZFS datasets",
     };
 
@@ -43,6 +41,18 @@ public sealed class JailSpec
     /// <summary>The entries that go on a host interface as aliases, in jail(8)'s order: IPv4, then IPv6.</summary>
     public IEnumerable<JailPS.Core.Network.JailIPAlias> Aliases => Addresses.Where(a => a.Interface is not null);
     public string Name => Definition.Name;
+
+    /// <summary>jail(8)'s interface parameter: the interface of every ip4.addr/ip6.addr entry without "iface|".</summary>
+    public string? Interface => Single("interface");
+
+    /// <summary>vnet.interface: the interfaces moved into the (vnet) jail after it is created, in order.</summary>
+    public IReadOnlyList<string> VnetInterfaces => Values("vnet.interface").SelectMany(v => v.Split(',')).Select(v => v.Trim()).Where(v => v.Length > 0).ToList();
+
+    /// <summary>The epair JailPS creates for the jail (its jailps_* variables), or null.</summary>
+    public JailPS.Core.Network.JailEpair? Epair { get; private set; }
+
+    /// <summary>ip_hostname: host.hostname's addresses are added to ip4.addr / ip6.addr when the jail is created.</summary>
+    public bool IpHostname => Bool("ip_hostname");
 
     /// <summary>Kernel parameters for jail_set(JAIL_CREATE), in definition order (name/jid first).</summary>
     public List<JailParameterSetting> KernelSettings { get; } = new();
@@ -180,6 +190,16 @@ public sealed class JailSpec
         if (spec.IntPseudo("stop.timeout") is int st) spec.StopTimeoutSeconds = st;
         spec.Fib = spec.IntPseudo("exec.fib");
         if (kernel.TryGetValue("devfs_ruleset", out var rs) && rs.Value is int rsn) spec.DevfsRuleset = rsn;
+        spec.Epair = JailPS.Core.Network.JailEpair.FromDefinition(definition);
+        bool vnet = kernel.TryGetValue("vnet", out var vn) && vn.Value is JailSysMode.New;
+        if ((spec.Epair is not null || spec.VnetInterfaces.Count > 0) && !vnet)
+            throw new JailOperationException("JailVnetInvalid", definition.Name,
+                $"jail \"{definition.Name}\": {(spec.Epair is not null ? "$jailps_epair" : "vnet.interface")} moves interfaces into the jail, which needs its own network stack, but vnet is not set; nothing was changed.",
+                "Add vnet (vnet = new) to the definition, or take the interfaces out.");
+        if (spec.Epair is { } ep && !spec.VnetInterfaces.Contains(ep.JailSide))
+            throw new JailOperationException("JailVnetInvalid", definition.Name,
+                $"jail \"{definition.Name}\": $jailps_epair's jail side {ep.JailSide} is not in vnet.interface, so it would never reach the jail; nothing was changed.",
+                $"Add vnet.interface = \"{ep.JailSide}\" to the definition.");
         return spec;
     }
 

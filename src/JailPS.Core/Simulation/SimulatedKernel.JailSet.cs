@@ -637,6 +637,8 @@ public sealed unsafe partial class SimulatedKernel
             AddProcess(pr, "(jail_set JAIL_ATTACH)", false);
         if (losesPersist)
             releaseAfter = pr;
+        // vnet_alloc: a new vnet comes with its lo0.
+        if (created && (pr.Flags & SimDefs.PrVnet) != 0) EnsureVnet(pr);
         retJid = pr.Id;
         return 0;
     }

@@ -12,24 +12,39 @@ namespace JailPS.Core.Simulation;
 /// interface ioctls, SIOCGIFFLAGS/SIOCSIFFLAGS (sys/net/if.c ifhwioctl), SIOCAIFADDR/SIOCDIFADDR
 /// (sys/netinet/in.c), SIOCAIFADDR_IN6/SIOCDIFADDR_IN6 (sys/netinet6/in6.c) and getifaddrs(3)
 /// (lib/libc/net/getifaddrs.c: one allocation, an AF_LINK-less list of the address entries plus one
-/// entry without an address for an interface that has none). Only the host's vnet is modelled.
+/// AF_LINK entry per interface, then its addresses). Cloning, renames, link addresses, vnet moves and
+/// bridge membership are in SimulatedKernel.Vnet.cs. The caller is always in the host's vnet; each
+/// jail with vnet has its own, holding its lo0 and what was lent to it.
 /// </summary>
 public sealed unsafe partial class SimulatedKernel : INetLibc
 {
-    /// <summary>The host vnet's interface list (V_ifnet), in attach order.</summary>
+    /// <summary>Every interface of every vnet (V_ifnet of each), in attach order; <see cref="SimInterface.Vnet"/> says whose.</summary>
     private readonly List<SimInterface> _ifnet = new();
 
     private void BootInterfaces()
     {
         foreach (var i in _options.Interfaces)
         {
-            var ifp = new SimInterface { Name = i.Name, Driver = i.Driver, Flags = i.Flags };
+            var ifp = new SimInterface { Name = i.Name, Driver = i.Driver, Flags = i.Flags, Vnet = _prison0, Home = _prison0, Unit = TrailingUnit(i.Name) };
+            // A physical NIC has its burned-in address; the model makes one per boot interface.
+            if (i.Driver != "lo") ifp.Lladdr = new byte[] { 0x00, 0x0c, 0x29, 0x00, 0x00, (byte)(_ifnet.Count + 1) };
             foreach (string a in i.Addresses) ifp.Addrs.Add(SimulatedInterface.ParseAddress(a));
             _ifnet.Add(ifp);
         }
     }
 
-    private SimInterface? IfUnit(string name) => _ifnet.Find(i => i.Name == name);
+    private static int TrailingUnit(string name)
+    {
+        int i = name.Length;
+        while (i > 0 && char.IsAsciiDigit(name[i - 1])) i--;
+        return i < name.Length && int.TryParse(name.AsSpan(i), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int u) ? u : -1;
+    }
+
+    /// <summary>ifunit() in the caller's (the host's) vnet.</summary>
+    private SimInterface? IfUnit(string name) => IfUnitIn(_prison0, name);
+
+    /// <summary>ifunit() in the vnet of <paramref name="vnet"/>.</summary>
+    private SimInterface? IfUnitIn(SimPrison vnet, string name) => _ifnet.Find(i => i.Vnet == vnet && i.Name == name);
 
     /// <summary>The host's interfaces and their addresses ("em0 192.0.2.2/24 2001:db8::2/64"), for tests and the host snapshot.</summary>
     public IReadOnlyList<string> InterfaceSummary
@@ -37,9 +52,24 @@ public sealed unsafe partial class SimulatedKernel : INetLibc
         get
         {
             lock (_lock)
-                return _ifnet.Select(i => string.Join(" ", new[] { i.Name }.Concat(i.Addrs.Select(a => a.Text)))).ToList();
+                return SummaryOf(_prison0);
         }
     }
+
+    /// <summary>The interfaces of the vnet of jail <paramref name="jid"/> ("lo0", "e0b_app"); empty for a jail without vnet or no such jail.</summary>
+    public IReadOnlyList<string> InterfaceSummaryOf(int jid)
+    {
+        lock (_lock)
+        {
+            var pr = FindPrison(jid);
+            if (pr is null || (pr.Flags & SimDefs.PrVnet) == 0) return Array.Empty<string>();
+            EnsureVnet(pr);
+            return SummaryOf(pr);
+        }
+    }
+
+    private List<string> SummaryOf(SimPrison vnet)
+        => _ifnet.Where(i => i.Vnet == vnet).Select(i => string.Join(" ", new[] { i.Name }.Concat(i.Addrs.Select(a => a.Text)))).ToList();
 
     /// <inheritdoc />
     public int Socket(int domain, int type, int protocol)
@@ -58,9 +88,27 @@ public sealed unsafe partial class SimulatedKernel : INetLibc
     /// <summary>An interface ioctl on a socket. Caller holds the lock and has counted the call.</summary>
     private int NetIoctl(SimFd socket, ulong request, void* arg)
     {
+        string? name = NetIoctlName(request);
+        if (name is not null) _ioctlCounts[name] = _ioctlCounts.GetValueOrDefault(name) + 1;
         if (arg == null) return Fail(Errno.EFAULT);
         switch (request)
         {
+            case InterfaceIoctls.SIOCIFCREATE:
+            case InterfaceIoctls.SIOCIFCREATE2:
+                return CloneCreate((IfReq*)arg);
+            case InterfaceIoctls.SIOCIFDESTROY:
+                return CloneDestroy(NameOf(((IfReq*)arg)->Name));
+            case InterfaceIoctls.SIOCSIFRVNET:
+                return VmoveReclaim((IfReq*)arg);
+            case InterfaceIoctls.SIOCSIFNAME:
+                return Rename((IfReq*)arg);
+            case InterfaceIoctls.SIOCSIFLLADDR:
+                return SetLladdr((IfReq*)arg);
+            case InterfaceIoctls.SIOCSIFVNET:
+                return VmoveLoan((IfReq*)arg);
+            case InterfaceIoctls.SIOCSDRVSPEC:
+            case InterfaceIoctls.SIOCGDRVSPEC:
+                return BridgeDrvSpec((IfDrv*)arg, request == InterfaceIoctls.SIOCSDRVSPEC);
             case InterfaceIoctls.SIOCGIFFLAGS:
             {
                 var req = (IfReq*)arg;
@@ -195,6 +243,26 @@ public sealed unsafe partial class SimulatedKernel : INetLibc
         return 0;
     }
 
+    private static string? NetIoctlName(ulong request) => request switch
+    {
+        InterfaceIoctls.SIOCGIFFLAGS => "SIOCGIFFLAGS",
+        InterfaceIoctls.SIOCSIFFLAGS => "SIOCSIFFLAGS",
+        InterfaceIoctls.SIOCAIFADDR => "SIOCAIFADDR",
+        InterfaceIoctls.SIOCDIFADDR => "SIOCDIFADDR",
+        InterfaceIoctls.SIOCAIFADDR_IN6 => "SIOCAIFADDR_IN6",
+        InterfaceIoctls.SIOCDIFADDR_IN6 => "SIOCDIFADDR_IN6",
+        InterfaceIoctls.SIOCIFCREATE => "SIOCIFCREATE",
+        InterfaceIoctls.SIOCIFCREATE2 => "SIOCIFCREATE2",
+        InterfaceIoctls.SIOCIFDESTROY => "SIOCIFDESTROY",
+        InterfaceIoctls.SIOCSIFNAME => "SIOCSIFNAME",
+        InterfaceIoctls.SIOCSIFLLADDR => "SIOCSIFLLADDR",
+        InterfaceIoctls.SIOCSIFVNET => "SIOCSIFVNET",
+        InterfaceIoctls.SIOCSIFRVNET => "SIOCSIFRVNET",
+        InterfaceIoctls.SIOCSDRVSPEC => "SIOCSDRVSPEC",
+        InterfaceIoctls.SIOCGDRVSPEC => "SIOCGDRVSPEC",
+        _ => null,
+    };
+
     /// <inheritdoc />
     public int GetIfAddrs(IfAddrs** list)
     {
@@ -203,22 +271,25 @@ public sealed unsafe partial class SimulatedKernel : INetLibc
             var fault = Enter("getifaddrs");
             if (fault is not null) return Fail(fault.Errno);
             if (list == null) return Fail(Errno.EFAULT);
-            // One entry per address, or one without an address for an interface that has none; all in
-            // a single block, as getifaddrs.c makes it, so freeifaddrs is one free.
+            // getifaddrs.c walks NET_RT_IFLISTL: per interface an AF_LINK entry (its sockaddr_dl:
+            // name and link-level address), then one entry per address; all in a single block, so
+            // freeifaddrs is one free. Only the caller's (the host's) vnet is listed.
+            var host = _ifnet.Where(i => i.Vnet == _prison0).ToList();
             var entries = new List<(SimInterface If, SimIfAddr? Addr)>();
-            foreach (var ifp in _ifnet)
+            foreach (var ifp in host)
             {
-                if (ifp.Addrs.Count == 0) entries.Add((ifp, null));
+                entries.Add((ifp, null));
                 foreach (var a in ifp.Addrs) entries.Add((ifp, a));
             }
             if (entries.Count == 0) { *list = null; return 0; }
+            const int slot = 64; // each sockaddr in a 64-byte slot (sockaddr_dl is 54, sockaddr_in6 28)
             int structBytes = entries.Count * sizeof(IfAddrs);
-            int nameBytes = _ifnet.Count * InterfaceLimits.IfNamSize;
-            int sockBytes = entries.Count * 2 * 32; // address and mask, each in a 32-byte slot (sockaddr_in6 is 28)
+            int nameBytes = host.Count * InterfaceLimits.IfNamSize;
+            int sockBytes = entries.Count * 2 * slot;
             byte* block = (byte*)NativeMemory.AllocZeroed((nuint)(structBytes + nameBytes + sockBytes));
             var names = new Dictionary<SimInterface, nint>();
             byte* nextName = block + structBytes;
-            foreach (var ifp in _ifnet)
+            foreach (var ifp in host)
             {
                 byte[] n = Encoding.ASCII.GetBytes(ifp.Name);
                 n.AsSpan().CopyTo(new Span<byte>(nextName, InterfaceLimits.IfNamSize));
@@ -233,17 +304,35 @@ public sealed unsafe partial class SimulatedKernel : INetLibc
                 items[i].Next = i + 1 < entries.Count ? &items[i + 1] : null;
                 items[i].Name = (byte*)names[ifp];
                 items[i].Flags = (uint)ifp.Flags;
-                if (a is not null)
+                items[i].Addr = sock;
+                if (a is null)
+                    WriteLinkSockaddr((SockAddrDl*)sock, ifp, host.IndexOf(ifp) + 1);
+                else
                 {
-                    items[i].Addr = sock;
                     WriteSockaddr(sock, a.Family, a.Addr);
-                    items[i].Netmask = sock + 32;
-                    WriteSockaddr(sock + 32, a.Family, Network.NetMask.FromPrefix(a.Family, a.PrefixLength));
+                    items[i].Netmask = sock + slot;
+                    WriteSockaddr(sock + slot, a.Family, Network.NetMask.FromPrefix(a.Family, a.PrefixLength));
                 }
-                sock += 64;
+                sock += 2 * slot;
             }
             *list = items;
             return 0;
+        }
+    }
+
+    /// <summary>The AF_LINK sockaddr_dl of if_attach: index, the name (no NUL) then the link-level address in sdl_data.</summary>
+    private static void WriteLinkSockaddr(SockAddrDl* sdl, SimInterface ifp, int index)
+    {
+        byte[] name = Encoding.ASCII.GetBytes(ifp.Name);
+        sdl->Len = SocketConstants.SockAddrDlSize;
+        sdl->Family = SocketConstants.AfLink;
+        sdl->Index = (ushort)index;
+        sdl->NameLen = (byte)name.Length;
+        for (int k = 0; k < name.Length; k++) sdl->Data[k] = name[k];
+        if (ifp.Lladdr is { } mac)
+        {
+            sdl->AddrLen = (byte)mac.Length;
+            for (int k = 0; k < mac.Length; k++) sdl->Data[name.Length + k] = mac[k];
         }
     }
 

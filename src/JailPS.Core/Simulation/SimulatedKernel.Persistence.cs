@@ -37,6 +37,7 @@ public sealed partial class SimulatedKernel
         public List<RulesetDto>? Rulesets { get; set; }
         /// <summary>Null in states written before interfaces were modelled: the boot interfaces stay.</summary>
         public List<InterfaceDto>? Interfaces { get; set; }
+        public long NextLinkSerial { get; set; }
     }
 
     private sealed class InterfaceDto
@@ -46,6 +47,14 @@ public sealed partial class SimulatedKernel
         public int Flags { get; set; }
         public bool Cloned { get; set; }
         public List<string> Addresses { get; set; } = new();
+        /// <summary>The jid whose vnet it is in, and the one whose vnet made it; 0 = the host.</summary>
+        public int Vnet { get; set; }
+        public int Home { get; set; }
+        public int Unit { get; set; } = -1;
+        public string? Lladdr { get; set; }
+        /// <summary>Indexes into the list: an epair's other side, the bridge it is a member of (-1: none).</summary>
+        public int Peer { get; set; } = -1;
+        public int MemberOf { get; set; } = -1;
     }
 
     private sealed class MountDto
@@ -202,7 +211,12 @@ public sealed partial class SimulatedKernel
             {
                 Name = i.Name, Driver = i.Driver, Flags = i.Flags, Cloned = i.Cloned,
                 Addresses = i.Addrs.Select(a => a.Text).ToList(),
+                Vnet = i.Vnet.Id, Home = i.Home.Id, Unit = i.Unit,
+                Lladdr = i.Lladdr is null ? null : Convert.ToHexString(i.Lladdr),
+                Peer = i.Peer is null ? -1 : _ifnet.IndexOf(i.Peer),
+                MemberOf = i.MemberOf is null ? -1 : _ifnet.IndexOf(i.MemberOf),
             }).ToList();
+            dto.NextLinkSerial = _nextLinkSerial;
             json = JsonSerializer.Serialize(dto, s_json);
         }
         string full = Path.GetFullPath(file);
@@ -340,10 +354,28 @@ public sealed partial class SimulatedKernel
             {
                 if (i.Name.Length == 0 || i.Name.Length >= JailPS.Native.InterfaceLimits.IfNamSize)
                     throw new InvalidDataException("Bad interface name '" + i.Name + "' in " + file);
-                var ifp = new SimInterface { Name = i.Name, Driver = i.Driver, Flags = i.Flags, Cloned = i.Cloned };
+                SimPrison VnetOf(int jid) => jid == 0 ? _prison0 : FindPrison(jid) ?? throw new InvalidDataException("Interface '" + i.Name + "' is in the vnet of jail " + jid + ", which " + file + " does not have");
+                var ifp = new SimInterface
+                {
+                    Name = i.Name, Driver = i.Driver, Flags = i.Flags, Cloned = i.Cloned,
+                    Vnet = VnetOf(i.Vnet), Home = VnetOf(i.Home), Unit = i.Unit,
+                    Lladdr = i.Lladdr is null ? null : Convert.FromHexString(i.Lladdr),
+                    Members = i.Driver == "bridge" ? new List<SimInterface>() : null,
+                };
                 foreach (string a in i.Addresses) ifp.Addrs.Add(SimulatedInterface.ParseAddress(a));
                 _ifnet.Add(ifp);
             }
+            for (int k = 0; k < dto.Interfaces.Count; k++)
+            {
+                var i = dto.Interfaces[k];
+                if (i.Peer >= 0 && i.Peer < _ifnet.Count) _ifnet[k].Peer = _ifnet[i.Peer];
+                if (i.MemberOf >= 0 && i.MemberOf < _ifnet.Count && _ifnet[i.MemberOf].Members is { } members)
+                {
+                    _ifnet[k].MemberOf = _ifnet[i.MemberOf];
+                    members.Add(_ifnet[k]);
+                }
+            }
+            _nextLinkSerial = dto.NextLinkSerial;
         }
     }
 

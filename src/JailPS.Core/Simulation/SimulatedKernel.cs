@@ -133,7 +133,10 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
     public void ResetCounts()
     {
         lock (_lock)
+        {
             foreach (var s in SyscallNames) _counts[s] = 0;
+            _ioctlCounts.Clear();
+        }
     }
 
     /// <summary>
@@ -243,6 +246,7 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
         var parent = pr.Parent!;
         parent.Children.Remove(pr);
         pr.State = PrisonState.Invalid;
+        DestroyVnet(pr);
         AfterUrefRelease(parent);
     }
 

@@ -51,6 +51,28 @@ public sealed class NewJailCommand : JailCmdletBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter Persist { get; set; }
 
+    /// <summary>
+    /// A VNET jail: its own network stack, and an epair JailPS creates when it starts (named to fit
+    /// 15 characters and clash with nothing, with a stable MAC) and destroys when it stops. Its
+    /// -IPv4Address / -IPv6Address and -DefaultGateway go to the jail's /etc/rc.conf.
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter Vnet { get; set; }
+
+    /// <summary>The bridge the epair's host side joins (created on start when missing). Implies -Vnet.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Bridge { get; set; }
+
+    /// <summary>A VNET jail's default router(s): one IPv4 and/or one IPv6 address (defaultrouter, ipv6_defaultrouter).</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("Gateway")]
+    public string[]? DefaultGateway { get; set; }
+
+    /// <summary>Seed 003's private loopback: 127.0.1.N/32 on lo1 (cloned on start when missing), N free among all jails and kept in the definition.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public SwitchParameter PrivateLoopback { get; set; }
+
     /// <summary>The file to write the definition to; default /etc/jail.conf.d/NAME.conf.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -77,6 +99,10 @@ public sealed class NewJailCommand : JailCmdletBase
                 ExecStop = ExecStop ?? Array.Empty<string>(),
                 DependsOn = DependsOn ?? Array.Empty<string>(),
                 Persist = Persist.IsPresent,
+                Vnet = Vnet.IsPresent,
+                Bridge = Bridge,
+                DefaultGateway = DefaultGateway ?? Array.Empty<string>(),
+                PrivateLoopback = PrivateLoopback.IsPresent,
                 Parameters = Unwrap(Parameter),
                 ConfigFile = ConfigFile,
             };

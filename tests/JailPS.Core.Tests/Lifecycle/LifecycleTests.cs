@@ -191,9 +191,7 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Theory]
-    [InlineData("vnet.interface = epair0b;")]
     [InlineData("zfs.dataset = tank/web;")]
-    [InlineData("ip_hostname;")]
     public void Parameters_owned_by_later_work_are_refused_not_ignored(string statement)
     {
         var def = _f.Define("web", statement);
