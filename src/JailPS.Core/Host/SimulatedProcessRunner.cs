@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
@@ -126,6 +127,11 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             cancellationToken.ThrowIfCancellationRequested();
             if (request.Jid is null && (program == "pkill" || program == "pgrep") && TryJailOption(argv, out int jid))
                 answer = ProcessTool(program, argv, jid, request);
+            else if (request.Jid is null && program == "pfctl" && !HasResponseFor(request))
+            {
+                var (exit, stdout, stderr) = SimulatedPfctl.Run(_host, argv, request.StandardInput);
+                answer = new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr };
+            }
             else
                 answer = Respond(request, cancellationToken);
         }
@@ -178,6 +184,14 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             }
         int matched = _host.Transact(k => k.Signal(jid, signal));
         return new Answer { ExitCode = matched > 0 ? 0 : 1 };
+    }
+
+    /// <summary>A response set for this command (Set-JailSimulatedResponse) wins over the modelled tool: a test can make pfctl fail.</summary>
+    private bool HasResponseFor(ProcessRequest request)
+    {
+        string text = request.DisplayText ?? CommandLine.Render(request.Arguments);
+        lock (_lock)
+            return Responses().Any(r => r.Command is not null && Matches(r.Command, text) && Matches(r.Jail, request.JailName ?? "") && Matches(r.Purpose, request.Purpose));
     }
 
     private Answer Respond(ProcessRequest request, CancellationToken cancellationToken)

@@ -32,6 +32,7 @@ public sealed class JailLifecycle
     private readonly JailMountService _mounts;
     private readonly Network.JailAliasService _aliases;
     private readonly Network.JailVnetService _vnet;
+    private readonly Network.JailPfService _pf;
 
     public JailLifecycle(JailHost host, IJailOutput output, CancellationToken cancellationToken = default)
     {
@@ -41,6 +42,7 @@ public sealed class JailLifecycle
         _mounts = new JailMountService(host);
         _aliases = new Network.JailAliasService(host, output);
         _vnet = new Network.JailVnetService(host, output);
+        _pf = new Network.JailPfService(host, output);
     }
 
     /// <summary>Mounts a stop found still under the jail root afterwards (reported, with a warning).</summary>
@@ -76,6 +78,8 @@ public sealed class JailLifecycle
         foreach (var alias in aliases)
             plan.Add("ip alias", Network.JailAliasService.DescribeAdd(alias),
                 () => _aliases.Add(spec.Name, alias), () => _aliases.Undo(spec.Name, alias), alias.IfconfigRemove);
+        // The jail's pf anchor once the addresses its rules name are there (no jail(8) step: JailPS's own).
+        _pf.AddLoadSteps(plan, spec);
         AddMountSteps(plan, spec);
         AddHostCommands(plan, spec, "exec.prestart");
         // Where Bastille and jib make the epair (exec.prestart): the jail's interfaces exist before it does.
@@ -299,6 +303,7 @@ public sealed class JailLifecycle
             AddHostCommands(plan, spec, "exec.poststop", () => jid);
         AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
         AddAliasRemovalSteps(plan, name);
+        _pf.AddFlushSteps(plan, name);
         _vnet.AddDestroySteps(plan, name);
         if (spec != null)
             AddHostCommands(plan, spec, "exec.release", () => jid);
@@ -313,7 +318,7 @@ public sealed class JailLifecycle
         => HasUnmountWork(PlanUnmountCleanup(name, spec, rootPath, force: false));
 
     /// <summary>True when an unmount plan does more than the final check: it unmounts, or forgets stale ledger entries.</summary>
-    public static bool HasUnmountWork(JailPlan plan) => plan.Steps.Any(s => s.Name is "unmount" or "ledger" or "ip alias" or "epair" or "vnet.interface");
+    public static bool HasUnmountWork(JailPlan plan) => plan.Steps.Any(s => s.Name is "unmount" or "ledger" or "ip alias" or "epair" or "vnet.interface" or "pf");
 
     /// <summary>The unmount half of a stop, for a jail that is already gone (what `jail -C` does for mounts).</summary>
     public JailPlan PlanUnmountCleanup(string name, JailSpec? spec, string? rootPath, bool force)
@@ -322,6 +327,7 @@ public sealed class JailLifecycle
         plan.AfterFailure = failed => StopOutcome(name, 0, spec, rootPath ?? spec?.Path, force, failed);
         AddUnmountSteps(plan, name, spec, rootPath ?? spec?.Path, force);
         AddAliasRemovalSteps(plan, name);
+        _pf.AddFlushSteps(plan, name);
         _vnet.AddDestroySteps(plan, name);
         return plan;
     }

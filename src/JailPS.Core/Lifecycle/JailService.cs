@@ -527,6 +527,9 @@ public sealed class JailService
     public JailConfParameter ToConfParameter(string name, object? value)
     {
         CheckValueShape(name, value);
+        // A jail.conf variable ($jailps_rdr): one value, checked by the writer.
+        if (name.StartsWith('$'))
+            return new JailConfParameter(name, ToStrings(value));
         if (JailConfNames.IsPseudoParameter(name))
         {
             if (value is bool b) return new JailConfParameter(b ? name : JailParameterInfo.NoNameOf(name), Array.Empty<string>());

@@ -51,6 +51,12 @@ public sealed class JailSpec
     /// <summary>The epair JailPS creates for the jail (its jailps_* variables), or null.</summary>
     public JailPS.Core.Network.JailEpair? Epair { get; private set; }
 
+    /// <summary>The port forwards of $jailps_rdr, loaded into the jail's pf anchor on start.</summary>
+    public IReadOnlyList<JailPS.Core.Network.JailPortForwardEntry> PortForwards { get; private set; } = Array.Empty<JailPS.Core.Network.JailPortForwardEntry>();
+
+    /// <summary>$jailps_pf_isolation: the jail's private loopback addresses are isolated by pf rules in its anchor.</summary>
+    public bool PfIsolation { get; private set; }
+
     /// <summary>ip_hostname: host.hostname's addresses are added to ip4.addr / ip6.addr when the jail is created.</summary>
     public bool IpHostname => Bool("ip_hostname");
 
@@ -191,6 +197,17 @@ public sealed class JailSpec
         spec.Fib = spec.IntPseudo("exec.fib");
         if (kernel.TryGetValue("devfs_ruleset", out var rs) && rs.Value is int rsn) spec.DevfsRuleset = rsn;
         spec.Epair = JailPS.Core.Network.JailEpair.FromDefinition(definition);
+        spec.PortForwards = JailPS.Core.Network.JailPortForwardEntry.ParseList(definition.Name,
+            definition.Variables.TryGetValue(JailPS.Core.Network.JailPortForwardEntry.Variable, out string? rdr) ? rdr : null);
+        if (definition.Variables.TryGetValue(JailPS.Core.Network.JailPfService.IsolationVariable, out string? iso))
+            spec.PfIsolation = iso.Trim().ToLowerInvariant() switch
+            {
+                "yes" or "true" or "1" or "pf" => true,
+                "no" or "false" or "0" or "" => false,
+                _ => throw new JailOperationException("JailPortForwardInvalid", definition.Name,
+                    $"jail \"{definition.Name}\": ${JailPS.Core.Network.JailPfService.IsolationVariable} = \"{iso}\" is not yes or no; nothing was changed.", "Write yes or no."),
+            };
+        if (spec.PortForwards.Count > 0 || spec.PfIsolation) JailPS.Core.Network.JailPfService.AnchorOf(definition.Name);
         bool vnet = kernel.TryGetValue("vnet", out var vn) && vn.Value is JailSysMode.New;
         if ((spec.Epair is not null || spec.VnetInterfaces.Count > 0) && !vnet)
             throw new JailOperationException("JailVnetInvalid", definition.Name,

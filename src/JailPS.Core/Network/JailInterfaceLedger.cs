@@ -7,6 +7,8 @@ public sealed class JailInterfaceLedgerEntry : IJailLedgerEntry
 {
     public const string EpairKind = "epair";
     public const string MovedKind = "moved";
+    /// <summary>"pf": JailPS loaded the jail's pf anchor (Name); flushed on stop.</summary>
+    public const string PfKind = "pf";
 
     public string Jail { get; set; } = "";
     /// <summary>"epair": JailPS created it (destroyed on stop); "moved": handed to the jail by vnet.interface (reclaimed on stop).</summary>
@@ -20,7 +22,10 @@ public sealed class JailInterfaceLedgerEntry : IJailLedgerEntry
     public int Jid { get; set; }
 }
 
-/// <summary>The interfaces JailPS created or moved for each jail: /var/run/jailps/interfaces/NAME.json (gone at reboot, as they are).</summary>
+/// <summary>
+/// The interfaces JailPS created or moved for each jail, and the pf anchor it loaded for it:
+/// /var/run/jailps/interfaces/NAME.json (gone at reboot, as they are).
+/// </summary>
 public sealed class JailInterfaceLedger : JailLedger<JailInterfaceLedgerEntry>
 {
     public const string Directory = "/var/run/jailps/interfaces";

@@ -42,7 +42,11 @@ public sealed class JailNetworkDefaults
         // The loopback entry first, as the seed writes it: the kernel gives a jail's 127.0.0.1 its
         // first IPv4 address, so a daemon bound to localhost gets 127.0.1.N, never the public one.
         if (req.PrivateLoopback)
+        {
             parameters.Add(new JailConfParameter("ip4.addr", new[] { $"{PrivateLoopbackInterface}|{FreeLoopbackAddress(req.Name)}/32" }.Concat(req.IPv4Address).ToArray()));
+            // And seed 003's pf isolation of that address from the other jails (loaded on start).
+            parameters.Add(new JailConfParameter("$" + JailPfService.IsolationVariable, new[] { "yes" }));
+        }
         if (!vnet) return (parameters, rc);
 
         var definitions = _service.Definitions;

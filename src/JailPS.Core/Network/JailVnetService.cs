@@ -158,7 +158,7 @@ public sealed class JailVnetService
     /// <summary>Before jail_remove: every interface the ledger says is in the jail comes back (SIOCSIFRVNET).</summary>
     public void AddReclaimSteps(JailPlan plan, string jail, int jid)
     {
-        foreach (var e in Ledger.Read(jail))
+        foreach (var e in Ledger.Read(jail).Where(e => e.Kind is JailInterfaceLedgerEntry.EpairKind or JailInterfaceLedgerEntry.MovedKind))
         {
             string inJail = e.Kind == JailInterfaceLedgerEntry.EpairKind ? e.Peer : e.Name;
             if (e.Kind == JailInterfaceLedgerEntry.EpairKind && e.Jid == 0) continue; // never moved in
@@ -185,7 +185,7 @@ public sealed class JailVnetService
                         DestroyIfPresent(jail, entry.Name);
                         Ledger.Forget(jail, entry.Kind, entry.Name);
                     });
-            else
+            else if (e.Kind == JailInterfaceLedgerEntry.MovedKind)
                 // The jail is gone: what it was lent returns to the host when the kernel frees it.
                 plan.Add("vnet.interface", $"forget {e.Name}: it returns to the host when the kernel frees the jail",
                     () => Ledger.Forget(jail, entry.Kind, entry.Name));

@@ -38,6 +38,7 @@ public sealed partial class SimulatedKernel
         /// <summary>Null in states written before interfaces were modelled: the boot interfaces stay.</summary>
         public List<InterfaceDto>? Interfaces { get; set; }
         public long NextLinkSerial { get; set; }
+        public Dictionary<string, List<string>>? PfAnchors { get; set; }
     }
 
     private sealed class InterfaceDto
@@ -217,6 +218,7 @@ public sealed partial class SimulatedKernel
                 MemberOf = i.MemberOf is null ? -1 : _ifnet.IndexOf(i.MemberOf),
             }).ToList();
             dto.NextLinkSerial = _nextLinkSerial;
+            dto.PfAnchors = _pfAnchors.ToDictionary(kv => kv.Key, kv => kv.Value.ToList(), StringComparer.Ordinal);
             json = JsonSerializer.Serialize(dto, s_json);
         }
         string full = Path.GetFullPath(file);
@@ -376,6 +378,11 @@ public sealed partial class SimulatedKernel
                 }
             }
             _nextLinkSerial = dto.NextLinkSerial;
+        }
+        if (dto.PfAnchors is not null)
+        {
+            _pfAnchors.Clear();
+            foreach (var kv in dto.PfAnchors) _pfAnchors[kv.Key] = kv.Value.ToList();
         }
     }
 

@@ -12,22 +12,8 @@ namespace JailPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "JailIPAddress", DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(JailIPAddress))]
-public sealed class GetJailIPAddressCommand : JailCmdletBase
+public sealed class GetJailIPAddressCommand : JailReportCmdletBase
 {
-    private const string ByNameSet = "ByName";
-    private const string ByObjectSet = "ByObject";
-
-    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [Alias("JailName")]
-    [ArgumentCompleter(typeof(JailNameCompleter))]
-    public string[]? Name { get; set; }
-
-    [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public Jail[] InputObject { get; set; } = Array.Empty<Jail>();
-
     /// <summary>Only IPv4 or only IPv6 addresses.</summary>
     [Parameter]
     [ValidateSet("IPv4", "IPv6")]
@@ -40,35 +26,13 @@ public sealed class GetJailIPAddressCommand : JailCmdletBase
     private JailAddressService? _addresses;
     private IReadOnlyList<HostInterface>? _interfaces;
 
-    protected override void ProcessRecord()
+    protected override void ReadHostTables()
     {
-        _addresses ??= new JailAddressService(Service);
-        try
-        {
-            _interfaces ??= JailHost.Network.ReadInterfaces();
-        }
-        catch (Exception ex) when (IsEngineError(ex))
-        {
-            ThrowTerminatingError(ErrorRecordFor(ex, null)); // no interface table: nothing useful can follow
-        }
-        if (ParameterSetName == ByObjectSet)
-        {
-            foreach (var j in InputObject)
-                ForItem(j.Name, () => Emit(Service.Get(j.Name) ?? j));
-            return;
-        }
-        try
-        {
-            foreach (var j in Name is null ? Service.GetAll() : JailsNamed(Name))
-                ForItem(j.Name, () => Emit(j));
-        }
-        catch (Exception ex) when (IsEngineError(ex))
-        {
-            ThrowTerminatingError(ErrorRecordFor(ex, null));
-        }
+        _addresses = new JailAddressService(Service);
+        _interfaces = JailHost.Network.ReadInterfaces();
     }
 
-    private void Emit(Jail jail)
+    protected override void Report(Jail jail)
     {
         foreach (var a in _addresses!.AddressesOf(jail, _interfaces!))
             if ((Family is null || string.Equals(a.Family, Family, StringComparison.OrdinalIgnoreCase))

@@ -13,22 +13,8 @@ namespace JailPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "JailMount", DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(JailMount))]
-public sealed class GetJailMountCommand : JailCmdletBase
+public sealed class GetJailMountCommand : JailReportCmdletBase
 {
-    private const string ByNameSet = "ByName";
-    private const string ByObjectSet = "ByObject";
-
-    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [Alias("JailName")]
-    [ArgumentCompleter(typeof(JailNameCompleter))]
-    public string[]? Name { get; set; }
-
-    [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public Jail[] InputObject { get; set; } = Array.Empty<Jail>();
-
     /// <summary>Only mounts in these states (Mounted, Missing, Leaked, NotMounted).</summary>
     [Parameter]
     public JailMountState[]? State { get; set; }
@@ -36,53 +22,13 @@ public sealed class GetJailMountCommand : JailCmdletBase
     private JailMountService? _mounts;
     private IReadOnlyList<MountEntry>? _table;
 
-    protected override void ProcessRecord()
+    protected override void ReadHostTables()
     {
-        _mounts ??= new JailMountService(JailHost);
-        try
-        {
-            _table ??= _mounts.Mounter.ReadTable();
-        }
-        catch (Exception ex) when (IsEngineError(ex))
-        {
-            ThrowTerminatingError(ErrorRecordFor(ex, null)); // no mount table: nothing useful can follow
-        }
-
-        if (ParameterSetName == ByObjectSet)
-        {
-            foreach (var j in InputObject)
-                ForItem(j.Name, () => Emit(Fresh(j)));
-            return;
-        }
-        try
-        {
-            if (Name is null)
-            {
-                foreach (var j in Service.GetAll())
-                    ForItem(j.Name, () => Emit(j));
-                return;
-            }
-            foreach (var j in JailsNamed(Name))
-                ForItem(j.Name, () => Emit(j));
-        }
-        catch (Exception ex) when (IsEngineError(ex))
-        {
-            // The inventory itself could not be read (broken jail.conf, kernel error), as with Get-Jail.
-            ThrowTerminatingError(ErrorRecordFor(ex, null));
-        }
+        _mounts = new JailMountService(JailHost);
+        _table = _mounts.Mounter.ReadTable();
     }
 
-    /// <summary>The jail as it is now; a definition that came with the object (Import-JailConfig) is kept.</summary>
-    private Jail Fresh(Jail jail)
-    {
-        var fresh = Service.Get(jail.Name);
-        if (fresh is null) return jail;
-        if (jail.Definition != null && fresh.Definition is null)
-            return Service.ToJail(jail.Name, jail.Definition, fresh.Jid is null ? null : Service.Host.Kernel.GetByJid(fresh.Jid.Value));
-        return fresh;
-    }
-
-    private void Emit(Jail jail)
+    protected override void Report(Jail jail)
     {
         if (jail.Path is null || !JailPS.Core.Host.HostPath.IsAbsolute(jail.Path))
             return; // no root, nothing can be mounted beneath it

@@ -12,22 +12,8 @@ namespace JailPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "JailNetworkAdapter", DefaultParameterSetName = ByNameSet)]
 [OutputType(typeof(JailNetworkAdapter))]
-public sealed class GetJailNetworkAdapterCommand : JailCmdletBase
+public sealed class GetJailNetworkAdapterCommand : JailReportCmdletBase
 {
-    private const string ByNameSet = "ByName";
-    private const string ByObjectSet = "ByObject";
-
-    [Parameter(ParameterSetName = ByNameSet, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [Alias("JailName")]
-    [ArgumentCompleter(typeof(JailNameCompleter))]
-    public string[]? Name { get; set; }
-
-    [Parameter(ParameterSetName = ByObjectSet, Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public Jail[] InputObject { get; set; } = Array.Empty<Jail>();
-
     /// <summary>Only adapters in these states (Attached, Detached, NotCreated, Leftover).</summary>
     [Parameter]
     public JailNetworkAdapterState[]? State { get; set; }
@@ -35,35 +21,13 @@ public sealed class GetJailNetworkAdapterCommand : JailCmdletBase
     private JailNetworkAdapterService? _adapters;
     private IReadOnlyList<HostInterface>? _interfaces;
 
-    protected override void ProcessRecord()
+    protected override void ReadHostTables()
     {
-        _adapters ??= new JailNetworkAdapterService(Service);
-        try
-        {
-            _interfaces ??= JailHost.Network.ReadInterfaces();
-        }
-        catch (Exception ex) when (IsEngineError(ex))
-        {
-            ThrowTerminatingError(ErrorRecordFor(ex, null));
-        }
-        if (ParameterSetName == ByObjectSet)
-        {
-            foreach (var j in InputObject)
-                ForItem(j.Name, () => Emit(Service.Get(j.Name) ?? j));
-            return;
-        }
-        try
-        {
-            foreach (var j in Name is null ? Service.GetAll() : JailsNamed(Name))
-                ForItem(j.Name, () => Emit(j));
-        }
-        catch (Exception ex) when (IsEngineError(ex))
-        {
-            ThrowTerminatingError(ErrorRecordFor(ex, null));
-        }
+        _adapters = new JailNetworkAdapterService(Service);
+        _interfaces = JailHost.Network.ReadInterfaces();
     }
 
-    private void Emit(Jail jail)
+    protected override void Report(Jail jail)
     {
         foreach (var a in _adapters!.AdaptersOf(jail, _interfaces!))
             if (State is null || Array.IndexOf(State, a.StateKind) >= 0)

@@ -108,4 +108,26 @@ public sealed class NetworkCmdletTests : IDisposable
         Assert.Contains(names, n => n.StartsWith("bridge0", StringComparison.Ordinal));
         Assert.Equal("NotCreated", Ok("Get-JailNetworkAdapter app").Output.Single().Properties["State"].Value.ToString());
     }
+
+    [Fact]
+    public void Port_forwards_show_the_pf_rule_in_whatif_and_a_table_that_fits_80_columns()
+    {
+        Directory.CreateDirectory(Path.Combine(_s.SimulatedHostPath!, "etc"));
+        File.WriteAllText(Path.Combine(_s.SimulatedHostPath!, "etc/pf.conf"), "rdr-anchor \"jailps/*\"\nanchor \"jailps/*\"\npass all\n");
+        StartWeb();
+        var plan = Ok("Add-JailPortForward web -Port 80, 443 -ExternalAddress 192.0.2.2 -WhatIf");
+        Assert.Contains("pfctl -a jailps/web -f -", plan.HostText);
+        Assert.Contains("rdr pass on em0 inet proto tcp from any to 192.0.2.2 port 443 -> 192.0.2.11 port 443", plan.HostText);
+        Assert.Empty(Ok("Get-JailPortForward web").Output);
+        var added = Ok("Add-JailPortForward web -Port 80 -ExternalAddress 192.0.2.2 -JailPort 8080 -PassThru").Output.Single();
+        Assert.Equal("JailPS.JailPortForward", added.TypeNames[0]);
+        Assert.Equal("Active", added.Properties["State"].Value);
+        string table = Ok("Get-JailPortForward | Out-String -Width 80").Output.Single().ToString();
+        Assert.Matches(@"web\s+Active\s+tcp\s+192\.0\.2\.2:80\s+192\.0\.2\.11:8080", table);
+        var r = _s.Run("Add-JailPortForward web -Port 80, 81 -ExternalAddress 192.0.2.2 -JailPort 8080");
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("JailPortForwardInvalid,JailPS.Commands.AddJailPortForwardCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidArgument, e.CategoryInfo.Category);
+        Assert.NotNull(e.ErrorDetails?.RecommendedAction);
+    }
 }
