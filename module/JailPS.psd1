@@ -8,7 +8,7 @@
     CompanyName          = 'JailPS'
     Copyright            = '(c) JailPS contributors. BSD 2-Clause licence.'
     Description          = 'FreeBSD jails as PowerShell objects: define, start, stop, change and remove jails over the native jail_set/jail_get interface, with jail.conf(5) as the persistent format, -WhatIf plans and rollback. Includes an opt-in simulated host for testing runbooks off FreeBSD.'
-    FormatsToProcess     = @('JailPS.Format.ps1xml', 'JailPS.Mount.Format.ps1xml', 'JailPS.Devfs.Format.ps1xml', 'JailPS.Network.Format.ps1xml')
+    FormatsToProcess     = @('JailPS.Format.ps1xml', 'JailPS.Mount.Format.ps1xml', 'JailPS.Devfs.Format.ps1xml', 'JailPS.Network.Format.ps1xml', 'JailPS.Provisioning.Format.ps1xml')
     TypesToProcess       = @('JailPS.Types.ps1xml')
     CmdletsToExport      = @(
         'Get-Jail'
@@ -33,6 +33,8 @@
         'Get-JailPortForward'
         'Add-JailPortForward'
         'Remove-JailPortForward'
+        'Save-JailRelease'
+        'Get-JailRelease'
         'Get-DevfsRuleset'
         'New-DevfsRuleset'
         'Set-DevfsRuleset'

@@ -1,3 +1,4 @@
+using System.IO;
 using System;
 using System.Collections.Generic;
 
@@ -63,6 +64,17 @@ public interface IHostFileSystem
 
     /// <summary>Appends text to a file, creating it when missing (exec.consolelog).</summary>
     void AppendAllText(string hostPath, string text);
+
+    /// <summary>
+    /// A stream on a file of JailPS's own (the release cache), links on the way resolved as for the
+    /// other host configuration paths; never used beneath a jail root.
+    /// </summary>
+    Stream OpenFile(string hostPath, FileMode mode, FileAccess access)
+        => throw new NotSupportedException("this host file system has no streams");
+
+    /// <summary>Renames a file of JailPS's own over another (rename(2): atomic on one file system).</summary>
+    void MoveFile(string fromHostPath, string toHostPath)
+        => throw new NotSupportedException("this host file system cannot rename");
 }
 
 /// <summary>What <see cref="IHostFileSystem.Edit"/> found and left: null for a file that did not exist, or that was deleted.</summary>

@@ -203,6 +203,15 @@ public sealed class JailHost
         return existed ? before : -1;
     }
 
+    /// <summary>Writes a new file beneath a jail root (a copy of the host's /etc/localtime), with the beneath-root resolver; an existing file is refused.</summary>
+    public void WriteBytesBeneathRoot(string jailRoot, string relativePath, byte[] content)
+    {
+        using var root = Resolver.OpenRoot(Files.ToLocalPath(Files.RealPath(jailRoot)));
+        using var handle = Resolver.OpenFileForWriteBeneath(root, relativePath, FileMode.CreateNew);
+        using var stream = new FileStream(handle, FileAccess.Write);
+        stream.Write(content);
+    }
+
     /// <summary>Undoes <see cref="AppendBeneathRoot"/>: cuts the file back to its length before (a file the append created is left empty).</summary>
     public void TruncateBeneathRoot(string jailRoot, string relativePath, long length)
     {

@@ -257,6 +257,16 @@ public sealed class RootedFileSystem : IHostFileSystem
 
     public void DeleteFile(string hostPath) => File.Delete(ResolvedParent(hostPath));
 
+    public void MoveFile(string fromHostPath, string toHostPath) => File.Move(ResolvedParent(fromHostPath), ResolvedParent(toHostPath), overwrite: true);
+
+    public Stream OpenFile(string hostPath, FileMode mode, FileAccess access)
+    {
+        string local = Resolved(hostPath);
+        // A link at the last component was resolved above; what is opened must be a regular file.
+        if (Directory.Exists(local)) throw new IOException($"{hostPath} is a directory");
+        return new FileStream(local, mode, access, FileShare.Read, 1 << 16);
+    }
+
     public void CreateDirectory(string hostPath)
     {
         var info = Directory.CreateDirectory(Resolved(hostPath));

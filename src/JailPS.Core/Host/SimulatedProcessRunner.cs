@@ -127,6 +127,16 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             cancellationToken.ThrowIfCancellationRequested();
             if (request.Jid is null && (program == "pkill" || program == "pgrep") && TryJailOption(argv, out int jid))
                 answer = ProcessTool(program, argv, jid, request);
+            else if (request.Jid is null && program is "chflags" or "rm" && !HasResponseFor(request))
+            {
+                var (exit, stdout, stderr) = SimulatedFileTools.Run(_host, program, argv);
+                answer = new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr };
+            }
+            else if (request.Jid is null && program == "tar" && !HasResponseFor(request))
+            {
+                var (exit, stdout, stderr) = SimulatedTar.Run(_host, argv);
+                answer = new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr };
+            }
             else if (request.Jid is null && program == "pfctl" && !HasResponseFor(request))
             {
                 var (exit, stdout, stderr) = SimulatedPfctl.Run(_host, argv, request.StandardInput);

@@ -64,7 +64,7 @@ public sealed class JailOrchestrator
         if (!_sink.ShouldProcess(plan.Render(action, computer, reason), plan.Summary(action, computer, reason), plan.Question(action, computer, reason)))
             return false;
         // Locked only once the user agreed, so -WhatIf leaves no trace on the host.
-        using (JailLock.Acquire(_host.Files, plan.JailName, TimeSpan.FromSeconds(30), _cancel))
+        using (JailLock.Acquire(_host.Files, plan.LockName, TimeSpan.FromSeconds(30), _cancel))
         {
             try
             {
@@ -79,7 +79,7 @@ public sealed class JailOrchestrator
             PlanRunner.Execute(plan, _sink);
         }
         foreach (var note in plan.Notes)
-            _sink.Warning($"jail {plan.JailName}: {note}");
+            _sink.Warning($"{plan.Subject} {plan.JailName}: {note}");
         return true;
     }
 

@@ -37,6 +37,12 @@ public sealed class NewJailRequest
 
     /// <summary>Seed 003's private loopback: an address 127.0.1.N/32 on lo1, N free among all jails, kept in the definition.</summary>
     public bool PrivateLoopback { get; init; }
+
+    /// <summary>Build the root from this release in the cache (Save-JailRelease): a thick jail.</summary>
+    public string? Release { get; init; }
+
+    /// <summary>The release's MACHINE_ARCH (amd64 by default).</summary>
+    public string ReleaseArchitecture { get; init; } = "amd64";
     /// <summary>Further parameters by name (kernel or jail(8) parameters), values as PowerShell gave them.</summary>
     public IDictionary? Parameters { get; init; }
     /// <summary>Where to write the definition; default JAILCONF_D/NAME.conf.</summary>
@@ -506,11 +512,14 @@ public sealed class JailService
         if (!vnet && req.IPv6Address.Count > 0) Add("ip6.addr", req.IPv6Address.ToArray());
         list.AddRange(network);
         if (req.Persist) Add("persist");
-        // Without its own /etc/rc the jail would never configure its side of the epair.
+        // Without its own /etc/rc the jail would never configure its side of the epair; a root built
+        // from a release boots the way jail.conf(5)'s example does: rc, rc.shutdown, and a devfs.
+        bool boots = rc.Count > 0 || req.Release is not null;
         if (req.ExecStart.Count > 0) Add("exec.start", req.ExecStart.ToArray());
-        else if (rc.Count > 0) Add("exec.start", "/bin/sh /etc/rc");
+        else if (boots) Add("exec.start", "/bin/sh /etc/rc");
         if (req.ExecStop.Count > 0) Add("exec.stop", req.ExecStop.ToArray());
-        else if (rc.Count > 0 && req.ExecStart.Count == 0) Add("exec.stop", "/bin/sh /etc/rc.shutdown jail");
+        else if (boots && req.ExecStart.Count == 0) Add("exec.stop", "/bin/sh /etc/rc.shutdown jail");
+        if (req.Release is not null) Add("mount.devfs");
         if (req.DependsOn.Count > 0) Add("depend", req.DependsOn.ToArray());
         if (req.Parameters != null)
             foreach (DictionaryEntry e in req.Parameters)
@@ -614,11 +623,15 @@ public sealed class JailService
         // Without a path the jail shares the host's root, as jail(8) and the kernel allow.
         string? path = req.Path is null ? null : HostPath.Normalize(req.Path);
         var plan = new JailPlan(req.Name, "create");
+        if (req.Release is not null && path is null)
+            throw new JailOperationException("JailPathRequired", req.Name, $"jail \"{req.Name}\": -Release builds a root, so it needs -Path.", "Give -Path /usr/jails/NAME.");
         if (path != null && !_host.Files.DirectoryExists(path))
             plan.Add("mkdir", $"create root directory {path} (mode 0755)",
                 () => _host.Files.CreateDirectory(path),
                 () => { if (_host.Files.DirectoryExists(path)) _host.Files.DeleteEmptyDirectory(path); },
                 $"remove {path}");
+        if (req.Release is not null)
+            new Provisioning.JailRootBuilder(_host, _output).AddBuildSteps(plan, req.Name, path!, req.Release, req.ReleaseArchitecture);
         // The text shown now; the write step computes it again from the file as it is under the
         // file's lock, so an edit made meanwhile (by hand, or by another command) is kept.
         bool exists = _host.Files.FileExists(file);
@@ -640,7 +653,7 @@ public sealed class JailService
             () => { UndoEdit(file, written, req.Name); Invalidate(); },
             exists ? $"take the block of {req.Name} out of {file} again" : $"delete {file}");
         if (rcLines.Count > 0)
-            AddRcConfStep(plan, req.Name, path, rcLines);
+            AddRcConfStep(plan, req.Name, path, rcLines, rootBuilt: req.Release is not null);
         return plan;
     }
 
@@ -650,10 +663,10 @@ public sealed class JailService
     /// beneath the root without following any link in it. A root without /etc yet gets a warning
     /// with the lines to add once it is built.
     /// </summary>
-    private void AddRcConfStep(JailPlan plan, string name, string? root, IReadOnlyList<string> lines)
+    private void AddRcConfStep(JailPlan plan, string name, string? root, IReadOnlyList<string> lines, bool rootBuilt = false)
     {
         string text = $"# Added by New-Jail for jail {name}: its side of the epair JailPS creates.\n" + string.Join("\n", lines) + "\n";
-        if (root is null || !_host.Files.DirectoryExists(HostPath.Combine(root, "etc")))
+        if (root is null || (!rootBuilt && !_host.Files.DirectoryExists(HostPath.Combine(root, "etc"))))
         {
             _output.Warning($"jail \"{name}\": {root ?? "its root"}/etc does not exist yet, so its network is not configured inside it; once the root is built, add to its /etc/rc.conf: {string.Join("; ", lines)}");
             return;

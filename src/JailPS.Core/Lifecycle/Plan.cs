@@ -99,6 +99,14 @@ public sealed class JailPlan
 
     public string JailName { get; }
 
+    /// <summary>What the plan changes, for its heading ("jail", or "release" for Save-JailRelease).</summary>
+    public string Subject { get; init; } = "jail";
+
+    /// <summary>The name the plan is locked under (the jail's name; a release locks "release-NAME-ARCH").</summary>
+    public string LockName { get => _lockName ?? JailName; init => _lockName = value; }
+
+    private readonly string? _lockName;
+
     /// <summary>"start", "stop", "create", "remove", "update".</summary>
     public string Operation { get; }
 
@@ -172,7 +180,7 @@ public sealed class JailPlan
         => Render(action, computerName, reason) + Environment.NewLine + Heading(action, reason) + "?";
 
     private string Heading(string action, string? reason)
-        => $"{action} jail \"{JailName}\"" + (reason is null ? "" : $" ({reason})");
+        => $"{action} {Subject} \"{JailName}\"" + (reason is null ? "" : $" ({reason})");
 }
 
 /// <summary>What a failed plan that cannot be undone left behind (<see cref="State"/>) and what finishes it (<see cref="NextStep"/>).</summary>
@@ -221,7 +229,7 @@ public sealed class JailPlanException : Exception
 
     private static string Compose(JailPlan plan, PlanStep step, Exception cause, IReadOnlyList<string> rolledBack, IReadOnlyList<string> failures, PlanOutcome? outcome)
     {
-        string text = $"{plan.Operation} of jail \"{plan.JailName}\" failed at {step.Name}: {cause.Message}";
+        string text = $"{plan.Operation} of {plan.Subject} \"{plan.JailName}\" failed at {step.Name}: {cause.Message}";
         if (outcome is null)
         {
             text += rolledBack.Count == 0 ? " Nothing had to be rolled back." : " Rolled back: " + string.Join("; ", rolledBack) + ".";
@@ -280,14 +288,14 @@ public static class PlanRunner
         var journal = new Stack<PlanStep>();
         foreach (var step in plan.Steps)
         {
-            output.Verbose($"jail {plan.JailName}: {step.Name}: {step.Description}");
+            output.Verbose($"{plan.Subject} {plan.JailName}: {step.Name}: {step.Description}");
             try
             {
                 step.Execute();
             }
             catch (Exception ex)
             {
-                var (rolledBack, failures) = RollBack(journal, output, $"jail {plan.JailName}", _ => true);
+                var (rolledBack, failures) = RollBack(journal, output, $"{plan.Subject} {plan.JailName}", _ => true);
                 PlanOutcome? outcome = null;
                 if (plan.AfterFailure is { } after)
                 {

@@ -73,6 +73,16 @@ public sealed class NewJailCommand : JailCmdletBase
     [Parameter(ValueFromPipelineByPropertyName = true)]
     public SwitchParameter PrivateLoopback { get; set; }
 
+    /// <summary>Build the root from this release in the cache (Save-JailRelease): base.txz (and lib32.txz when saved) extracted into -Path, a thick jail.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    public string? Release { get; set; }
+
+    /// <summary>The release's architecture (MACHINE_ARCH), with -Release.</summary>
+    [Parameter]
+    [ValidateSet("amd64", "aarch64", "arm64", "i386")]
+    public string Architecture { get; set; } = "amd64";
+
     /// <summary>The file to write the definition to; default /etc/jail.conf.d/NAME.conf.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -103,6 +113,8 @@ public sealed class NewJailCommand : JailCmdletBase
                 Bridge = Bridge,
                 DefaultGateway = DefaultGateway ?? Array.Empty<string>(),
                 PrivateLoopback = PrivateLoopback.IsPresent,
+                Release = Release,
+                ReleaseArchitecture = Architecture,
                 Parameters = Unwrap(Parameter),
                 ConfigFile = ConfigFile,
             };

@@ -36,6 +36,11 @@ public sealed class SimulatedHostFixture : IDisposable, IJailOutput
 
     public void Verbose(string message) => VerboseLines.Add(message);
     public void Warning(string message) => Warnings.Add(message);
+
+    /// <summary>Progress reports the engine made (Write-Progress in a cmdlet).</summary>
+    public List<JailProgress> Progress { get; } = new();
+
+    void IJailOutput.Progress(JailProgress progress) => Progress.Add(progress);
     public void Debug(string message) { }
 
     public void HookOutput(JailHookOutput line)

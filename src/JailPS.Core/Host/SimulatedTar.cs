@@ -1,0 +1,152 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text;
+using System.Formats.Tar;
+using SharpCompress.Compressors.Xz;
+
+namespace JailPS.Core.Host;
+
+/// <summary>
+/// The simulated host's /usr/bin/tar for what JailPS runs: <c>tar -x -p -f ARCHIVE -C DIR</c>
+/// (-xpf, -C first or last). It extracts for real, inside the simulated host's directory, with
+/// bsdtar's safe defaults: a leading '/' is stripped, a name with a ".." component is refused, and
+/// nothing is written through a symbolic link (ARCHIVE_EXTRACT_SECURE_SYMLINKS, what bsdtar does
+/// without -P). Regular files, directories, symbolic and hard links and modes are made; owners and
+/// file flags are not (the simulated host runs unprivileged). Like bsdtar, a refused entry does not
+/// stop the others, and the exit status is 1.
+/// </summary>
+internal static class SimulatedTar
+{
+    public static (int Exit, string Out, string Err) Run(SimulatedHost host, IReadOnlyList<string> argv)
+    {
+        bool extract = false;
+        string? archive = null, dir = null;
+        for (int i = 1; i < argv.Count; i++)
+        {
+            string a = argv[i];
+            if (a == "-C" && i + 1 < argv.Count) { dir = argv[++i]; continue; }
+            if (a.StartsWith('-') && a.Length > 1 && !a.StartsWith("--", StringComparison.Ordinal))
+            {
+                foreach (char c in a[1..])
+                    switch (c)
+                    {
+                        case 'x': extract = true; break;
+                        case 'p': break;
+                        case 'f':
+                            if (i + 1 >= argv.Count) return (1, "", "tar: Option -f requires an argument\n");
+                            archive = argv[++i];
+                            break;
+                        default: return Unsupported(argv);
+                    }
+                continue;
+            }
+            return Unsupported(argv);
+        }
+        if (!extract || archive is null) return Unsupported(argv);
+        var files = new RootedFileSystem(host.Root);
+        string local = files.ToLocalPath(files.RealPath(archive));
+        if (!File.Exists(local)) return (1, "", $"tar: Error opening archive: Failed to open '{archive}'\n");
+        string target = files.ToLocalPath(files.RealPath(dir ?? "/"));
+        if (!Directory.Exists(target)) return (1, "", $"tar: could not chdir to '{dir}'\n");
+        var err = new StringBuilder();
+        try
+        {
+            using var file = File.OpenRead(local);
+            // base.txz is xz (SharpCompress decompresses it); the tar inside is read by .NET's own reader.
+            using var xz = new XZStream(file);
+            using var reader = new TarReader(xz);
+            while (reader.GetNextEntry() is { } entry)
+                Extract(entry, target, err);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or InvalidDataException or FormatException)
+        {
+            err.Append($"tar: Error reading archive {archive}: {ex.Message}\n");
+        }
+        return (err.Length == 0 ? 0 : 1, "", err.Length == 0 ? "" : err + "tar: Error exit delayed from previous errors.\n");
+    }
+
+    private static (int, string, string) Unsupported(IReadOnlyList<string> argv)
+        => (1, "", "tar: the simulated host models only tar -xpf ARCHIVE -C DIR, not: " + string.Join(" ", argv) + "\n");
+
+    private static string Clean(string name)
+    {
+        name = name.TrimStart('/');
+        while (name.StartsWith("./", StringComparison.Ordinal)) name = name[2..];
+        return name.TrimEnd('/');
+    }
+
+    private static void Extract(TarEntry entry, string root, StringBuilder err)
+    {
+        string name = Clean(entry.Name);
+        if (name.Length == 0 || name == ".") return;
+        string[] parts = name.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (Array.IndexOf(parts, "..") >= 0)
+        {
+            err.Append($"tar: {entry.Name}: Path contains '..'\n");
+            return;
+        }
+        // Every directory on the way must be a directory of this extraction, never a link.
+        string at = root;
+        for (int i = 0; i < parts.Length - 1; i++)
+        {
+            at = Path.Combine(at, parts[i]);
+            if (new FileInfo(at).LinkTarget is not null)
+            {
+                err.Append($"tar: {entry.Name}: Cannot extract through symlink {string.Join('/', parts[..(i + 1)])}\n");
+                return;
+            }
+            if (!Directory.Exists(at)) Directory.CreateDirectory(at);
+        }
+        string path = Path.Combine(root, Path.Combine(parts));
+        int mode = (int)entry.Mode & 0xfff;
+        bool isDir = entry.EntryType == TarEntryType.Directory;
+        // bsdtar replaces what is there (a file or a link), never writing through a link.
+        if (new FileInfo(path).LinkTarget is not null || (!isDir && File.Exists(path))) File.Delete(path);
+        switch (entry.EntryType)
+        {
+            case TarEntryType.Directory:
+                Directory.CreateDirectory(path);
+                SetMode(path, mode);
+                return;
+            case TarEntryType.SymbolicLink:
+                File.CreateSymbolicLink(path, entry.LinkName);
+                return;
+            case TarEntryType.HardLink:
+            {
+                string[] lp = Clean(entry.LinkName).Split('/', StringSplitOptions.RemoveEmptyEntries);
+                string source = Path.Combine(root, Path.Combine(lp));
+                if (lp.Length == 0 || Array.IndexOf(lp, "..") >= 0 || !File.Exists(source) || new FileInfo(source).LinkTarget is not null)
+                {
+                    err.Append($"tar: {entry.Name}: Hard-link target '{entry.LinkName}' does not exist.\n");
+                    return;
+                }
+                Link(source, path);
+                return;
+            }
+            case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
+                using (var output = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+                    entry.DataStream?.CopyTo(output);
+                SetMode(path, mode);
+                return;
+            default:
+                // Devices and FIFOs need privilege the simulated host does not have (base.txz has none).
+                err.Append($"tar: {entry.Name}: {entry.EntryType} entries are not modelled\n");
+                return;
+        }
+    }
+
+    private static unsafe void Link(string source, string path)
+    {
+        byte[] s = Encoding.UTF8.GetBytes(source + "\0"), p = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* sp = s, pp = p)
+            if (Tmds.Linux.LibC.link(sp, pp) != 0)
+                File.Copy(source, path); // a file system without hard links: the content at least
+    }
+
+    private static void SetMode(string path, int mode)
+    {
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(path, (UnixFileMode)mode);
+    }
+}

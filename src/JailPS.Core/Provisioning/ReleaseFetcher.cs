@@ -1,0 +1,133 @@
+using System;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Threading;
+
+namespace JailPS.Core.Provisioning;
+
+/// <summary>Why a fetch failed: the source does not have the file, or the transfer broke off.</summary>
+public sealed class ReleaseFetchException : Exception
+{
+    public ReleaseFetchException(bool notFound, string message, Exception? inner = null) : base(message, inner) => NotFound = notFound;
+
+    public bool NotFound { get; }
+}
+
+/// <summary>
+/// Where releases come from: an http(s) mirror in FreeBSD's layout, or a local directory (an
+/// offline host, install media). The same code runs on the real host and the simulated one; the
+/// simulated host's downloads are real, into its directory.
+/// </summary>
+public interface IReleaseFetcher
+{
+    /// <summary>A small text file (MANIFEST), whole.</summary>
+    string FetchText(string source, CancellationToken cancel);
+
+    /// <summary>
+    /// Copies the file into <paramref name="destination"/> from byte <paramref name="offset"/> on,
+    /// reporting (bytes so far, total or null). A source that cannot resume sends the file from its
+    /// start, and the destination is cut back to empty first.
+    /// </summary>
+    void Fetch(string source, Stream destination, long offset, Action<long, long?> progress, CancellationToken cancel);
+}
+
+/// <summary>http(s) with HttpClient (Range requests to resume a .part file), and local files.</summary>
+public sealed class ReleaseFetcher : IReleaseFetcher
+{
+    private static readonly Lazy<HttpClient> s_http = new(() => new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None })
+    {
+        Timeout = Timeout.InfiniteTimeSpan, // a base.txz takes minutes; a stall is caught by the read timeout below
+    });
+
+    /// <summary>How long a read may wait for bytes before the transfer counts as broken off.</summary>
+    public static TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    public static bool IsUrl(string source) => source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+
+    public string FetchText(string source, CancellationToken cancel)
+    {
+        using var buffer = new MemoryStream();
+        Fetch(source, buffer, 0, (_, _) => { }, cancel);
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    public void Fetch(string source, Stream destination, long offset, Action<long, long?> progress, CancellationToken cancel)
+    {
+        if (!IsUrl(source))
+        {
+            FetchLocal(source, destination, offset, progress, cancel);
+            return;
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Get, source);
+        if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
+        HttpResponseMessage response;
+        try
+        {
+            response = s_http.Value.Send(request, HttpCompletionOption.ResponseHeadersRead, cancel);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ReleaseFetchException(false, $"{source}: {ex.Message}", ex);
+        }
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+                throw new ReleaseFetchException(true, $"{source}: 404 Not Found");
+            if (offset > 0 && response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
+                return; // the .part already holds the whole file; the checksum decides
+            if (!response.IsSuccessStatusCode)
+                throw new ReleaseFetchException(false, $"{source}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+            long done = offset;
+            if (offset > 0 && response.StatusCode != HttpStatusCode.PartialContent)
+            {
+                // The server sent the whole file: start the .part again.
+                destination.SetLength(0);
+                destination.Position = 0;
+                done = 0;
+            }
+            long? total = response.Content.Headers.ContentLength is long len ? len + done : null;
+            using var body = response.Content.ReadAsStream(cancel);
+            Copy(source, body, destination, done, total, progress, cancel);
+        }
+    }
+
+    private static void FetchLocal(string source, Stream destination, long offset, Action<long, long?> progress, CancellationToken cancel)
+    {
+        string path = source.StartsWith("file://", StringComparison.OrdinalIgnoreCase) ? new Uri(source).LocalPath : source;
+        if (!File.Exists(path))
+            throw new ReleaseFetchException(true, $"{path}: no such file");
+        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        if (offset > input.Length) { destination.SetLength(0); offset = 0; }
+        input.Position = offset;
+        Copy(path, input, destination, offset, input.Length, progress, cancel);
+    }
+
+    private static void Copy(string source, Stream input, Stream output, long done, long? total, Action<long, long?> progress, CancellationToken cancel)
+    {
+        byte[] buffer = new byte[1 << 16];
+        try
+        {
+            while (true)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var stall = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+                stall.CancelAfter(ReadTimeout);
+                int n = input.ReadAsync(buffer, stall.Token).AsTask().GetAwaiter().GetResult();
+                if (n == 0) break;
+                output.Write(buffer, 0, n);
+                done += n;
+                progress(done, total);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException || (ex is OperationCanceledException && !cancel.IsCancellationRequested))
+        {
+            output.Flush();
+            throw new ReleaseFetchException(false, $"{source}: the transfer broke off after {done} bytes ({ex.Message})", ex);
+        }
+        output.Flush();
+        if (total is long t && done < t)
+            throw new ReleaseFetchException(false, $"{source}: the transfer ended after {done} of {t} bytes");
+    }
+}
