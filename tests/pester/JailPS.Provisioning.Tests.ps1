@@ -60,4 +60,24 @@ Describe 'A release, then a thick jail from it' {
         Stop-Jail web
         (Get-Jail web).State | Should -Be 'Stopped'
     }
+
+    It 'makes thin jails that share the read-only basejail' {
+        New-Jail app -Path /usr/jails/app -Release 14.3-RELEASE -Thin -Persist | Out-Null
+        New-Jail db -Path /usr/jails/db -Release 14.3-RELEASE -Thin -Persist | Out-Null
+        (Get-Item (Join-Path $root 'usr/jails/db/bin')).LinkTarget | Should -Be '/basejail/bin'
+        @(Get-JailSimulatedCommand db -Purpose provision).Count | Should -Be 1   # the copy only
+        Start-Jail app
+        $m = Get-JailMount app | Where-Object MountPoint -eq '/usr/jails/app/basejail'
+        $m.FsType | Should -Be 'nullfs'
+        $m.State | Should -Be 'Mounted'
+    }
+
+    It 'deletes a running thin jail''s root with -Force, never the basejail it mounts' {
+        Remove-Jail app -DeleteRoot -Force -Confirm:$false
+        Test-Path (Join-Path $root 'usr/jails/app') | Should -BeFalse
+        Get-Jail app -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Test-Path (Join-Path $root 'usr/jails/basejail/14.3-RELEASE/lib/libc.so.7') | Should -BeTrue
+        Remove-Jail web -DeleteRoot -Confirm:$false
+        Test-Path (Join-Path $root 'usr/jails/web') | Should -BeFalse
+    }
 }

@@ -72,6 +72,14 @@ public interface IHostFileSystem
     Stream OpenFile(string hostPath, FileMode mode, FileAccess access)
         => throw new NotSupportedException("this host file system has no streams");
 
+    /// <summary>Renames a directory of JailPS's own (rename(2)); the last component is taken as it is.</summary>
+    void MoveDirectory(string fromHostPath, string toHostPath)
+        => throw new NotSupportedException("this host file system cannot rename");
+
+    /// <summary>Makes a symbolic link whose text is <paramref name="target"/> (a thin jail's bin -> /basejail/bin).</summary>
+    void CreateSymbolicLink(string hostPath, string target)
+        => throw new NotSupportedException("this host file system cannot make links");
+
     /// <summary>Renames a file of JailPS's own over another (rename(2): atomic on one file system).</summary>
     void MoveFile(string fromHostPath, string toHostPath)
         => throw new NotSupportedException("this host file system cannot rename");

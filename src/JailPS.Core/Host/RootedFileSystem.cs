@@ -257,6 +257,10 @@ public sealed class RootedFileSystem : IHostFileSystem
 
     public void DeleteFile(string hostPath) => File.Delete(ResolvedParent(hostPath));
 
+    public void MoveDirectory(string fromHostPath, string toHostPath) => Directory.Move(ResolvedParent(fromHostPath), ResolvedParent(toHostPath));
+
+    public void CreateSymbolicLink(string hostPath, string target) => File.CreateSymbolicLink(ResolvedParent(hostPath), target);
+
     public void MoveFile(string fromHostPath, string toHostPath) => File.Move(ResolvedParent(fromHostPath), ResolvedParent(toHostPath), overwrite: true);
 
     public Stream OpenFile(string hostPath, FileMode mode, FileAccess access)

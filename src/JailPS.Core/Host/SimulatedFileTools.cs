@@ -6,8 +6,8 @@ using System.Linq;
 namespace JailPS.Core.Host;
 
 /// <summary>
-/// The simulated host's /bin/chflags and /bin/rm for what JailPS runs on a jail root
-/// (`chflags -R noschg DIR`, `rm -rf DIR`), inside the simulated host's directory only: the last
+/// The simulated host's /bin/chflags, /bin/rm and /bin/cp for what JailPS runs on a jail root
+/// (`chflags -R noschg DIR`, `rm -rf DIR`, `cp -a TEMPLATE/. DIR`), inside the simulated host's directory only: the last
 /// component of the path is taken as it is (a link is removed, never followed) and the walk never
 /// follows a link. File flags are not modelled (the simulated host runs unprivileged), so chflags
 /// checks the path and changes nothing.
@@ -19,6 +19,16 @@ internal static class SimulatedFileTools
         var files = new RootedFileSystem(host.Root);
         var options = argv.Skip(1).TakeWhile(a => a.StartsWith('-') && a.Length > 1).ToList();
         var operands = argv.Skip(1 + options.Count).ToList();
+        if (program == "cp")
+        {
+            if (options.Count != 1 || options[0] != "-a" || operands.Count != 2) return Unsupported(argv);
+            string from = operands[0].EndsWith("/.", StringComparison.Ordinal) ? operands[0][..^2] : operands[0];
+            string src = files.ToLocalPath(files.RealPath(from)), dst = files.ToLocalPath(files.RealPath(operands[1]));
+            if (!Directory.Exists(src)) return (1, "", $"cp: {operands[0]}: No such file or directory\n");
+            Directory.CreateDirectory(dst);
+            CopyTree(src, dst);
+            return (0, "", "");
+        }
         if (program == "chflags")
         {
             if (operands.Count < 2 || options.Any(o => o is not ("-R" or "-h" or "-P"))) return Unsupported(argv);
@@ -38,6 +48,28 @@ internal static class SimulatedFileTools
             else if (!force) return (1, "", $"rm: {p}: No such file or directory\n");
         }
         return (0, "", "");
+    }
+
+    /// <summary>cp -a: links copied as links (never followed), directories and files with their modes.</summary>
+    private static void CopyTree(string src, string dst)
+    {
+        foreach (var entry in new DirectoryInfo(src).EnumerateFileSystemInfos())
+        {
+            string to = Path.Combine(dst, entry.Name);
+            if (entry.LinkTarget is not null)
+                File.CreateSymbolicLink(to, entry.LinkTarget);
+            else if (entry is DirectoryInfo d)
+            {
+                Directory.CreateDirectory(to);
+                CopyTree(d.FullName, to);
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(to, d.UnixFileMode);
+            }
+            else
+            {
+                File.Copy(entry.FullName, to);
+                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(to, ((FileInfo)entry).UnixFileMode);
+            }
+        }
     }
 
     private static string Local(RootedFileSystem files, string hostPath)

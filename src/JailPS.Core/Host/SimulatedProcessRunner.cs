@@ -127,7 +127,7 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             cancellationToken.ThrowIfCancellationRequested();
             if (request.Jid is null && (program == "pkill" || program == "pgrep") && TryJailOption(argv, out int jid))
                 answer = ProcessTool(program, argv, jid, request);
-            else if (request.Jid is null && program is "chflags" or "rm" && !HasResponseFor(request))
+            else if (request.Jid is null && program is "chflags" or "rm" or "cp" && !HasResponseFor(request))
             {
                 var (exit, stdout, stderr) = SimulatedFileTools.Run(_host, program, argv);
                 answer = new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr };

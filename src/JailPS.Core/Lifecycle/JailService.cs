@@ -41,6 +41,9 @@ public sealed class NewJailRequest
     /// <summary>Build the root from this release in the cache (Save-JailRelease): a thick jail.</summary>
     public string? Release { get; init; }
 
+    /// <summary>With <see cref="Release"/>: a thin jail (seed 003), a copy of the release's template with its basejail mounted read-only.</summary>
+    public bool Thin { get; init; }
+
     /// <summary>The release's MACHINE_ARCH (amd64 by default).</summary>
     public string ReleaseArchitecture { get; init; } = "amd64";
     /// <summary>Further parameters by name (kernel or jail(8) parameters), values as PowerShell gave them.</summary>
@@ -520,6 +523,12 @@ public sealed class JailService
         if (req.ExecStop.Count > 0) Add("exec.stop", req.ExecStop.ToArray());
         else if (boots && req.ExecStart.Count == 0) Add("exec.stop", "/bin/sh /etc/rc.shutdown jail");
         if (req.Release is not null) Add("mount.devfs");
+        if (req.Release is not null && req.Thin && req.Path is not null)
+        {
+            // seed 003: mount = "BASEJAIL ROOT/basejail nullfs ro 0 0"
+            string baseJail = Provisioning.JailRootBuilder.ThinLayout(req.Path, req.Release, req.ReleaseArchitecture).BaseJail;
+            Add("mount", $"{baseJail} {HostPath.Combine(HostPath.Normalize(req.Path), "basejail")} nullfs ro 0 0");
+        }
         if (req.DependsOn.Count > 0) Add("depend", req.DependsOn.ToArray());
         if (req.Parameters != null)
             foreach (DictionaryEntry e in req.Parameters)
@@ -630,7 +639,11 @@ public sealed class JailService
                 () => _host.Files.CreateDirectory(path),
                 () => { if (_host.Files.DirectoryExists(path)) _host.Files.DeleteEmptyDirectory(path); },
                 $"remove {path}");
-        if (req.Release is not null)
+        if (req.Thin && req.Release is null)
+            throw new JailOperationException("JailReleaseRequired", req.Name, $"jail \"{req.Name}\": -Thin makes a thin jail of a release, so it needs -Release.", "Give -Release 14.3-RELEASE (Save-JailRelease first).");
+        if (req.Release is not null && req.Thin)
+            new Provisioning.JailRootBuilder(_host, _output).AddThinSteps(plan, req.Name, path!, req.Release, req.ReleaseArchitecture);
+        else if (req.Release is not null)
             new Provisioning.JailRootBuilder(_host, _output).AddBuildSteps(plan, req.Name, path!, req.Release, req.ReleaseArchitecture);
         // The text shown now; the write step computes it again from the file as it is under the
         // file's lock, so an edit made meanwhile (by hand, or by another command) is kept.
@@ -679,9 +692,18 @@ public sealed class JailService
     }
 
     /// <summary>The plan that removes a jail's definition from its file (the root directory is kept).</summary>
-    public JailPlan PlanRemoveDefinition(JailDefinition def)
+    public JailPlan PlanRemoveDefinition(JailDefinition def) => PlanRemoveDefinition(def, deleteRoot: false);
+
+    /// <summary>
+    /// The plan that removes a jail's definition and, with <paramref name="deleteRoot"/>, then its
+    /// root directory (the last step, since it cannot be undone: when it fails, the definition is
+    /// put back and the error says what is left). The root is refused when it is a link, the host's
+    /// root or a top-level directory, or shared with another jail's definition.
+    /// </summary>
+    public JailPlan PlanRemoveDefinition(JailDefinition def, bool deleteRoot)
     {
         var plan = new JailPlan(def.Name, "remove");
+        string? root = deleteRoot ? RootToDelete(def) : null;
         string file = def.SourceFile ?? throw new JailOperationException("JailNotDefined", def.Name, $"jail \"{def.Name}\" has no definition file.");
         string RemoveFrom(string? current, out bool deleted)
         {
@@ -704,7 +726,39 @@ public sealed class JailService
             () => { written = _host.Files.Edit(file, current => { string after = RemoveFrom(current, out bool del); return del ? null : after; }); Invalidate(); },
             () => { UndoEdit(file, written, def.Name); Invalidate(); },
             $"restore {file}");
+        if (root is not null)
+            plan.Add("delete root", $"chflags -R noschg {root}; rm -rf {root} (refused if anything is mounted beneath it; cannot be undone)",
+                () => new Provisioning.JailRootRemover(_host, _output).RemoveTree(def.Name, root));
         return plan;
+    }
+
+    private string RootToDelete(JailDefinition def)
+    {
+        string? path = def.Get("path")?.Values is { Count: > 0 } v ? v[^1] : null;
+        if (path is null || !HostPath.IsAbsolute(path))
+            throw new JailOperationException("JailRootRefused", def.Name, $"jail \"{def.Name}\" has no absolute path in its definition, so there is no root to delete; nothing was done.");
+        string normalized = HostPath.Normalize(path);
+        if (!_host.Files.DirectoryExists(normalized))
+            throw new JailOperationException("JailRootRefused", def.Name, $"jail \"{def.Name}\": its root {normalized} does not exist; nothing was done.", $"Remove-Jail {def.Name} without -DeleteRoot removes the definition.") { TargetObject = normalized };
+        string real = _host.Files.RealPath(normalized);
+        string parentReal = _host.Files.RealPath(HostPath.GetDirectoryName(normalized));
+        if (real != HostPath.Combine(parentReal, HostPath.GetFileName(normalized)))
+            throw new JailOperationException("JailRootRefused", def.Name,
+                $"jail \"{def.Name}\": its root {normalized} is a symbolic link (to {real}); JailPS deletes no directory through a link; nothing was done.",
+                $"Delete {real} by hand if that is what you mean.") { TargetObject = normalized };
+        if (real == "/" || real.Split('/', StringSplitOptions.RemoveEmptyEntries).Length < 2)
+            throw new JailOperationException("JailRootRefused", def.Name, $"jail \"{def.Name}\": its root is {real}, which JailPS never deletes; nothing was done.") { TargetObject = real };
+        foreach (var other in Definitions.Where(d => d.Name != def.Name))
+        {
+            string? op = other.Get("path")?.Values is { Count: > 0 } ov ? ov[^1] : null;
+            if (op is null || !HostPath.IsAbsolute(op)) continue;
+            string o = _host.Files.DirectoryExists(op) ? _host.Files.RealPath(op) : HostPath.Normalize(op);
+            if (o == real || o.StartsWith(real + "/", StringComparison.Ordinal) || real.StartsWith(o + "/", StringComparison.Ordinal))
+                throw new JailOperationException("JailRootShared", def.Name,
+                    $"jail \"{def.Name}\": its root {real} is also the root of jail \"{other.Name}\" (or holds it, or lies in it: {o}); it is not deleted; nothing was done.",
+                    $"Remove-Jail {def.Name} without -DeleteRoot, or remove jail \"{other.Name}\" first.") { TargetObject = real };
+        }
+        return real;
     }
 
     /// <summary>

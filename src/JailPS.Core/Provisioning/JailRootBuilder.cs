@@ -49,47 +49,152 @@ public sealed class JailRootBuilder
     public void AddBuildSteps(JailPlan plan, string jail, string root, string release, string arch)
     {
         var (dir, dists) = CachedRelease(jail, release, arch);
-        if (_host.Files.DirectoryExists(root) && _host.Files.Glob(HostPath.Combine(root, "*")).Count > 0)
+        RefuseNonEmpty(jail, root);
+        AddExtractSteps(plan, jail, root, dir, dists, release);
+        foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
+            AddHostFileCopy(plan, jail, root, file);
+    }
+
+    private void RefuseNonEmpty(string jail, string root)
+    {
+        if (_host.Files.DirectoryExists(root) && _host.Files.Glob(HostPath.Combine(root, "*")).Count + _host.Files.Glob(HostPath.Combine(root, ".*")).Count > 0)
             throw new JailOperationException("JailRootNotEmpty", jail,
                 $"jail \"{jail}\": {root} already holds files, so the release is not extracted over them; nothing was done.",
                 "Give New-Jail -Path a new or empty directory, or leave -Release out to use the root as it is.") { TargetObject = root };
+    }
+
+    /// <summary>
+    /// `tar -xpf DIST -C TARGET` for each dist, the first one's undo taking the whole tree away
+    /// (TARGET was empty). A failed tar takes away what it wrote before the rollback runs.
+    /// </summary>
+    private void AddExtractSteps(JailPlan plan, string jail, string target, string dir, IReadOnlyList<string> dists, string release)
+    {
         var remover = new JailRootRemover(_host, _output);
         bool extracted = false;
-        bool existed = _host.Files.DirectoryExists(root); // an empty root the admin made stays, empty
+        bool existed = _host.Files.DirectoryExists(target); // an empty directory the admin made stays, empty
         foreach (string dist in dists)
         {
             string archive = $"{dir}/{dist}";
-            plan.Add("extract", $"tar -xpf {archive} -C {root}",
+            plan.Add("extract", $"tar -xpf {archive} -C {target}",
                 () =>
                 {
                     extracted = true;
-                    var r = _host.Processes.Run(new ProcessRequest
-                    {
-                        Arguments = new[] { TarPath, "-xpf", archive, "-C", root },
-                        JailName = jail,
-                        Purpose = "provision",
-                        Timeout = TimeSpan.FromMinutes(30),
-                    });
+                    if (!_host.Files.DirectoryExists(target)) _host.Files.CreateDirectory(target);
+                    var r = Run(jail, TarPath, "-xpf", archive, "-C", target);
                     if (r.ExitCode != 0)
                     {
                         // A failed step is not undone by the plan runner: what tar wrote before it
-                        // failed is taken away here, so the rollback finds the root as it was.
-                        remover.RemoveTree(jail, root);
-                        if (existed || dist != dists[0]) _host.Files.CreateDirectory(root);
+                        // failed is taken away here, so the rollback finds the directory as it was.
+                        remover.RemoveTree(jail, target);
+                        if (existed || dist != dists[0]) _host.Files.CreateDirectory(target);
                         throw new JailOperationException("JailRootExtractFailed", jail,
-                            $"jail \"{jail}\": tar -xpf {archive} -C {root} failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}.",
-                            $"Check the space left under {root} and the cache (Get-JailRelease); Save-JailRelease {release} -Force fetches it again.") { TargetObject = archive };
+                            $"jail \"{jail}\": tar -xpf {archive} -C {target} failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}.",
+                            $"Check the space left under {target} and the cache (Get-JailRelease); Save-JailRelease {release} -Force fetches it again.") { TargetObject = archive };
                     }
                 },
                 // One undo for the whole tree, on the first extraction: later ones only add to it.
                 dist == dists[0] ? () =>
                 {
                     if (!extracted) return;
-                    remover.RemoveTree(jail, root);
-                    if (existed) _host.Files.CreateDirectory(root);
+                    remover.RemoveTree(jail, target);
+                    if (existed) _host.Files.CreateDirectory(target);
                 } : null,
-                dist == dists[0] ? $"chflags -R noschg {root}; rm -rf {root} (only what this command extracted: the root was empty)" : null);
+                dist == dists[0] ? $"chflags -R noschg {target}; rm -rf {target} (only what this command extracted: the directory was empty)" : null);
         }
+    }
+
+    private ProcessResult Run(string jail, params string[] argv)
+        => _host.Processes.Run(new ProcessRequest { Arguments = argv, JailName = jail, Purpose = "provision", Timeout = TimeSpan.FromMinutes(30) });
+
+    /// <summary>What seed 003 moves from the basejail into the template: what a jail writes to.</summary>
+    private static readonly string[] s_templateDirs = { "etc", "dev", "media", "mnt", "proc", "root", "tmp", "var", "usr/local", "usr/obj", ".cshrc", ".profile", "COPYRIGHT" };
+
+    /// <summary>What the template links into /basejail (seed 003), where the basejail has it.</summary>
+    private static readonly string[] s_baseLinks = { "bin", "boot", "lib", "libexec", "rescue", "sbin", "sys",
+        "usr/bin", "usr/games", "usr/include", "usr/lib", "usr/lib32", "usr/libdata", "usr/libexec", "usr/ports", "usr/sbin", "usr/share", "usr/src" };
+
+    /// <summary>Seed 003's layout beside the jails: PARENT/basejail/RELEASE (read-only, nullfs into every thin jail) and PARENT/templates/RELEASE.</summary>
+    public static (string BaseJail, string Template) ThinLayout(string root, string release, string arch)
+    {
+        string parent = HostPath.GetDirectoryName(HostPath.Normalize(root));
+        string name = JailReleaseService.CheckRelease(release);
+        string machineArch = JailReleaseService.ArchitectureOf(arch).MachineArch;
+        string leaf = machineArch == "amd64" ? name : name + "-" + machineArch;
+        return (HostPath.Combine(parent, "basejail/" + leaf), HostPath.Combine(parent, "templates/" + leaf));
+    }
+
+    /// <summary>
+    /// New-Jail -Release -Thin: seed 003's split. The first thin jail of a release extracts it into
+    /// the basejail and moves what a jail writes to (etc, var, usr/local, ...) into the template,
+    /// which links the rest to /basejail; every thin jail is then a copy of the template
+    /// (`cp -a`), with the basejail mounted read-only at ROOT/basejail by its definition.
+    /// </summary>
+    public void AddThinSteps(JailPlan plan, string jail, string root, string release, string arch)
+    {
+        var (dir, dists) = CachedRelease(jail, release, arch);
+        RefuseNonEmpty(jail, root);
+        var (baseJail, template) = ThinLayout(root, release, arch);
+        bool haveBase = _host.Files.DirectoryExists(baseJail), haveTemplate = _host.Files.DirectoryExists(template);
+        if (haveBase != haveTemplate)
+            throw new JailOperationException("JailBaseJailIncomplete", jail,
+                $"jail \"{jail}\": {(haveBase ? baseJail : template)} exists but {(haveBase ? template : baseJail)} does not, so the thin-jail layout of {release} is half made; nothing was done.",
+                $"Move the one that exists aside (or delete it), and New-Jail -Thin makes both again.") { TargetObject = haveBase ? template : baseJail };
+        if (!haveBase)
+        {
+            AddExtractSteps(plan, jail, baseJail, dir, dists, release);
+            var remover = new JailRootRemover(_host, _output);
+            bool made = false;
+            plan.Add("template", $"chflags -R noschg {baseJail}/var/empty; mv {{{string.Join(",", s_templateDirs)}}} {template}/; mkdir {template}/basejail; ln -s /basejail/... for {string.Join(" ", s_baseLinks)}",
+                () =>
+                {
+                    made = true;
+                    _host.Files.CreateDirectory(template + "/usr");
+                    if (_host.Files.DirectoryExists(baseJail + "/var/empty"))
+                    {
+                        var r = Run(jail, "/bin/chflags", "-R", "noschg", baseJail + "/var/empty");
+                        if (r.ExitCode != 0)
+                            throw new JailOperationException("JailRootExtractFailed", jail, $"jail \"{jail}\": chflags -R noschg {baseJail}/var/empty failed: {FirstLine(r.StandardError)}.");
+                    }
+                    foreach (string d in s_templateDirs)
+                    {
+                        string from = $"{baseJail}/{d}", to = $"{template}/{d}";
+                        if (_host.Files.DirectoryExists(from)) _host.Files.MoveDirectory(from, to);
+                        else if (_host.Files.FileExists(from)) _host.Files.MoveFile(from, to);
+                    }
+                    _host.Files.CreateDirectory(template + "/basejail");
+                    foreach (string l in s_baseLinks)
+                        if (_host.Files.DirectoryExists($"{baseJail}/{l}"))
+                            _host.Files.CreateSymbolicLink($"{template}/{l}", "/basejail/" + l);
+                },
+                () => { if (made) remover.RemoveTree(jail, template); },
+                $"chflags -R noschg {template}; rm -rf {template}");
+        }
+        else
+            _output.Verbose($"jail {jail}: {baseJail} and {template} exist; the new jail is a copy of the template");
+        var rootRemover = new JailRootRemover(_host, _output);
+        bool copied = false, rootExisted = _host.Files.DirectoryExists(root);
+        plan.Add("copy", $"cp -a {template}/. {root}",
+            () =>
+            {
+                copied = true;
+                var r = Run(jail, "/bin/cp", "-a", template + "/.", root);
+                if (r.ExitCode != 0)
+                {
+                    rootRemover.RemoveTree(jail, root); // what cp wrote before it failed
+                    if (rootExisted) _host.Files.CreateDirectory(root);
+                    copied = false;
+                    throw new JailOperationException("JailRootExtractFailed", jail,
+                        $"jail \"{jail}\": cp -a {template}/. {root} failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}.",
+                        $"Check the space left under {root}.") { TargetObject = template };
+                }
+            },
+            () =>
+            {
+                if (!copied) return;
+                rootRemover.RemoveTree(jail, root);
+                if (rootExisted) _host.Files.CreateDirectory(root);
+            },
+            $"chflags -R noschg {root}; rm -rf {root}");
         foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
             AddHostFileCopy(plan, jail, root, file);
     }

@@ -78,6 +78,10 @@ public sealed class NewJailCommand : JailCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Release { get; set; }
 
+    /// <summary>With -Release: a thin jail (seed 003), a copy of the release's template with the basejail mounted read-only at /basejail.</summary>
+    [Parameter]
+    public SwitchParameter Thin { get; set; }
+
     /// <summary>The release's architecture (MACHINE_ARCH), with -Release.</summary>
     [Parameter]
     [ValidateSet("amd64", "aarch64", "arm64", "i386")]
@@ -114,6 +118,7 @@ public sealed class NewJailCommand : JailCmdletBase
                 DefaultGateway = DefaultGateway ?? Array.Empty<string>(),
                 PrivateLoopback = PrivateLoopback.IsPresent,
                 Release = Release,
+                Thin = Thin.IsPresent,
                 ReleaseArchitecture = Architecture,
                 Parameters = Unwrap(Parameter),
                 ConfigFile = ConfigFile,

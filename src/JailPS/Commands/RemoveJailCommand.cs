@@ -4,7 +4,11 @@ using JailPS.Core.Lifecycle;
 
 namespace JailPS.Commands;
 
-/// <summary>Remove-Jail: deletes a jail's definition; the root directory is kept. A running jail is stopped first only with -Force.</summary>
+/// <summary>
+/// Remove-Jail: deletes a jail's definition, and with -DeleteRoot its root directory too (schg
+/// flags cleared, never through a mount, never a root another jail uses). A running jail is
+/// stopped first only with -Force.
+/// </summary>
 [Cmdlet(VerbsCommon.Remove, "Jail", DefaultParameterSetName = ByObjectSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(void))]
 public sealed class RemoveJailCommand : JailTargetCmdletBase
@@ -12,6 +16,10 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
     /// <summary>Stop the jail first when it is running, and unmount what is left under its root.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
+
+    /// <summary>Also delete the jail's root directory (chflags -R noschg, rm -rf), after its definition; refused while anything is mounted beneath it.</summary>
+    [Parameter]
+    public SwitchParameter DeleteRoot { get; set; }
 
     /// <summary>
     /// A definition is never removed while anything is mounted beneath the jail's root: the mounts
@@ -58,7 +66,7 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
                         throw new JailOperationException("JailNotDefined", jail.Name, $"jail \"{jail.Name}\" has no definition to remove.");
                     return; // a jail that existed only in the kernel: stopping it was all there was to do
                 }
-                RunPlan(Service.PlanRemoveDefinition(jail.Definition), "Remove");
+                RunPlan(Service.PlanRemoveDefinition(jail.Definition, DeleteRoot), "Remove");
             });
     }
 }
