@@ -35,6 +35,7 @@
         'Remove-JailPortForward'
         'Save-JailRelease'
         'Get-JailRelease'
+        'Update-JailRelease'
         'Get-DevfsRuleset'
         'New-DevfsRuleset'
         'Set-DevfsRuleset'

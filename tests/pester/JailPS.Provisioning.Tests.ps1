@@ -72,6 +72,15 @@ Describe 'A release, then a thick jail from it' {
         $m.State | Should -Be 'Mounted'
     }
 
+    It 'updates the shared basejail with its own release, then rebuilds the running jail''s databases' {
+        Update-JailRelease 14.3-RELEASE -WarningVariable notes -WarningAction SilentlyContinue
+        $ran = Get-JailSimulatedCommand -Purpose update
+        ($ran | Where-Object { $_.Arguments[0] -eq '/usr/sbin/freebsd-update' }).Arguments -join ' ' |
+            Should -Match '-b /usr/jails/basejail/14\.3-RELEASE .*--currently-running 14\.3-RELEASE fetch'
+        @($ran | Where-Object Jail -eq 'app').Count | Should -Be 3    # cap_mkdb, services_mkdb, pwd_mkdb
+        "$notes" | Should -Match 'jail db is stopped'
+    }
+
     It 'deletes a running thin jail''s root with -Force, never the basejail it mounts' {
         Remove-Jail app -DeleteRoot -Force -Confirm:$false
         Test-Path (Join-Path $root 'usr/jails/app') | Should -BeFalse
