@@ -16,6 +16,19 @@ internal static class SimulatedFileTools
 {
     public static (int Exit, string Out, string Err) Run(SimulatedHost host, string program, IReadOnlyList<string> argv)
     {
+        try
+        {
+            return RunTool(host, program, argv);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // What the tool would print for a file it cannot handle, and its failure status.
+            return (1, "", $"{program}: {ex.Message}\n");
+        }
+    }
+
+    private static (int Exit, string Out, string Err) RunTool(SimulatedHost host, string program, IReadOnlyList<string> argv)
+    {
         var files = new RootedFileSystem(host.Root);
         var options = argv.Skip(1).TakeWhile(a => a.StartsWith('-') && a.Length > 1).ToList();
         var operands = argv.Skip(1 + options.Count).ToList();

@@ -50,6 +50,7 @@ internal static class SimulatedTar
         string target = files.ToLocalPath(files.RealPath(dir ?? "/"));
         if (!Directory.Exists(target)) return (1, "", $"tar: could not chdir to '{dir}'\n");
         var err = new StringBuilder();
+        var modes = new List<(string Path, int Mode)>();
         try
         {
             using var file = File.OpenRead(local);
@@ -57,12 +58,16 @@ internal static class SimulatedTar
             using var xz = new XZStream(file);
             using var reader = new TarReader(xz);
             while (reader.GetNextEntry() is { } entry)
-                Extract(entry, target, err);
+                Extract(entry, target, err, modes);
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or InvalidDataException or FormatException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or InvalidDataException or FormatException or UnauthorizedAccessException)
         {
             err.Append($"tar: Error reading archive {archive}: {ex.Message}\n");
         }
+        // As bsdtar does, directory modes are set last, so a 0555 directory still takes its entries.
+        for (int i = modes.Count - 1; i >= 0; i--)
+            try { SetMode(modes[i].Path, modes[i].Mode); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { err.Append($"tar: {modes[i].Path}: {ex.Message}\n"); }
         return (err.Length == 0 ? 0 : 1, "", err.Length == 0 ? "" : err + "tar: Error exit delayed from previous errors.\n");
     }
 
@@ -76,7 +81,7 @@ internal static class SimulatedTar
         return name.TrimEnd('/');
     }
 
-    private static void Extract(TarEntry entry, string root, StringBuilder err)
+    private static void Extract(TarEntry entry, string root, StringBuilder err, List<(string, int)> modes)
     {
         string name = Clean(entry.Name);
         if (name.Length == 0 || name == ".") return;
@@ -107,7 +112,7 @@ internal static class SimulatedTar
         {
             case TarEntryType.Directory:
                 Directory.CreateDirectory(path);
-                SetMode(path, mode);
+                modes.Add((path, mode));
                 return;
             case TarEntryType.SymbolicLink:
                 File.CreateSymbolicLink(path, entry.LinkName);
@@ -115,8 +120,17 @@ internal static class SimulatedTar
             case TarEntryType.HardLink:
             {
                 string[] lp = Clean(entry.LinkName).Split('/', StringSplitOptions.RemoveEmptyEntries);
-                string source = Path.Combine(root, Path.Combine(lp));
-                if (lp.Length == 0 || Array.IndexOf(lp, "..") >= 0 || !File.Exists(source) || new FileInfo(source).LinkTarget is not null)
+                string source = lp.Length == 0 ? root : Path.Combine(root, Path.Combine(lp));
+                // The target is walked like an entry's own path: no link on the way (bsdtar's secure
+                // symlinks cover hard-link targets too), so no link can reach a file outside.
+                bool throughLink = false;
+                string walk = root;
+                for (int i = 0; i < lp.Length; i++)
+                {
+                    walk = Path.Combine(walk, lp[i]);
+                    if (new FileInfo(walk).LinkTarget is not null) { throughLink = true; break; }
+                }
+                if (lp.Length == 0 || Array.IndexOf(lp, "..") >= 0 || throughLink || !File.Exists(source))
                 {
                     err.Append($"tar: {entry.Name}: Hard-link target '{entry.LinkName}' does not exist.\n");
                     return;

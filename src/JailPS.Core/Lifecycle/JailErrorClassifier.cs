@@ -228,6 +228,7 @@ public static class JailErrorClassifier
         "JailReleaseDownloadFailed" => JailErrorCategory.ConnectionError,
         "JailReleaseChecksumMismatch" => JailErrorCategory.InvalidData,
         "JailReleaseNotCached" => JailErrorCategory.ObjectNotFound,
+        "JailReleaseWriteFailed" => JailErrorCategory.WriteError,
         "JailReleaseRequired" => JailErrorCategory.InvalidArgument,
         "JailPathRequired" => JailErrorCategory.InvalidArgument,
         "JailRootNotEmpty" => JailErrorCategory.ResourceExists,

@@ -99,7 +99,17 @@ public sealed class JailVnetService
                         if (Net.ReadInterfaces().Any(i => i.Name == bridge)) return;
                         Net.CreateInterface(bridge, jail);
                         created = true;
-                        Net.SetInterfaceUp(bridge, true, jail);
+                        try
+                        {
+                            Net.SetInterfaceUp(bridge, true, jail);
+                        }
+                        catch
+                        {
+                            // This step failed, so its undo will not run: the bridge it made goes now.
+                            DestroyIfPresent(jail, bridge);
+                            created = false;
+                            throw;
+                        }
                         _output.Verbose($"jail {jail}: created {bridge}; it stays when the jail stops, for the other jails on it");
                     },
                     () => { if (created) DestroyIfPresent(jail, bridge); },

@@ -207,6 +207,12 @@ public sealed class JailReleaseService
                     });
                 }, _cancel);
             }
+            catch (ReleaseWriteException ex)
+            {
+                throw new JailOperationException("JailReleaseWriteFailed", release,
+                    $"writing {part} failed: {ex.Message}; the bytes written so far are kept.",
+                    $"Free space under {CacheRoot} (df -h {CacheRoot}), then run Save-JailRelease again: it resumes.") { TargetObject = part };
+            }
             catch (ReleaseFetchException ex)
             {
                 long kept = stream.Length;

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using JailPS.Core.Host;
 using JailPS.Core.Lifecycle;
@@ -49,10 +50,26 @@ public sealed class JailRootBuilder
     public void AddBuildSteps(JailPlan plan, string jail, string root, string release, string arch)
     {
         var (dir, dists) = CachedRelease(jail, release, arch);
-        RefuseNonEmpty(jail, root);
+        root = Prepare(jail, root);
         AddExtractSteps(plan, jail, root, dir, dists, release);
         foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
             AddHostFileCopy(plan, jail, root, file);
+    }
+
+    /// <summary>
+    /// The root as the kernel will see it (a link the admin made on the way, /usr/jails -> /data,
+    /// resolved, so tar, cp and the undo all act on the directory itself, never on a link), at
+    /// least two levels deep (what JailRootRemover will take away again), and empty.
+    /// </summary>
+    private string Prepare(string jail, string root)
+    {
+        string real = _host.Files.RealPath(root);
+        if (real.Split('/', StringSplitOptions.RemoveEmptyEntries).Length < 2)
+            throw new JailOperationException("JailRootRefused", jail,
+                $"jail \"{jail}\": {root} is the host's root or a top-level directory, which JailPS does not build a jail in; nothing was done.",
+                "Give -Path a directory such as /usr/jails/NAME.") { TargetObject = root };
+        RefuseNonEmpty(jail, real);
+        return real;
     }
 
     private void RefuseNonEmpty(string jail, string root)
@@ -67,17 +84,24 @@ public sealed class JailRootBuilder
     /// `tar -xpf DIST -C TARGET` for each dist, the first one's undo taking the whole tree away
     /// (TARGET was empty). A failed tar takes away what it wrote before the rollback runs.
     /// </summary>
-    private void AddExtractSteps(JailPlan plan, string jail, string target, string dir, IReadOnlyList<string> dists, string release)
+    private void AddExtractSteps(JailPlan plan, string jail, string target, string dir, IReadOnlyList<string> dists, string release, Func<bool>? skip = null)
     {
         var remover = new JailRootRemover(_host, _output);
-        bool extracted = false;
         bool existed = _host.Files.DirectoryExists(target); // an empty directory the admin made stays, empty
+        // What an undo leaves: a directory that was there (perhaps a mount point) is emptied, one this command made goes.
+        void TakeBack()
+        {
+            if (existed) remover.EmptyTree(jail, target);
+            else remover.RemoveTree(jail, target);
+        }
+        bool extracted = false;
         foreach (string dist in dists)
         {
             string archive = $"{dir}/{dist}";
             plan.Add("extract", $"tar -xpf {archive} -C {target}",
                 () =>
                 {
+                    if (skip?.Invoke() == true) return;
                     extracted = true;
                     if (!_host.Files.DirectoryExists(target)) _host.Files.CreateDirectory(target);
                     var r = Run(jail, TarPath, "-xpf", archive, "-C", target);
@@ -85,8 +109,8 @@ public sealed class JailRootBuilder
                     {
                         // A failed step is not undone by the plan runner: what tar wrote before it
                         // failed is taken away here, so the rollback finds the directory as it was.
-                        remover.RemoveTree(jail, target);
-                        if (existed || dist != dists[0]) _host.Files.CreateDirectory(target);
+                        TakeBack();
+                        if (dist != dists[0] && !existed) _host.Files.CreateDirectory(target);
                         throw new JailOperationException("JailRootExtractFailed", jail,
                             $"jail \"{jail}\": tar -xpf {archive} -C {target} failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}.",
                             $"Check the space left under {target} and the cache (Get-JailRelease); Save-JailRelease {release} -Force fetches it again.") { TargetObject = archive };
@@ -96,8 +120,7 @@ public sealed class JailRootBuilder
                 dist == dists[0] ? () =>
                 {
                     if (!extracted) return;
-                    remover.RemoveTree(jail, target);
-                    if (existed) _host.Files.CreateDirectory(target);
+                    TakeBack();
                 } : null,
                 dist == dists[0] ? $"chflags -R noschg {target}; rm -rf {target} (only what this command extracted: the directory was empty)" : null);
         }
@@ -132,8 +155,9 @@ public sealed class JailRootBuilder
     public void AddThinSteps(JailPlan plan, string jail, string root, string release, string arch)
     {
         var (dir, dists) = CachedRelease(jail, release, arch);
-        RefuseNonEmpty(jail, root);
+        root = Prepare(jail, root);
         var (baseJail, template) = ThinLayout(root, release, arch);
+        string layoutLock = $"release-{JailReleaseService.CheckRelease(release)}-{JailReleaseService.ArchitectureOf(arch).MachineArch}";
         bool haveBase = _host.Files.DirectoryExists(baseJail), haveTemplate = _host.Files.DirectoryExists(template);
         if (haveBase != haveTemplate)
             throw new JailOperationException("JailBaseJailIncomplete", jail,
@@ -141,13 +165,29 @@ public sealed class JailRootBuilder
                 $"Move the one that exists aside (or delete it), and New-Jail -Thin makes both again.") { TargetObject = haveBase ? template : baseJail };
         if (!haveBase)
         {
-            AddExtractSteps(plan, jail, baseJail, dir, dists, release);
+            // The basejail and template are every thin jail's of the release: made, and rolled
+            // back, under the release's lock, held to the end of this plan (its rollback included),
+            // so no other jail copies a template this plan may still take away.
+            JailLock? held = null;
+            bool madeByOther = false;
+            plan.Finally.Add(() => held?.Dispose());
+            plan.Add("layout lock", $"lock {layoutLock} while {baseJail} and {template} are made",
+                () =>
+                {
+                    held = JailLock.Acquire(_host.Files, layoutLock, TimeSpan.FromSeconds(60));
+                    madeByOther = _host.Files.DirectoryExists(baseJail) && _host.Files.DirectoryExists(template);
+                    if (madeByOther) _output.Verbose($"jail {jail}: {baseJail} was made by another command meanwhile; it is used as it is");
+                });
+            AddExtractSteps(plan, jail, baseJail, dir, dists, release, () => madeByOther);
             var remover = new JailRootRemover(_host, _output);
             bool made = false;
             plan.Add("template", $"chflags -R noschg {baseJail}/var/empty; mv {{{string.Join(",", s_templateDirs)}}} {template}/; mkdir {template}/basejail; ln -s /basejail/... for {string.Join(" ", s_baseLinks)}",
                 () =>
                 {
+                    if (madeByOther) return;
                     made = true;
+                    try
+                    {
                     _host.Files.CreateDirectory(template + "/usr");
                     if (_host.Files.DirectoryExists(baseJail + "/var/empty"))
                     {
@@ -165,6 +205,18 @@ public sealed class JailRootBuilder
                     foreach (string l in s_baseLinks)
                         if (_host.Files.DirectoryExists($"{baseJail}/{l}"))
                             _host.Files.CreateSymbolicLink($"{template}/{l}", "/basejail/" + l);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        // This step failed, so its undo will not run: the half-made template goes now
+                        // (the rollback then takes the basejail away, and a later -Thin starts afresh).
+                        made = false;
+                        remover.RemoveTree(jail, template);
+                        throw new JailOperationException("JailRootExtractFailed", jail,
+                            $"jail \"{jail}\": making the template {template} from {baseJail} failed: {ex.Message}"
+                            + (ex.Message.Contains("cross-device", StringComparison.OrdinalIgnoreCase) ? " (basejail and templates must be on one file system)" : "") + ".",
+                            $"Make {HostPath.GetDirectoryName(baseJail)} and {HostPath.GetDirectoryName(template)} directories of one file system, then try again.") { TargetObject = template };
+                    }
                 },
                 () => { if (made) remover.RemoveTree(jail, template); },
                 $"chflags -R noschg {template}; rm -rf {template}");
@@ -173,15 +225,25 @@ public sealed class JailRootBuilder
             _output.Verbose($"jail {jail}: {baseJail} and {template} exist; the new jail is a copy of the template");
         var rootRemover = new JailRootRemover(_host, _output);
         bool copied = false, rootExisted = _host.Files.DirectoryExists(root);
+        void TakeRootBack()
+        {
+            if (rootExisted) rootRemover.EmptyTree(jail, root);
+            else rootRemover.RemoveTree(jail, root);
+        }
         plan.Add("copy", $"cp -a {template}/. {root}",
             () =>
             {
-                copied = true;
-                var r = Run(jail, "/bin/cp", "-a", template + "/.", root);
-                if (r.ExitCode != 0)
+                // Copied under the release's lock: never from a template another plan is making or taking back.
+                using (haveBase ? JailLock.Acquire(_host.Files, layoutLock, TimeSpan.FromSeconds(60)) : null)
                 {
-                    rootRemover.RemoveTree(jail, root); // what cp wrote before it failed
-                    if (rootExisted) _host.Files.CreateDirectory(root);
+                    if (!_host.Files.DirectoryExists(template) || !_host.Files.DirectoryExists(baseJail))
+                        throw new JailOperationException("JailBaseJailIncomplete", jail,
+                            $"jail \"{jail}\": {template} or {baseJail} went away while this command ran; nothing was copied.",
+                            "Run New-Jail -Thin again: it makes them afresh.") { TargetObject = template };
+                    copied = true;
+                    var r = Run(jail, "/bin/cp", "-a", template + "/.", root);
+                    if (r.ExitCode == 0) return;
+                    TakeRootBack(); // what cp wrote before it failed
                     copied = false;
                     throw new JailOperationException("JailRootExtractFailed", jail,
                         $"jail \"{jail}\": cp -a {template}/. {root} failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}.",
@@ -191,8 +253,7 @@ public sealed class JailRootBuilder
             () =>
             {
                 if (!copied) return;
-                rootRemover.RemoveTree(jail, root);
-                if (rootExisted) _host.Files.CreateDirectory(root);
+                TakeRootBack();
             },
             $"chflags -R noschg {root}; rm -rf {root}");
         foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
@@ -246,6 +307,31 @@ public sealed class JailRootRemover
     {
         _host = host;
         _output = output;
+    }
+
+    /// <summary>
+    /// Takes away everything inside <paramref name="dir"/> and keeps the directory itself (one the
+    /// admin made, perhaps a mount point: a mount exactly on it is fine, one beneath it is not).
+    /// </summary>
+    public void EmptyTree(string jail, string dir)
+    {
+        string r = HostPath.Normalize(dir);
+        var mounted = new JailMountService(_host).Mounter.ReadTable().Where(m => m.IsAtOrBelow(r) && HostPath.Normalize(m.On) != r).ToList();
+        if (mounted.Count > 0)
+            throw new JailOperationException("JailRootBusy", jail,
+                $"jail \"{jail}\": {string.Join(", ", mounted.Select(m => m.On))} is mounted beneath {r}, so nothing under it is deleted.",
+                $"Unmount it, then empty {r} by hand.") { TargetObject = r };
+        var entries = _host.Files.Glob(r + "/*").Concat(_host.Files.Glob(r + "/.*"))
+            .Where(e => HostPath.GetFileName(e) is not ("." or "..")).Distinct().ToList();
+        if (entries.Count == 0) return;
+        foreach (var argv in new[] { new[] { "/bin/chflags", "-R", "noschg" }.Concat(entries).ToArray(), new[] { "/bin/rm", "-rf" }.Concat(entries).ToArray() })
+        {
+            var result = _host.Processes.Run(new ProcessRequest { Arguments = argv, JailName = jail, Purpose = "provision", Timeout = TimeSpan.FromMinutes(10) });
+            if (result.ExitCode != 0)
+                throw new JailOperationException("JailRootDeleteFailed", jail,
+                    $"jail \"{jail}\": {argv[0]} of what was written into {r} failed (exit {result.ExitCode}): {result.StandardError.Trim()}; {r} is partly emptied.",
+                    $"Run chflags -R noschg and rm -rf on what is left in {r} by hand.") { TargetObject = r };
+        }
     }
 
     public void RemoveTree(string jail, string root)

@@ -15,6 +15,12 @@ public sealed class ReleaseFetchException : Exception
     public bool NotFound { get; }
 }
 
+/// <summary>Writing what was fetched failed (a full disk): not a network error, so not resumable by trying again.</summary>
+public sealed class ReleaseWriteException : Exception
+{
+    public ReleaseWriteException(IOException inner) : base(inner.Message, inner) { }
+}
+
 /// <summary>
 /// Where releases come from: an http(s) mirror in FreeBSD's layout, or a local directory (an
 /// offline host, install media). The same code runs on the real host and the simulated one; the
@@ -36,7 +42,7 @@ public interface IReleaseFetcher
 /// <summary>http(s) with HttpClient (Range requests to resume a .part file), and local files.</summary>
 public sealed class ReleaseFetcher : IReleaseFetcher
 {
-    private static readonly Lazy<HttpClient> s_http = new(() => new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None })
+    private static readonly Lazy<HttpClient> s_http = new(() => new HttpClient(new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, ConnectTimeout = TimeSpan.FromSeconds(30) })
     {
         Timeout = Timeout.InfiniteTimeSpan, // a base.txz takes minutes; a stall is caught by the read timeout below
     });
@@ -63,13 +69,22 @@ public sealed class ReleaseFetcher : IReleaseFetcher
         using var request = new HttpRequestMessage(HttpMethod.Get, source);
         if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
         HttpResponseMessage response;
-        try
+        using (var headers = CancellationTokenSource.CreateLinkedTokenSource(cancel))
         {
-            response = s_http.Value.Send(request, HttpCompletionOption.ResponseHeadersRead, cancel);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new ReleaseFetchException(false, $"{source}: {ex.Message}", ex);
+            // A server that takes the connection but never answers is a failure, not a hang.
+            headers.CancelAfter(ReadTimeout);
+            try
+            {
+                response = s_http.Value.Send(request, HttpCompletionOption.ResponseHeadersRead, headers.Token);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new ReleaseFetchException(false, $"{source}: {ex.Message}", ex);
+            }
+            catch (OperationCanceledException ex) when (!cancel.IsCancellationRequested)
+            {
+                throw new ReleaseFetchException(false, $"{source}: no answer within {ReadTimeout.TotalSeconds:0} seconds", ex);
+            }
         }
         using (response)
         {
@@ -116,7 +131,14 @@ public sealed class ReleaseFetcher : IReleaseFetcher
                 stall.CancelAfter(ReadTimeout);
                 int n = input.ReadAsync(buffer, stall.Token).AsTask().GetAwaiter().GetResult();
                 if (n == 0) break;
-                output.Write(buffer, 0, n);
+                try
+                {
+                    output.Write(buffer, 0, n);
+                }
+                catch (IOException ex)
+                {
+                    throw new ReleaseWriteException(ex); // the disk, not the network
+                }
                 done += n;
                 progress(done, total);
             }

@@ -269,9 +269,10 @@ public sealed unsafe partial class SimulatedKernel
         return 0;
     }
 
-    /// <summary>if_vmove: detach (addresses purged, bridge left) and attach in the other vnet.</summary>
+    /// <summary>if_vmove: detach (if_down, addresses purged, bridge left) and attach in the other vnet.</summary>
     private void MoveTo(SimInterface ifp, SimPrison vnet)
     {
+        ifp.Flags &= ~InterfaceFlags.Up; // if_detach_internal calls if_down
         LeaveBridge(ifp);
         if (ifp.Members is { } members)
             foreach (var m in members.ToList()) LeaveBridge(m);

@@ -28,7 +28,9 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
     /// </summary>
     private void RefuseWhileMounted(Jail jail)
     {
-        if (jail.Path is null || WhatIfMode) return;
+        if (WhatIfMode) return;
+        FinishInterruptedStop(jail);
+        if (jail.Path is null) return;
         var mounts = new JailPS.Core.Mounts.JailMountService(JailHost);
         var left = mounts.Leftovers(jail.Name, jail.Path);
         if (left.Count > 0 && Force)
@@ -43,6 +45,22 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
                 string.Join("; ", System.Linq.Enumerable.Select(left, l => $"{l.FsType} on {l.MountPoint}")) + ". Its definition is not removed.",
                 $"Unmount them (Stop-Jail {jail.Name}, or Dismount-JailFileSystem {jail.Name} -All), or use Remove-Jail -Force to unmount them first.")
             { TargetObject = left.ToArray() };
+    }
+
+    /// <summary>
+    /// What an interrupted stop left besides mounts (aliases, an epair, a pf anchor) is finished
+    /// before the definition goes, as Stop-Jail on a stopped jail does: a removed definition would
+    /// orphan it. Mounts left behind stay the business of the check below (refused without -Force).
+    /// </summary>
+    private void FinishInterruptedStop(Jail jail)
+    {
+        if (jail.Status == JailState.Running) return;
+        var spec = SpecOf(jail);
+        var cleanup = Orchestrator.Lifecycle.PlanUnmountCleanup(jail.Name, spec, jail.Path, force: Force);
+        bool network = System.Linq.Enumerable.Any(cleanup.Steps, st => st.Name is "ip alias" or "epair" or "vnet.interface" or "pf");
+        bool mounts = System.Linq.Enumerable.Any(cleanup.Steps, st => st.Name is "unmount");
+        if (network && (!mounts || Force))
+            RunStopPlan(cleanup);
     }
 
     protected override void ProcessRecord()

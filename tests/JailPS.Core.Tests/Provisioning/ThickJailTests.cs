@@ -102,4 +102,20 @@ public sealed class ThickJailTests : IDisposable
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(_f.Sim.Root)!, "escaped-dotdot.txt")));
         Assert.False(Directory.Exists(Local("/usr/jails/web")));   // rolled back
     }
+
+    [Fact]
+    public void A_root_behind_an_admins_link_is_built_in_the_real_directory_and_a_rollback_keeps_the_link()
+    {
+        Save();
+        Directory.CreateDirectory(Local("/data/jails"));
+        Directory.CreateDirectory(Local("/usr"));
+        File.CreateSymbolicLink(Local("/usr/jails"), "/data/jails");
+        var plan = Create();
+        Assert.Contains(plan.Steps, s => s.Description == "tar -xpf /var/db/jailps/releases/amd64/14.3-RELEASE/base.txz -C /data/jails/web");
+        Directory.CreateDirectory(Local("/etc/jail.conf.d/web.conf")); // the definition cannot be written
+        Assert.ThrowsAny<Exception>(() => PlanRunner.Execute(plan, _f));
+        Assert.Equal("/data/jails", new FileInfo(Local("/usr/jails")).LinkTarget);
+        Assert.False(Directory.Exists(Local("/data/jails/web")));
+        Assert.Equal("JailRootRefused", Assert.Throws<JailOperationException>(() => _f.Service.PlanCreate(new NewJailRequest { Name = "top", Path = "/top", Release = "14.3-RELEASE" })).ErrorId);
+    }
 }

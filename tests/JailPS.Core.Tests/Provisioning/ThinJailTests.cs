@@ -39,7 +39,7 @@ public sealed class ThinJailTests : IDisposable
     public void The_first_thin_jail_splits_the_release_and_each_one_copies_only_the_template()
     {
         var first = Thin("app");
-        Assert.Equal(new[] { "mkdir", "extract", "template", "copy" }, first.Steps.Select(s => s.Name).Where(n => n != "host file" && n != "write"));
+        Assert.Equal(new[] { "mkdir", "layout lock", "extract", "template", "copy" }, first.Steps.Select(s => s.Name).Where(n => n != "host file" && n != "write"));
         PlanRunner.Execute(first, _f);
         _f.Service.Invalidate();
         Assert.True(File.Exists(Local("/usr/jails/basejail/14.3-RELEASE/lib/libc.so.7")));

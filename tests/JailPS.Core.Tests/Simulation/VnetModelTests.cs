@@ -34,6 +34,7 @@ public sealed class VnetModelTests : IDisposable
         int jid = VnetJail(k, "v");
         string a = net.CreateInterface("epair");
         string b = a[..^1] + "b";
+        net.SetInterfaceUp(b, true);
         net.MoveToJail(b, jid);
         Assert.Equal(new[] { "lo0", b }, sim.InterfaceSummaryOf(jid).Select(l => l.Split(' ')[0]));
         sim.HoldDyingReference(jid);
@@ -41,6 +42,7 @@ public sealed class VnetModelTests : IDisposable
         Assert.DoesNotContain(sim.InterfaceSummary, l => l.StartsWith(b, StringComparison.Ordinal)); // still in the dying jail
         sim.ReleaseDyingReference(jid);
         Assert.Contains(b, sim.InterfaceSummary);    // freed: home again, no addresses
+        Assert.False(net.ReadInterfaces().Single(i => i.Name == b).IsUp); // if_vmove brought it down
     }
 
     [Fact]
