@@ -522,7 +522,13 @@ public sealed class JailService
         else if (boots) Add("exec.start", "/bin/sh /etc/rc");
         if (req.ExecStop.Count > 0) Add("exec.stop", req.ExecStop.ToArray());
         else if (boots && req.ExecStart.Count == 0) Add("exec.stop", "/bin/sh /etc/rc.shutdown jail");
-        if (req.Release is not null) Add("mount.devfs");
+        if (req.Release is not null)
+        {
+            Add("mount.devfs");
+            // Which release the root came from, for Get-JailRelease (jail(8) ignores variables).
+            Add("$" + Provisioning.JailReleaseService.ReleaseVariable,
+                Provisioning.JailReleaseService.CheckRelease(req.Release) + " " + Provisioning.JailReleaseService.ArchitectureOf(req.ReleaseArchitecture).MachineArch);
+        }
         if (req.Release is not null && req.Thin && req.Path is not null)
         {
             // seed 003: mount = "BASEJAIL ROOT/basejail nullfs ro 0 0"

@@ -6,8 +6,9 @@ namespace JailPS;
 /// </summary>
 public sealed class JailRelease
 {
-    public JailRelease(string name, string architecture, string[] distributions, long size, bool verified, string path, string source, System.DateTime? savedAt, string computerName)
+    public JailRelease(string name, string architecture, string[] distributions, long size, bool verified, string path, string source, System.DateTime? savedAt, string computerName, string[]? jails = null)
     {
+        Jails = jails ?? System.Array.Empty<string>();
         Name = name;
         Architecture = architecture;
         Distributions = distributions;
@@ -41,6 +42,9 @@ public sealed class JailRelease
     public string Source { get; }
 
     public System.DateTime? SavedAt { get; }
+
+    /// <summary>The jails whose definition says they were built from this release ($jailps_release, written by New-Jail -Release).</summary>
+    public string[] Jails { get; }
 
     public string ComputerName { get; }
 

@@ -101,9 +101,20 @@ public sealed class JailReleaseService
         return $"{(mirror ?? DefaultMirror).TrimEnd('/')}/{branch}/{machine}/{machineArch}/{r}/";
     }
 
-    /// <summary>Every release in the cache.</summary>
-    public IReadOnlyList<JailRelease> List()
+    /// <summary>The jail.conf variable New-Jail -Release writes: "RELEASE MACHINE_ARCH" ("14.3-RELEASE amd64").</summary>
+    public const string ReleaseVariable = "jailps_release";
+
+    /// <summary>Every release in the cache; with <paramref name="definitions"/>, each with the jails built from it.</summary>
+    public IReadOnlyList<JailRelease> List(IEnumerable<Config.JailDefinition>? definitions = null)
     {
+        var users = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var d in definitions ?? Array.Empty<Config.JailDefinition>())
+            if (d.Variables.TryGetValue(ReleaseVariable, out string? v))
+            {
+                string key = string.Join(" ", v.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+                if (!users.TryGetValue(key, out var list)) users[key] = list = new List<string>();
+                list.Add(d.Name);
+            }
         var result = new List<JailRelease>();
         foreach (string dir in _host.Files.Glob(CacheRoot + "/*/*").OrderBy(d => d, StringComparer.Ordinal))
         {
@@ -114,7 +125,8 @@ public sealed class JailReleaseService
             var verified = record?.Verified.Keys.Where(f => _host.Files.FileExists(dir + "/" + f)).OrderBy(f => f, StringComparer.Ordinal).ToArray() ?? Array.Empty<string>();
             bool partial = _host.Files.Glob(dir + "/*.part").Count > 0;
             result.Add(new JailRelease(name, arch, verified, verified.Sum(f => record!.Sizes.GetValueOrDefault(f)),
-                record is not null && verified.Length > 0 && !partial, dir, record?.Source ?? "", record?.SavedAt, _host.ComputerName));
+                record is not null && verified.Length > 0 && !partial, dir, record?.Source ?? "", record?.SavedAt, _host.ComputerName,
+                users.TryGetValue(name + " " + arch, out var jails) ? jails.OrderBy(j => j, StringComparer.Ordinal).ToArray() : null));
         }
         return result;
     }

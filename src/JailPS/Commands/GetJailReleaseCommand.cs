@@ -21,7 +21,7 @@ public sealed class GetJailReleaseCommand : JailCmdletBase
         try
         {
             var patterns = Name is null ? null : Array.ConvertAll(Name, NamePattern);
-            foreach (var r in new JailReleaseService(JailHost, this).List())
+            foreach (var r in new JailReleaseService(JailHost, this).List(Service.Definitions))
                 if (patterns is null || Array.Exists(patterns, p => p.IsMatch(r.Name)))
                     WriteObject(r);
         }

@@ -63,7 +63,7 @@ public sealed class SaveJailReleaseCommand : JailCmdletBase
             else if (!RunPlan(plan, "Save"))
                 return;
             string dir = JailReleaseService.CachePath(name, Architecture);
-            WriteObject(service.List().FirstOrDefault(r => r.Path == dir));
+            WriteObject(service.List(Service.Definitions).FirstOrDefault(r => r.Path == dir));
         });
     }
 

@@ -54,6 +54,9 @@ public sealed class ThickJailTests : IDisposable
         string conf = _f.Host.Files.ReadAllText("/etc/jail.conf.d/web.conf")!;
         Assert.Contains("exec.start = \"/bin/sh /etc/rc\";", conf);
         Assert.Contains("mount.devfs;", conf);
+        Assert.Contains("$jailps_release = \"14.3-RELEASE amd64\";", conf);
+        _f.Service.Invalidate();
+        Assert.Equal(new[] { "web" }, new JailReleaseService(_f.Host, _f).List(_f.Service.Definitions).Single().Jails);
         Assert.Equal(new[] { "provision" }, _f.CommandPurposes());   // one tar, nothing else
         _f.Service.Invalidate();
         PlanRunner.Execute(_f.Lifecycle().PlanStart(_f.Spec(_f.Service.FindDefinition("web")!)), _f);
