@@ -92,16 +92,11 @@ internal static class SimulatedTar
             return;
         }
         // Every directory on the way must be a directory of this extraction, never a link.
-        string at = root;
-        for (int i = 0; i < parts.Length - 1; i++)
+        int link = LinkOnTheWay(root, parts, parts.Length - 1, create: true);
+        if (link >= 0)
         {
-            at = Path.Combine(at, parts[i]);
-            if (new FileInfo(at).LinkTarget is not null)
-            {
-                err.Append($"tar: {entry.Name}: Cannot extract through symlink {string.Join('/', parts[..(i + 1)])}\n");
-                return;
-            }
-            if (!Directory.Exists(at)) Directory.CreateDirectory(at);
+            err.Append($"tar: {entry.Name}: Cannot extract through symlink {string.Join('/', parts[..(link + 1)])}\n");
+            return;
         }
         string path = Path.Combine(root, Path.Combine(parts));
         int mode = (int)entry.Mode & 0xfff;
@@ -121,16 +116,9 @@ internal static class SimulatedTar
             {
                 string[] lp = Clean(entry.LinkName).Split('/', StringSplitOptions.RemoveEmptyEntries);
                 string source = lp.Length == 0 ? root : Path.Combine(root, Path.Combine(lp));
-                // The target is walked like an entry's own path: no link on the way (bsdtar's secure
-                // symlinks cover hard-link targets too), so no link can reach a file outside.
-                bool throughLink = false;
-                string walk = root;
-                for (int i = 0; i < lp.Length; i++)
-                {
-                    walk = Path.Combine(walk, lp[i]);
-                    if (new FileInfo(walk).LinkTarget is not null) { throughLink = true; break; }
-                }
-                if (lp.Length == 0 || Array.IndexOf(lp, "..") >= 0 || throughLink || !File.Exists(source))
+                // The target is walked like an entry's own path, itself included: no link on the way
+                // (bsdtar's secure symlinks cover hard-link targets too), so none reaches a file outside.
+                if (lp.Length == 0 || Array.IndexOf(lp, "..") >= 0 || LinkOnTheWay(root, lp, lp.Length, create: false) >= 0 || !File.Exists(source))
                 {
                     err.Append($"tar: {entry.Name}: Hard-link target '{entry.LinkName}' does not exist.\n");
                     return;
@@ -148,6 +136,22 @@ internal static class SimulatedTar
                 err.Append($"tar: {entry.Name}: {entry.EntryType} entries are not modelled\n");
                 return;
         }
+    }
+
+    /// <summary>
+    /// The index of the first of the first <paramref name="count"/> components that is a symbolic
+    /// link, or -1; with <paramref name="create"/>, a missing directory on the way is made.
+    /// </summary>
+    private static int LinkOnTheWay(string root, string[] parts, int count, bool create)
+    {
+        string at = root;
+        for (int i = 0; i < count; i++)
+        {
+            at = Path.Combine(at, parts[i]);
+            if (new FileInfo(at).LinkTarget is not null) return i;
+            if (create && !Directory.Exists(at)) Directory.CreateDirectory(at);
+        }
+        return -1;
     }
 
     private static unsafe void Link(string source, string path)

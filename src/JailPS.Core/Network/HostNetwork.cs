@@ -135,9 +135,12 @@ public sealed unsafe class HostNetwork
     private static string? LinkAddressOf(SockAddrDl* sdl)
     {
         if (sdl->AddrLen != SocketConstants.EtherAddrLen || sdl->NameLen + sdl->AddrLen > 46) return null;
-        var b = new ReadOnlySpan<byte>(sdl->Data + sdl->NameLen, SocketConstants.EtherAddrLen);
-        return string.Join(":", b.ToArray().Select(x => x.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
+        return FormatLinkAddress(new ReadOnlySpan<byte>(sdl->Data + sdl->NameLen, SocketConstants.EtherAddrLen));
     }
+
+    /// <summary>An Ethernet address as ifconfig prints it: 02:1a:2b:3c:4d:0b.</summary>
+    public static string FormatLinkAddress(ReadOnlySpan<byte> mac)
+        => string.Join(":", mac.ToArray().Select(x => x.ToString("x2", System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>
     /// ioctl(SIOCIFCREATE2) with ifr_data NULL — what `ifconfig NAME create` does. NAME is a cloner

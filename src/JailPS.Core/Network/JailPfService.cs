@@ -64,25 +64,21 @@ public sealed class JailPfService
     /// </summary>
     public PfStatus ReadStatus(string? jail = null)
     {
-        var info = Pfctl(jail, null, "-si");
-        if (info.ExitCode != 0)
-            return new PfStatus(false, false, false, FirstLine(info.StandardError) ?? $"pfctl -si exited with {info.ExitCode}");
-        if (info.StandardOutput.Split('\n').Any(l => l.TrimStart().StartsWith("Status: Disabled", StringComparison.Ordinal)))
-            return new PfStatus(false, false, false, "pf is loaded but disabled; pfctl -e enables it");
-        var nat = Pfctl(jail, null, "-sn");
-        if (nat.ExitCode != 0)
-            return new PfStatus(false, false, false, FirstLine(nat.StandardError) ?? $"pfctl -sn exited with {nat.ExitCode}");
-        var filter = Pfctl(jail, null, "-sr");
-        if (filter.ExitCode != 0)
-            return new PfStatus(false, false, false, FirstLine(filter.StandardError) ?? $"pfctl -sr exited with {filter.ExitCode}");
-        return new PfStatus(true, HasHook(nat.StandardOutput, RdrHook), HasHook(filter.StandardOutput, FilterHook), null);
+        var listings = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (string query in new[] { "-si", "-sn", "-sr" })
+        {
+            var r = Pfctl(jail, null, query);
+            if (r.ExitCode != 0)
+                return new PfStatus(false, false, false, r.FirstErrorLine ?? $"pfctl {query} exited with {r.ExitCode}");
+            if (query == "-si" && r.StandardOutput.Split('\n').Any(l => l.TrimStart().StartsWith("Status: Disabled", StringComparison.Ordinal)))
+                return new PfStatus(false, false, false, "pf is loaded but disabled; pfctl -e enables it");
+            listings[query] = r.StandardOutput;
+        }
+        return new PfStatus(true, HasHook(listings["-sn"], RdrHook), HasHook(listings["-sr"], FilterHook), null);
     }
 
     private static bool HasHook(string listing, string hook)
         => listing.Split('\n').Any(l => l.Trim().StartsWith(hook, StringComparison.Ordinal));
-
-    private static string? FirstLine(string text)
-        => text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0);
 
     /// <summary>The loopback addresses seed 003's isolation protects: the jail's entries on lo1 and up.</summary>
     public static IReadOnlyList<IPAddress> LoopbackAddresses(JailSpec spec)
@@ -212,7 +208,7 @@ public sealed class JailPfService
             // (empty for a first load, the earlier rules for a reload).
             if (!had) _ledger.Forget(jail, JailInterfaceLedgerEntry.PfKind, anchor);
             throw new JailOperationException("JailPfLoadFailed", jail,
-                $"jail \"{jail}\": pfctl -a {anchor} -f - failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}.",
+                $"jail \"{jail}\": pfctl -a {anchor} -f - failed (exit {r.ExitCode}): {r.FirstErrorLine ?? "no message"}.",
                 "Check pf with pfctl -sr; the rules JailPS tried are in the -WhatIf output of Start-Jail.")
             { TargetObject = anchor };
         }
@@ -224,7 +220,7 @@ public sealed class JailPfService
         // pf unloaded since the load (kldunload pf): the anchor went with it.
         if (r.ExitCode != 0 && !(r.StandardError.Contains("/dev/pf", StringComparison.Ordinal)))
             throw new JailOperationException("JailPfFlushFailed", jail,
-                $"jail \"{jail}\": pfctl -a {anchor} -F all failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}; its rules are still loaded.",
+                $"jail \"{jail}\": pfctl -a {anchor} -F all failed (exit {r.ExitCode}): {r.FirstErrorLine ?? "no message"}; its rules are still loaded.",
                 $"Run pfctl -a {anchor} -F all by hand; after a failed stop, Stop-Jail {jail} finishes it.")
             { TargetObject = anchor };
         _ledger.Forget(jail, JailInterfaceLedgerEntry.PfKind, anchor);

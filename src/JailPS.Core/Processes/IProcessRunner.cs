@@ -59,6 +59,17 @@ public sealed class ProcessResult
     public bool TimedOut { get; init; }
     public TimeSpan Duration { get; init; }
     public DateTime StartTime { get; init; }
+
+    /// <summary>The first non-blank line of standard error (what a tool says when it fails), or null.</summary>
+    public string? FirstErrorLine
+    {
+        get
+        {
+            foreach (string line in StandardError.Split('\n'))
+                if (line.Trim().Length > 0) return line.Trim();
+            return null;
+        }
+    }
 }
 
 /// <summary>The process seam. The real runner starts processes; the simulated host answers from its responder.</summary>

@@ -89,6 +89,16 @@ public sealed class JailReleaseService
         return r;
     }
 
+    /// <summary>A release's name in a layout of directories beside the jails (basejail/, templates/, freebsd-update/): RELEASE for amd64, RELEASE-ARCH otherwise.</summary>
+    public static string LayoutName(string release, string arch)
+    {
+        string name = CheckRelease(release), machineArch = ArchitectureOf(arch).MachineArch;
+        return machineArch == "amd64" ? name : name + "-" + machineArch;
+    }
+
+    /// <summary>The lock every change to a release's cache or its basejail and template takes: release-RELEASE-ARCH.</summary>
+    public static string LockName(string release, string arch) => $"release-{CheckRelease(release)}-{ArchitectureOf(arch).MachineArch}";
+
     public static string CachePath(string release, string arch) => $"{CacheRoot}/{ArchitectureOf(arch).MachineArch}/{CheckRelease(release)}";
 
     /// <summary>The directory URL of a release on a mirror: releases/ for -RELEASE, snapshots/ for the rest (bsdinstall's mirrorselect).</summary>
@@ -157,7 +167,7 @@ public sealed class JailReleaseService
         if (req.SourcePath is not null && ReleaseFetcher.IsUrl(req.SourcePath))
             source = req.SourcePath.TrimEnd('/') + "/";
         var dists = req.Distributions.Select(d => d.EndsWith(".txz", StringComparison.Ordinal) ? d : d + ".txz").Distinct().ToList();
-        var plan = new JailPlan(release, "save") { Subject = "release", LockName = $"release-{release}-{arch}" };
+        var plan = new JailPlan(release, "save") { Subject = "release", LockName = LockName(release, arch) };
         var existing = ReadRecord(dir);
         var missing = dists.Where(d => req.Force || existing is null || !existing.Verified.ContainsKey(d) || !_host.Files.FileExists(dir + "/" + d)).ToList();
         if (missing.Count == 0)

@@ -42,8 +42,7 @@ public sealed class JailReleaseUpdater
     /// <summary>The thin jails whose definition mounts this release's basejail, by basejail.</summary>
     public IReadOnlyDictionary<string, List<string>> ThinJailsOf(string release, string arch)
     {
-        string name = JailReleaseService.CheckRelease(release);
-        string leaf = JailReleaseService.ArchitectureOf(arch).MachineArch == "amd64" ? name : name + "-" + JailReleaseService.ArchitectureOf(arch).MachineArch;
+        string leaf = JailReleaseService.LayoutName(release, arch);
         var result = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var def in _service.Definitions)
             foreach (string line in def.Get("mount")?.Values ?? (IReadOnlyList<string>)Array.Empty<string>())
@@ -67,8 +66,8 @@ public sealed class JailReleaseUpdater
             throw new JailOperationException("JailBaseJailNotFound", name,
                 $"no jail's definition mounts a basejail of {name} ({machineArch}), so there is nothing to update; nothing was done.",
                 $"Thin jails come from New-Jail -Release {name} -Thin; a thick jail's root is updated with freebsd-update -b ROOT.") { TargetObject = release };
-        var plan = new JailPlan(name, "update") { Subject = "release", LockName = $"release-{name}-{machineArch}" };
-        string work = $"{WorkRoot}/{(machineArch == "amd64" ? name : name + "-" + machineArch)}";
+        var plan = new JailPlan(name, "update") { Subject = "release", LockName = JailReleaseService.LockName(name, arch) };
+        string work = $"{WorkRoot}/{JailReleaseService.LayoutName(name, arch)}";
         foreach (var (baseJail, jails) in bases)
         {
             if (!Host.Files.DirectoryExists(baseJail))

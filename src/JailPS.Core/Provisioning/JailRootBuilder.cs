@@ -112,7 +112,7 @@ public sealed class JailRootBuilder
                         TakeBack();
                         if (dist != dists[0] && !existed) _host.Files.CreateDirectory(target);
                         throw new JailOperationException("JailRootExtractFailed", jail,
-                            $"jail \"{jail}\": tar -xpf {archive} -C {target} failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}.",
+                            $"jail \"{jail}\": tar -xpf {archive} -C {target} failed (exit {r.ExitCode}): {r.FirstErrorLine ?? "no message"}.",
                             $"Check the space left under {target} and the cache (Get-JailRelease); Save-JailRelease {release} -Force fetches it again.") { TargetObject = archive };
                     }
                 },
@@ -140,9 +140,7 @@ public sealed class JailRootBuilder
     public static (string BaseJail, string Template) ThinLayout(string root, string release, string arch)
     {
         string parent = HostPath.GetDirectoryName(HostPath.Normalize(root));
-        string name = JailReleaseService.CheckRelease(release);
-        string machineArch = JailReleaseService.ArchitectureOf(arch).MachineArch;
-        string leaf = machineArch == "amd64" ? name : name + "-" + machineArch;
+        string leaf = JailReleaseService.LayoutName(release, arch);
         return (HostPath.Combine(parent, "basejail/" + leaf), HostPath.Combine(parent, "templates/" + leaf));
     }
 
@@ -157,7 +155,7 @@ public sealed class JailRootBuilder
         var (dir, dists) = CachedRelease(jail, release, arch);
         root = Prepare(jail, root);
         var (baseJail, template) = ThinLayout(root, release, arch);
-        string layoutLock = $"release-{JailReleaseService.CheckRelease(release)}-{JailReleaseService.ArchitectureOf(arch).MachineArch}";
+        string layoutLock = JailReleaseService.LockName(release, arch);
         bool haveBase = _host.Files.DirectoryExists(baseJail), haveTemplate = _host.Files.DirectoryExists(template);
         if (haveBase != haveTemplate)
             throw new JailOperationException("JailBaseJailIncomplete", jail,
@@ -193,7 +191,7 @@ public sealed class JailRootBuilder
                     {
                         var r = Run(jail, "/bin/chflags", "-R", "noschg", baseJail + "/var/empty");
                         if (r.ExitCode != 0)
-                            throw new JailOperationException("JailRootExtractFailed", jail, $"jail \"{jail}\": chflags -R noschg {baseJail}/var/empty failed: {FirstLine(r.StandardError)}.");
+                            throw new JailOperationException("JailRootExtractFailed", jail, $"jail \"{jail}\": chflags -R noschg {baseJail}/var/empty failed: {r.FirstErrorLine}.");
                     }
                     foreach (string d in s_templateDirs)
                     {
@@ -246,7 +244,7 @@ public sealed class JailRootBuilder
                     TakeRootBack(); // what cp wrote before it failed
                     copied = false;
                     throw new JailOperationException("JailRootExtractFailed", jail,
-                        $"jail \"{jail}\": cp -a {template}/. {root} failed (exit {r.ExitCode}): {FirstLine(r.StandardError) ?? "no message"}.",
+                        $"jail \"{jail}\": cp -a {template}/. {root} failed (exit {r.ExitCode}): {r.FirstErrorLine ?? "no message"}.",
                         $"Check the space left under {root}.") { TargetObject = template };
                 }
             },
@@ -290,7 +288,6 @@ public sealed class JailRootBuilder
         }
     }
 
-    private static string? FirstLine(string text) => text.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0);
 }
 
 /// <summary>
@@ -316,22 +313,12 @@ public sealed class JailRootRemover
     public void EmptyTree(string jail, string dir)
     {
         string r = HostPath.Normalize(dir);
-        var mounted = new JailMountService(_host).Mounter.ReadTable().Where(m => m.IsAtOrBelow(r) && HostPath.Normalize(m.On) != r).ToList();
-        if (mounted.Count > 0)
-            throw new JailOperationException("JailRootBusy", jail,
-                $"jail \"{jail}\": {string.Join(", ", mounted.Select(m => m.On))} is mounted beneath {r}, so nothing under it is deleted.",
-                $"Unmount it, then empty {r} by hand.") { TargetObject = r };
+        RefuseMountsBeneath(jail, r, allowOnItself: true, $"Unmount it, then empty {r} by hand.");
         var entries = _host.Files.Glob(r + "/*").Concat(_host.Files.Glob(r + "/.*"))
             .Where(e => HostPath.GetFileName(e) is not ("." or "..")).Distinct().ToList();
         if (entries.Count == 0) return;
-        foreach (var argv in new[] { new[] { "/bin/chflags", "-R", "noschg" }.Concat(entries).ToArray(), new[] { "/bin/rm", "-rf" }.Concat(entries).ToArray() })
-        {
-            var result = _host.Processes.Run(new ProcessRequest { Arguments = argv, JailName = jail, Purpose = "provision", Timeout = TimeSpan.FromMinutes(10) });
-            if (result.ExitCode != 0)
-                throw new JailOperationException("JailRootDeleteFailed", jail,
-                    $"jail \"{jail}\": {argv[0]} of what was written into {r} failed (exit {result.ExitCode}): {result.StandardError.Trim()}; {r} is partly emptied.",
-                    $"Run chflags -R noschg and rm -rf on what is left in {r} by hand.") { TargetObject = r };
-        }
+        ClearFlagsAndRemove(jail, r, entries, argv => $"{argv[0]} of what was written into {r}", $"{r} is partly emptied",
+            $"Run chflags -R noschg and rm -rf on what is left in {r} by hand.");
     }
 
     public void RemoveTree(string jail, string root)
@@ -339,19 +326,33 @@ public sealed class JailRootRemover
         string r = HostPath.Normalize(root);
         if (!HostPath.IsAbsolute(r) || r == "/" || r.Split('/', StringSplitOptions.RemoveEmptyEntries).Length < 2)
             throw new JailOperationException("JailRootRefused", jail, $"jail \"{jail}\": {root} is not a directory JailPS will delete (the root or a top-level directory).") { TargetObject = root };
-        var mounted = new JailMountService(_host).Mounter.ReadTable().Where(m => m.IsAtOrBelow(r)).ToList();
+        RefuseMountsBeneath(jail, r, allowOnItself: false, $"Unmount it (Dismount-JailFileSystem, or Stop-Jail {jail}), then try again.");
+        ClearFlagsAndRemove(jail, r, new[] { r }, argv => string.Join(" ", argv), $"{r} is partly deleted",
+            $"Run chflags -R noschg {r} and rm -rf {r} by hand (with kern.securelevel at 0 or below).");
+        _output.Verbose($"jail {jail}: deleted {r}");
+    }
+
+    /// <summary>getfsstat, read just before anything is deleted: nothing goes while a file system is mounted beneath (or, unless allowed, on) the directory.</summary>
+    private void RefuseMountsBeneath(string jail, string dir, bool allowOnItself, string advice)
+    {
+        var mounted = new JailMountService(_host).Mounter.ReadTable()
+            .Where(m => m.IsAtOrBelow(dir) && !(allowOnItself && HostPath.Normalize(m.On) == dir)).ToList();
         if (mounted.Count > 0)
             throw new JailOperationException("JailRootBusy", jail,
-                $"jail \"{jail}\": {string.Join(", ", mounted.Select(m => m.On))} is mounted beneath {r}, so nothing under it is deleted.",
-                $"Unmount it (Dismount-JailFileSystem, or Stop-Jail {jail}), then try again.") { TargetObject = r };
-        foreach (var argv in new[] { new[] { "/bin/chflags", "-R", "noschg", r }, new[] { "/bin/rm", "-rf", r } })
+                $"jail \"{jail}\": {string.Join(", ", mounted.Select(m => m.On))} is mounted beneath {dir}, so nothing under it is deleted.",
+                advice) { TargetObject = dir };
+    }
+
+    /// <summary>`chflags -R noschg OPERANDS` (rm cannot remove schg files), then `rm -rf OPERANDS`; neither follows a link.</summary>
+    private void ClearFlagsAndRemove(string jail, string dir, IReadOnlyList<string> operands, Func<string[], string> what, string left, string advice)
+    {
+        foreach (var argv in new[] { new[] { "/bin/chflags", "-R", "noschg" }.Concat(operands).ToArray(), new[] { "/bin/rm", "-rf" }.Concat(operands).ToArray() })
         {
             var result = _host.Processes.Run(new ProcessRequest { Arguments = argv, JailName = jail, Purpose = "provision", Timeout = TimeSpan.FromMinutes(10) });
             if (result.ExitCode != 0)
                 throw new JailOperationException("JailRootDeleteFailed", jail,
-                    $"jail \"{jail}\": {string.Join(" ", argv)} failed (exit {result.ExitCode}): {result.StandardError.Trim()}; {r} is partly deleted.",
-                    $"Run chflags -R noschg {r} and rm -rf {r} by hand (with kern.securelevel at 0 or below).") { TargetObject = r };
+                    $"jail \"{jail}\": {what(argv)} failed (exit {result.ExitCode}): {result.StandardError.Trim()}; {left}.",
+                    advice) { TargetObject = dir };
         }
-        _output.Verbose($"jail {jail}: deleted {r}");
     }
 }

@@ -243,25 +243,25 @@ public sealed unsafe partial class SimulatedKernel : INetLibc
         return 0;
     }
 
-    private static string? NetIoctlName(ulong request) => request switch
+    /// <summary>The interface ioctls the model answers, by request number: the keys of <see cref="IoctlCounts"/>.</summary>
+    private static readonly (ulong Request, string Name)[] s_netIoctls =
     {
-        InterfaceIoctls.SIOCGIFFLAGS => "SIOCGIFFLAGS",
-        InterfaceIoctls.SIOCSIFFLAGS => "SIOCSIFFLAGS",
-        InterfaceIoctls.SIOCAIFADDR => "SIOCAIFADDR",
-        InterfaceIoctls.SIOCDIFADDR => "SIOCDIFADDR",
-        InterfaceIoctls.SIOCAIFADDR_IN6 => "SIOCAIFADDR_IN6",
-        InterfaceIoctls.SIOCDIFADDR_IN6 => "SIOCDIFADDR_IN6",
-        InterfaceIoctls.SIOCIFCREATE => "SIOCIFCREATE",
-        InterfaceIoctls.SIOCIFCREATE2 => "SIOCIFCREATE2",
-        InterfaceIoctls.SIOCIFDESTROY => "SIOCIFDESTROY",
-        InterfaceIoctls.SIOCSIFNAME => "SIOCSIFNAME",
-        InterfaceIoctls.SIOCSIFLLADDR => "SIOCSIFLLADDR",
-        InterfaceIoctls.SIOCSIFVNET => "SIOCSIFVNET",
-        InterfaceIoctls.SIOCSIFRVNET => "SIOCSIFRVNET",
-        InterfaceIoctls.SIOCSDRVSPEC => "SIOCSDRVSPEC",
-        InterfaceIoctls.SIOCGDRVSPEC => "SIOCGDRVSPEC",
-        _ => null,
+        (InterfaceIoctls.SIOCGIFFLAGS, "SIOCGIFFLAGS"), (InterfaceIoctls.SIOCSIFFLAGS, "SIOCSIFFLAGS"),
+        (InterfaceIoctls.SIOCAIFADDR, "SIOCAIFADDR"), (InterfaceIoctls.SIOCDIFADDR, "SIOCDIFADDR"),
+        (InterfaceIoctls.SIOCAIFADDR_IN6, "SIOCAIFADDR_IN6"), (InterfaceIoctls.SIOCDIFADDR_IN6, "SIOCDIFADDR_IN6"),
+        (InterfaceIoctls.SIOCIFCREATE, "SIOCIFCREATE"), (InterfaceIoctls.SIOCIFCREATE2, "SIOCIFCREATE2"),
+        (InterfaceIoctls.SIOCIFDESTROY, "SIOCIFDESTROY"), (InterfaceIoctls.SIOCSIFNAME, "SIOCSIFNAME"),
+        (InterfaceIoctls.SIOCSIFLLADDR, "SIOCSIFLLADDR"), (InterfaceIoctls.SIOCSIFVNET, "SIOCSIFVNET"),
+        (InterfaceIoctls.SIOCSIFRVNET, "SIOCSIFRVNET"), (InterfaceIoctls.SIOCSDRVSPEC, "SIOCSDRVSPEC"),
+        (InterfaceIoctls.SIOCGDRVSPEC, "SIOCGDRVSPEC"),
     };
+
+    private static string? NetIoctlName(ulong request)
+    {
+        foreach (var (r, name) in s_netIoctls)
+            if (r == request) return name;
+        return null;
+    }
 
     /// <inheritdoc />
     public int GetIfAddrs(IfAddrs** list)

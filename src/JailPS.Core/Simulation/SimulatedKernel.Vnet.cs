@@ -35,7 +35,7 @@ public sealed unsafe partial class SimulatedKernel
             lock (_lock)
             {
                 var all = new Dictionary<string, long>(StringComparer.Ordinal);
-                foreach (var n in new[] { "SIOCGIFFLAGS", "SIOCSIFFLAGS", "SIOCAIFADDR", "SIOCDIFADDR", "SIOCAIFADDR_IN6", "SIOCDIFADDR_IN6", "SIOCIFCREATE", "SIOCIFCREATE2", "SIOCIFDESTROY", "SIOCSIFNAME", "SIOCSIFLLADDR", "SIOCSIFVNET", "SIOCSIFRVNET", "SIOCSDRVSPEC", "SIOCGDRVSPEC" })
+                foreach (var (_, n) in s_netIoctls)
                     all[n] = _ioctlCounts.GetValueOrDefault(n);
                 return all;
             }
@@ -53,7 +53,7 @@ public sealed unsafe partial class SimulatedKernel
     public string? LinkAddressOf(string name)
     {
         lock (_lock)
-            return IfUnit(name)?.Lladdr is { } mac ? string.Join(":", mac.Select(b => b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture))) : null;
+            return IfUnit(name)?.Lladdr is { } mac ? Network.HostNetwork.FormatLinkAddress(mac) : null;
     }
 
     /// <summary>
