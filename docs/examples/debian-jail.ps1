@@ -10,10 +10,17 @@
     defines such a jail with jail.conf's own mount parameters, checks the devices the jail sees
     against what it needs and what it must never see, then stops it and proves every mount is gone.
 
+    New-Jail -Distribution Debian installs and defines such a jail in one command: it checks that
+    the Linux ABI is loaded and debootstrap installed, runs debootstrap into a new root, writes
+    etc/hostname and etc/hosts, and writes a definition much like this one (see Get-Help New-Jail
+    -Examples). This script writes the definition by hand with -Parameter instead, for a Debian
+    root installed beforehand, so that each part can be seen on its own.
+
     Off FreeBSD (or without -OnThisHost) it runs against the simulated host, a fresh directory
     standing for the host's /, and says so. With -OnThisHost on FreeBSD it acts on this machine:
     run it as root, with the Linux ABI loaded (sysrc linux_enable=YES; service linux start) and a
-    Debian userland in /usr/jails/debian.
+    Debian userland in /usr/jails/debian (pkg install debootstrap, then for example
+    debootstrap --include=sysvinit-core --exclude=systemd-sysv bookworm /usr/jails/debian).
 
     The simulated host is deleted at the end unless -KeepSimulation is given.
 

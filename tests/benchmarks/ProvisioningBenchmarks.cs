@@ -11,7 +11,8 @@ namespace JailPS.Benchmarks;
 /// <summary>
 /// Create-to-running on the simulated host (iocage users report 4–7 s per create, iocage_legacy
 /// #247): New-Jail -Release (thick: tar of base.txz into the root) or -Thin (a copy of the template,
-/// the basejail made once in the setup) and then Start-Jail, from a release already in the cache.
+/// the basejail made once in the setup) or on ZFS (a clone of the release dataset's snapshot, the
+/// release dataset made once in the setup) and then Start-Jail, from a release already in the cache.
 /// The release is the tests' small fixture, so this measures JailPS's own work, not tar's.
 /// </summary>
 [MemoryDiagnoser]
@@ -36,6 +37,9 @@ public class ProvisioningBenchmarks
         _service = new JailService(_host, NullJailOutput.Instance);
         PlanRunner.Execute(new JailReleaseService(_host, NullJailOutput.Instance).PlanSave(new SaveReleaseRequest { Release = "14.3-RELEASE", SourcePath = _media }), NullJailOutput.Instance);
         Create(thin: true); // the basejail and template, made once
+        var zfs = _host.Processes.Run(new JailPS.Core.Processes.ProcessRequest { Arguments = new[] { "/sbin/zfs", "create", "-o", "mountpoint=/usr/zjails", "zroot/zjails" } });
+        if (zfs.ExitCode != 0) throw new InvalidOperationException(zfs.StandardError);
+        Create(thin: false, parent: "/usr/zjails"); // the release dataset, made once
     }
 
     private static string Fixture()
@@ -48,10 +52,10 @@ public class ProvisioningBenchmarks
         throw new FileNotFoundException("tests/fixtures/base.txz not found above " + AppContext.BaseDirectory);
     }
 
-    private void Create(bool thin)
+    private void Create(bool thin, string parent = "/usr/jails")
     {
         string name = (thin ? "thin" : "thick") + (++_n);
-        PlanRunner.Execute(_service.PlanCreate(new NewJailRequest { Name = name, Path = "/usr/jails/" + name, Release = "14.3-RELEASE", Thin = thin, Persist = true }), NullJailOutput.Instance);
+        PlanRunner.Execute(_service.PlanCreate(new NewJailRequest { Name = name, Path = parent + "/" + name, Release = "14.3-RELEASE", Thin = thin, Persist = true }), NullJailOutput.Instance);
         _service.Invalidate();
         PlanRunner.Execute(new JailLifecycle(_host, NullJailOutput.Instance).PlanStart(JailSpec.Resolve(_service.FindDefinition(name)!, _host.Kernel.Catalog)), NullJailOutput.Instance);
     }
@@ -68,4 +72,7 @@ public class ProvisioningBenchmarks
 
     [Benchmark(Description = "New-Jail -Release -Thin + Start-Jail")]
     public void Thin() => Create(thin: true);
+
+    [Benchmark(Description = "New-Jail -Release on ZFS (clone) + Start-Jail")]
+    public void ZfsClone() => Create(thin: false, parent: "/usr/zjails");
 }

@@ -212,6 +212,33 @@ public sealed class JailHost
         stream.Write(content);
     }
 
+    /// <summary>
+    /// Reads a file beneath a jail root (its /bin/freebsd-version), with the beneath-root resolver:
+    /// no link the jail planted is followed; null when the file is not there. At most
+    /// <paramref name="maxBytes"/> are read (a jail's file is not trusted to be small).
+    /// </summary>
+    public string? ReadTextBeneathRoot(string jailRoot, string relativePath, int maxBytes = 1 << 20)
+    {
+        using var root = Resolver.OpenRoot(Files.ToLocalPath(Files.RealPath(jailRoot)));
+        Microsoft.Win32.SafeHandles.SafeFileHandle handle;
+        try
+        {
+            handle = Resolver.OpenFileForReadBeneath(root, relativePath);
+        }
+        catch (IOException) when (!Files.FileExists(HostPath.Combine(jailRoot, relativePath)))
+        {
+            return null;
+        }
+        using (handle)
+        using (var stream = new FileStream(handle, FileAccess.Read))
+        {
+            var buffer = new byte[maxBytes];
+            int total = 0, n;
+            while (total < maxBytes && (n = stream.Read(buffer, total, maxBytes - total)) > 0) total += n;
+            return System.Text.Encoding.UTF8.GetString(buffer, 0, total);
+        }
+    }
+
     /// <summary>Undoes <see cref="AppendBeneathRoot"/>: cuts the file back to its length before (a file the append created is left empty).</summary>
     public void TruncateBeneathRoot(string jailRoot, string relativePath, long length)
     {

@@ -26,8 +26,19 @@ public static class SimulatedHostLab
     /// or empty), boots it (devfs rulesets, as a fresh host would) and, with
     /// <paramref name="select"/>, makes it the host every JailPS command acts on.
     /// </summary>
-    public static SimulatedHostInfo Create(string directory, IReadOnlyList<SimulatedResponse>? responses, bool select, string? release = null)
+    public static SimulatedHostInfo Create(string directory, IReadOnlyList<SimulatedResponse>? responses, bool select, string? release = null, IReadOnlyList<string>? zfsDatasets = null)
     {
+        var datasets = new List<(string Name, string Mountpoint)>();
+        foreach (string spec in zfsDatasets ?? Array.Empty<string>())
+        {
+            int eq = spec.IndexOf('=');
+            string name = eq < 0 ? spec : spec[..eq], mountpoint = eq < 0 ? "" : spec[(eq + 1)..];
+            if (eq <= 0 || !name.StartsWith("zroot/", StringComparison.Ordinal) || !mountpoint.StartsWith('/'))
+                throw new JailOperationException("JailSimulatedDatasetInvalid", null,
+                    $"'{spec}' is not DATASET=MOUNTPOINT with a dataset of the simulated pool zroot and an absolute mountpoint.",
+                    "Give it as zroot/jails=/usr/jails.") { TargetObject = spec };
+            datasets.Add((name, mountpoint));
+        }
         if (release != null && release is not ("14.3" or "15.0"))
             throw new JailOperationException("JailSimulatedReleaseUnknown", null,
                 $"The simulated host imitates FreeBSD 14.3 or 15.0, not '{release}'.", "Give -Release 14.3 or -Release 15.0.");
@@ -44,6 +55,7 @@ public static class SimulatedHostLab
                 $"'{root}' already exists and is not an empty directory; a new simulated host needs an empty one.",
                 "Choose a new path, or leave -Path out to get a fresh directory.") { TargetObject = root };
 
+        bool existed = Directory.Exists(root);
         Directory.CreateDirectory(root);
         if (release != null)
         {
@@ -52,6 +64,22 @@ public static class SimulatedHostLab
             File.WriteAllText(Path.Combine(state, SimulatedHost.ReleaseFileName), release + "\n");
         }
         var host = JailHost.Simulated(root);
+        // The pool as the admin laid it out: what zfs create -p -o mountpoint=M D would have made.
+        foreach (var (name, mountpoint) in datasets)
+        {
+            var made = host.Processes.Run(new Processes.ProcessRequest { Arguments = new[] { "/sbin/zfs", "create", "-p", "-o", "mountpoint=" + mountpoint, name }, Purpose = "simulated host setup" });
+            if (made.ExitCode != 0)
+            {
+                // Nothing half-made is left: the new host's directory goes with the failure.
+                JailHost.ForgetSimulated(root);
+                if (existed)
+                    foreach (var entry in new DirectoryInfo(root).EnumerateFileSystemInfos())
+                        if (entry is DirectoryInfo d && d.LinkTarget is null) d.Delete(recursive: true); else entry.Delete();
+                else
+                    Directory.Delete(root, recursive: true);
+                throw new JailOperationException("JailSimulatedDatasetInvalid", null, $"zfs create {name} failed on the new simulated host: {made.FirstErrorLine}", "Give datasets that do not clash, parents first.") { TargetObject = name };
+            }
+        }
         var info = Describe(host.Simulation!);
         if (responses is { Count: > 0 })
             WriteResponses(info, responses, append: false);

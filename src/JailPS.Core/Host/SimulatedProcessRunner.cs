@@ -127,7 +127,7 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             cancellationToken.ThrowIfCancellationRequested();
             if (request.Jid is null && (program == "pkill" || program == "pgrep") && TryJailOption(argv, out int jid))
                 answer = ProcessTool(program, argv, jid, request);
-            else if (request.Jid is null && program is "chflags" or "rm" or "cp" && !HasResponseFor(request))
+            else if (request.Jid is null && program is "chflags" or "rm" or "cp" or "mv" && !HasResponseFor(request))
             {
                 var (exit, stdout, stderr) = SimulatedFileTools.Run(_host, program, argv);
                 answer = new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr };
@@ -135,6 +135,26 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             else if (request.Jid is null && program == "tar" && !HasResponseFor(request))
             {
                 var (exit, stdout, stderr) = SimulatedTar.Run(_host, argv);
+                answer = new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr };
+            }
+            else if (request.Jid is null && program == "debootstrap" && !HasResponseFor(request))
+            {
+                var (exit, stdout, stderr) = SimulatedDebootstrap.Run(_host, argv);
+                answer = Delivered(request, new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr });
+            }
+            else if (request.Jid is null && program == "pkg" && !HasResponseFor(request))
+            {
+                var (exit, stdout, stderr) = SimulatedPkg.Run(_host, argv);
+                answer = Delivered(request, new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr });
+            }
+            else if (request.Jid is null && program == "kldstat" && !HasResponseFor(request))
+            {
+                var (exit, stdout, stderr) = SimulatedDebootstrap.Kldstat(_host, argv);
+                answer = new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr };
+            }
+            else if (request.Jid is null && program == "zfs" && !HasResponseFor(request))
+            {
+                var (exit, stdout, stderr) = SimulatedZfs.Run(_host, argv);
                 answer = new Answer { ExitCode = exit, StandardOutput = stdout, StandardError = stderr };
             }
             else if (request.Jid is null && program == "pfctl" && !HasResponseFor(request))
@@ -160,6 +180,16 @@ public sealed class SimulatedProcessRunner : IProcessRunner
             StartTime = startTime,
             Duration = duration.Elapsed,
         };
+    }
+
+    /// <summary>A modelled tool's output handed to the request's line callbacks, as a process's would be.</summary>
+    private static Answer Delivered(ProcessRequest request, Answer answer)
+    {
+        foreach (var (start, end) in Lines(answer.StandardOutput))
+            request.OnOutputLine?.Invoke(LineText(answer.StandardOutput, start, end));
+        foreach (var (start, end) in Lines(answer.StandardError))
+            request.OnErrorLine?.Invoke(LineText(answer.StandardError, start, end));
+        return answer;
     }
 
     /// <summary>What a command produced, before it becomes a <see cref="ProcessResult"/>.</summary>

@@ -12,9 +12,10 @@ namespace JailPS.Core.Host;
 /// (-xpf, -C first or last). It extracts for real, inside the simulated host's directory, with
 /// bsdtar's safe defaults: a leading '/' is stripped, a name with a ".." component is refused, and
 /// nothing is written through a symbolic link (ARCHIVE_EXTRACT_SECURE_SYMLINKS, what bsdtar does
-/// without -P). Regular files, directories, symbolic and hard links and modes are made; owners and
-/// file flags are not (the simulated host runs unprivileged). Like bsdtar, a refused entry does not
-/// stop the others, and the exit status is 1.
+/// without -P). Regular files, directories, symbolic and hard links and modes are made; owners are
+/// not (the simulated host runs unprivileged); an entry's schg flag (pax SCHILY.fflags, what -p
+/// restores) is recorded in the kernel model, and an existing schg file is not replaced. Like
+/// bsdtar, a refused entry does not stop the others, and the exit status is 1.
 /// </summary>
 internal static class SimulatedTar
 {
@@ -47,7 +48,8 @@ internal static class SimulatedTar
         var files = new RootedFileSystem(host.Root);
         string local = files.ToLocalPath(files.RealPath(archive));
         if (!File.Exists(local)) return (1, "", $"tar: Error opening archive: Failed to open '{archive}'\n");
-        string target = files.ToLocalPath(files.RealPath(dir ?? "/"));
+        string hostTarget = files.RealPath(dir ?? "/");
+        string target = files.ToLocalPath(hostTarget);
         if (!Directory.Exists(target)) return (1, "", $"tar: could not chdir to '{dir}'\n");
         var err = new StringBuilder();
         var modes = new List<(string Path, int Mode)>();
@@ -57,8 +59,13 @@ internal static class SimulatedTar
             // base.txz is xz (SharpCompress decompresses it); the tar inside is read by .NET's own reader.
             using var xz = new XZStream(file);
             using var reader = new TarReader(xz);
-            while (reader.GetNextEntry() is { } entry)
-                Extract(entry, target, err, modes);
+            // Under the kernel's lock: the flags it records are the model's, like the files' inodes.
+            host.Transact(k =>
+            {
+                while (reader.GetNextEntry() is { } entry)
+                    Extract(entry, target, hostTarget, k, err, modes);
+                return 0;
+            });
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or InvalidDataException or FormatException or UnauthorizedAccessException)
         {
@@ -81,7 +88,7 @@ internal static class SimulatedTar
         return name.TrimEnd('/');
     }
 
-    private static void Extract(TarEntry entry, string root, StringBuilder err, List<(string, int)> modes)
+    private static void Extract(TarEntry entry, string root, string hostRoot, Simulation.SimulatedKernel kernel, StringBuilder err, List<(string, int)> modes)
     {
         string name = Clean(entry.Name);
         if (name.Length == 0 || name == ".") return;
@@ -99,8 +106,17 @@ internal static class SimulatedTar
             return;
         }
         string path = Path.Combine(root, Path.Combine(parts));
+        string hostPath = HostPath.Combine(hostRoot, name);
         int mode = (int)entry.Mode & 0xfff;
         bool isDir = entry.EntryType == TarEntryType.Directory;
+        if (kernel.IsImmutable(hostPath) && !(isDir && Directory.Exists(path)))
+        {
+            err.Append($"tar: {entry.Name}: Can't unlink already-existing object: Operation not permitted\n");
+            return;
+        }
+        if (entry is PaxTarEntry pax && pax.ExtendedAttributes.TryGetValue("SCHILY.fflags", out string? fflags)
+            && Array.IndexOf(fflags.Split(','), "schg") >= 0)
+            kernel.SetImmutable(hostPath, true);
         // bsdtar replaces what is there (a file or a link), never writing through a link.
         if (new FileInfo(path).LinkTarget is not null || (!isDir && File.Exists(path))) File.Delete(path);
         switch (entry.EntryType)

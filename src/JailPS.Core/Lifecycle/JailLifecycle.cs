@@ -110,6 +110,7 @@ public sealed class JailLifecycle
             descriptors ? $"jail_remove_jd({spec.Name})" : $"jail_remove({spec.Name})");
 
         AddHostCommands(plan, spec, "exec.created", () => jid);
+        AddZfsDatasetSteps(plan, spec, () => jid);
         if (spec.VnetInterfaces.Count > 0)
             _vnet.AddMoveSteps(plan, spec.Name, spec.VnetInterfaces, spec.Epair, () => jid);
         AddJailCommands(plan, spec, "exec.start", () => jid);
@@ -131,6 +132,37 @@ public sealed class JailLifecycle
                 });
         }
         return plan;
+    }
+
+    /// <summary>
+    /// zfs.dataset (FreeBSD 15): each dataset handed to the new jail with `zfs jail JID DS` after
+    /// exec.created and before vnet.interface, where jail(8)'s startcommands put it
+    /// (usr.sbin/jail/jail.c). jail(8) only echoes an error when the dataset is not jailed=on or
+    /// zfs jail fails, and goes on; JailPS fails the start instead (and rolls it back), since a
+    /// jail without its data is not the jail the definition describes. Nothing is done at stop:
+    /// the kernel lets the datasets go when the jail is freed (OpenZFS spl_zone.c zone_destroy).
+    /// </summary>
+    private void AddZfsDatasetSteps(JailPlan plan, JailSpec spec, Func<int> jid)
+    {
+        var zfs = new Provisioning.JailZfs(_host);
+        foreach (string dataset in spec.ZfsDatasets)
+            plan.Add("zfs.dataset", $"zfs jail <jid> {dataset} (jailed=on checked first)",
+                () =>
+                {
+                    string? jailed = zfs.Get(spec.Name, "jailed", dataset);
+                    if (jailed is null)
+                        throw new JailOperationException("JailDatasetNotFound", spec.Name,
+                            $"jail \"{spec.Name}\": zfs.dataset {dataset} does not exist.",
+                            $"Create it with zfs create -o jailed=on {dataset}, or take it out of zfs.dataset.") { TargetObject = dataset };
+                    if (jailed != "on")
+                        throw new JailOperationException("JailDatasetNotJailed", spec.Name,
+                            $"jail \"{spec.Name}\": zfs.dataset {dataset} has jailed={jailed}, and only a dataset with jailed=on can be handed to a jail.",
+                            $"Run zfs set jailed=on {dataset} (it is then no longer mounted on the host), and start the jail again.") { TargetObject = dataset };
+                    zfs.Jail(spec.Name, jid(), dataset);
+                },
+                // A later step failed: the jail is removed, but may linger dying; the dataset is let go at once.
+                () => { if (_host.Kernel.GetByJid(jid()) is not null) zfs.Unjail(spec.Name, jid(), dataset); },
+                $"zfs unjail <jid> {dataset}");
     }
 
     /// <summary>
@@ -692,57 +724,9 @@ public sealed class JailLifecycle
             _host.Files.AppendAllText(log, text);
     }
 
-    /// <summary>
-    /// Runs a command on a worker thread and hands the lines it writes to <paramref name="deliver"/>
-    /// on this thread, in the order they arrived, as many at a time as have arrived: the cmdlets may
-    /// write to the pipeline only from its own thread, and a long exec.start (/etc/rc) should show
-    /// its lines while it runs, not after. If <paramref name="deliver"/> throws (the pipeline is
-    /// stopping, or -InformationAction Stop), the command is killed and waited for before the
-    /// exception goes on, so no hook outlives the cmdlet.
-    /// </summary>
     private ProcessResult RunDelivering(ProcessRequest request, BlockingCollection<(string Stream, string Line)> lines,
         Action<IReadOnlyList<(string Stream, string Line)>> deliver)
-    {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(_cancel);
-        var run = Task.Factory.StartNew(() =>
-        {
-            try
-            {
-                return _host.Processes.Run(request, stop.Token);
-            }
-            finally
-            {
-                // The runner makes no line callback once Run has returned, so nothing is added after this.
-                lines.CompleteAdding();
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        bool delivered = false;
-        try
-        {
-            var batch = new List<(string Stream, string Line)>();
-            foreach (var first in lines.GetConsumingEnumerable())
-            {
-                batch.Add(first);
-                while (lines.TryTake(out var more))
-                    batch.Add(more);
-                deliver(batch);
-                batch.Clear();
-            }
-            delivered = true;
-        }
-        finally
-        {
-            if (!delivered)
-            {
-                stop.Cancel();
-                // The command's own end (OperationCanceledException) is not the news: the caller's exception is.
-                try { run.Wait(); }
-                catch (AggregateException) { }
-            }
-            lines.Dispose();
-        }
-        return run.GetAwaiter().GetResult();
-    }
+        => ProcessPump.RunDelivering(_host.Processes, request, lines, deliver, _cancel);
 
     private ProcessResult Run(ProcessRequest request) => _host.Processes.Run(request, _cancel);
 

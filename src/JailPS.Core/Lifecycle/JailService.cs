@@ -46,6 +46,15 @@ public sealed class NewJailRequest
 
     /// <summary>The release's MACHINE_ARCH (amd64 by default).</summary>
     public string ReleaseArchitecture { get; init; } = "amd64";
+
+    /// <summary>Install a Linux userland with debootstrap instead (seeds 000/001): "Debian".</summary>
+    public string? Distribution { get; init; }
+
+    /// <summary>With <see cref="Distribution"/>: the suite (bookworm by default).</summary>
+    public string? Suite { get; init; }
+
+    /// <summary>With <see cref="Distribution"/>: the mirror debootstrap fetches from (deb.debian.org by default).</summary>
+    public string? Mirror { get; init; }
     /// <summary>Further parameters by name (kernel or jail(8) parameters), values as PowerShell gave them.</summary>
     public IDictionary? Parameters { get; init; }
     /// <summary>Where to write the definition; default JAILCONF_D/NAME.conf.</summary>
@@ -518,6 +527,14 @@ public sealed class JailService
         // Without its own /etc/rc the jail would never configure its side of the epair; a root built
         // from a release boots the way jail.conf(5)'s example does: rc, rc.shutdown, and a devfs.
         bool boots = rc.Count > 0 || req.Release is not null;
+        if (req.Distribution is not null && req.Path is not null)
+        {
+            // Seeds 000/001: the Linux file systems, devfs ruleset 4, fdescfs, and an exec.start that boots sysv-rc.
+            var (_, suite, debArch) = Provisioning.LinuxJailBuilder.Check(req.Name, req.Distribution, req.Suite, req.ReleaseArchitecture);
+            foreach (var (name, values) in Provisioning.LinuxJailBuilder.Parameters(req.Path, suite, debArch))
+                if (!((name == "exec.start" && req.ExecStart.Count > 0) || (name == "exec.stop" && (req.ExecStop.Count > 0 || req.ExecStart.Count > 0))))
+                    Add(name, values);
+        }
         if (req.ExecStart.Count > 0) Add("exec.start", req.ExecStart.ToArray());
         else if (boots) Add("exec.start", "/bin/sh /etc/rc");
         if (req.ExecStop.Count > 0) Add("exec.stop", req.ExecStop.ToArray());
@@ -640,17 +657,40 @@ public sealed class JailService
         var plan = new JailPlan(req.Name, "create");
         if (req.Release is not null && path is null)
             throw new JailOperationException("JailPathRequired", req.Name, $"jail \"{req.Name}\": -Release builds a root, so it needs -Path.", "Give -Path /usr/jails/NAME.");
-        if (path != null && !_host.Files.DirectoryExists(path))
+        if (req.Thin && req.Release is null)
+            throw new JailOperationException("JailReleaseRequired", req.Name, $"jail \"{req.Name}\": -Thin makes a thin jail of a release, so it needs -Release.", "Give -Release 14.3-RELEASE (Save-JailRelease first).");
+        if (req.Distribution is not null && (req.Vnet || req.Bridge is not null))
+            throw new JailOperationException("JailDistributionConflict", req.Name,
+                $"jail \"{req.Name}\": -Vnet and -Bridge configure the jail's side of the epair in FreeBSD's /etc/rc.conf, which a Debian jail does not read; nothing was done.",
+                "Leave -Vnet and -Bridge out and give the jail an address with -IPv4Address, or configure a VNET Debian jail's network inside it by hand.");
+        if (req.Distribution is not null && (req.Release is not null || path is null))
+            throw new JailOperationException("JailPathRequired", req.Name,
+                $"jail \"{req.Name}\": -Distribution installs a Linux userland into a root of its own, so it needs -Path and cannot go with -Release.", "Give -Path /usr/jails/NAME and leave -Release out.");
+        var linux = req.Distribution is null ? null : new Provisioning.LinuxJailBuilder(_host, _output);
+        var distro = req.Distribution is null ? default : Provisioning.LinuxJailBuilder.Check(req.Name, req.Distribution, req.Suite, req.ReleaseArchitecture);
+        linux?.CheckHost(req.Name, distro.DebianArch);
+        var builder = new Provisioning.JailRootBuilder(_host, _output);
+        // Where the jails' directory is a ZFS dataset, a new root is a dataset of its own (a clone, for a thick jail).
+        var zfsRoot = path is null ? null : builder.DatasetFor(req.Name, path);
+        string? dataset = zfsRoot?.Dataset;
+        // On ZFS the steps act on the root as getfsstat will show it (an admin's link on the way resolved).
+        string? buildRoot = zfsRoot?.RealRoot ?? path;
+        if (path != null && dataset is null && !_host.Files.DirectoryExists(path))
             plan.Add("mkdir", $"create root directory {path} (mode 0755)",
                 () => _host.Files.CreateDirectory(path),
                 () => { if (_host.Files.DirectoryExists(path)) _host.Files.DeleteEmptyDirectory(path); },
                 $"remove {path}");
-        if (req.Thin && req.Release is null)
-            throw new JailOperationException("JailReleaseRequired", req.Name, $"jail \"{req.Name}\": -Thin makes a thin jail of a release, so it needs -Release.", "Give -Release 14.3-RELEASE (Save-JailRelease first).");
+        if (dataset is not null && (req.Release is null || req.Thin))
+            builder.AddDatasetStep(plan, req.Name, buildRoot!, dataset);
+        if (linux is not null)
+            linux.AddSteps(plan, req.Name, buildRoot!, distro.Suite, distro.DebianArch, req.Mirror, rootIsDataset: dataset is not null,
+                req.Hostname, req.IPv4Address.Concat(req.IPv6Address).ToList());
         if (req.Release is not null && req.Thin)
-            new Provisioning.JailRootBuilder(_host, _output).AddThinSteps(plan, req.Name, path!, req.Release, req.ReleaseArchitecture);
+            builder.AddThinSteps(plan, req.Name, buildRoot!, req.Release, req.ReleaseArchitecture, rootIsDataset: dataset is not null);
+        else if (req.Release is not null && dataset is not null)
+            builder.AddCloneSteps(plan, req.Name, buildRoot!, dataset, req.Release, req.ReleaseArchitecture);
         else if (req.Release is not null)
-            new Provisioning.JailRootBuilder(_host, _output).AddBuildSteps(plan, req.Name, path!, req.Release, req.ReleaseArchitecture);
+            builder.AddBuildSteps(plan, req.Name, path!, req.Release, req.ReleaseArchitecture);
         // The text shown now; the write step computes it again from the file as it is under the
         // file's lock, so an edit made meanwhile (by hand, or by another command) is kept.
         bool exists = _host.Files.FileExists(file);
@@ -732,7 +772,11 @@ public sealed class JailService
             () => { written = _host.Files.Edit(file, current => { string after = RemoveFrom(current, out bool del); return del ? null : after; }); Invalidate(); },
             () => { UndoEdit(file, written, def.Name); Invalidate(); },
             $"restore {file}");
-        if (root is not null)
+        string? rootDataset = root is null ? null : new Provisioning.JailZfs(_host).DatasetMountedOn(root);
+        if (root is not null && rootDataset is not null)
+            plan.Add("delete root", $"{Provisioning.JailZfs.Describe("destroy", "-r", rootDataset)}, then the snapshot it was cloned from if it was taken for {def.Name} (refused if anything else is mounted beneath {root}; cannot be undone)",
+                () => new Provisioning.JailRootRemover(_host, _output).DestroyDataset(def.Name, root, rootDataset));
+        else if (root is not null)
             plan.Add("delete root", $"chflags -R noschg {root}; rm -rf {root} (refused if anything is mounted beneath it; cannot be undone)",
                 () => new Provisioning.JailRootRemover(_host, _output).RemoveTree(def.Name, root));
         return plan;

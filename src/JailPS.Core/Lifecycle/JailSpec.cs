@@ -18,15 +18,6 @@ public sealed class JailSpec
     /// <summary>jail(8)'s own parameters (usr.sbin/jail/config.c intparams); never sent to the kernel.</summary>
     public static readonly IReadOnlySet<string> PseudoParameters = new HashSet<string>(JailConfNames.PseudoParameters, StringComparer.Ordinal);
 
-    /// <summary>
-    /// Pseudo-parameters whose steps belong to later work (network, ZFS). They are
-    /// refused with a clear error, never ignored.
-    /// </summary>
-    private static readonly Dictionary<string, string> s_notImplemented = new(StringComparer.Ordinal)
-    {
-        ["zfs.dataset"] = "attaching ZFS datasets",
-    };
-
     private readonly Dictionary<string, IReadOnlyList<string>> _pseudo = new(StringComparer.Ordinal);
     private readonly Dictionary<string, bool> _pseudoBools = new(StringComparer.Ordinal);
     private readonly List<string> _lastValueNotes = new();
@@ -47,6 +38,9 @@ public sealed class JailSpec
 
     /// <summary>vnet.interface: the interfaces moved into the (vnet) jail after it is created, in order.</summary>
     public IReadOnlyList<string> VnetInterfaces => Values("vnet.interface").SelectMany(v => v.Split(',')).Select(v => v.Trim()).Where(v => v.Length > 0).ToList();
+
+    /// <summary>zfs.dataset (FreeBSD 15): the datasets handed to the jail with zfs jail after exec.created, in order (a value may list several, comma-separated).</summary>
+    public IReadOnlyList<string> ZfsDatasets => Values("zfs.dataset").SelectMany(v => v.Split(',')).Select(v => v.Trim()).Where(v => v.Length > 0).ToList();
 
     /// <summary>The epair JailPS creates for the jail (its jailps_* variables), or null.</summary>
     public JailPS.Core.Network.JailEpair? Epair { get; private set; }
@@ -154,14 +148,11 @@ public sealed class JailSpec
             kernel[info.Name] = new JailParameterSetting(info, value);
         }
 
-        foreach (var (pseudo, what) in s_notImplemented)
-        {
-            bool used = IsPseudoBool(pseudo) ? spec.Bool(pseudo) : spec._pseudo.ContainsKey(pseudo);
-            if (used)
-                throw new JailOperationException("JailParameterNotImplemented", definition.Name,
-                    $"jail \"{definition.Name}\": parameter {pseudo} ({what}) is not supported by this version of JailPS yet; nothing was changed.",
-                    $"Remove {pseudo} from the definition, or start this jail with jail(8) until JailPS supports it.");
-        }
+        foreach (string dataset in spec.ZfsDatasets)
+            if (!System.Text.RegularExpressions.Regex.IsMatch(dataset, "^[A-Za-z0-9][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)+$"))
+                throw new JailOperationException("JailParameterInvalidValue", definition.Name,
+                    $"jail \"{definition.Name}\": zfs.dataset \"{dataset}\" is not the name of a ZFS file system below a pool (pool/path, no snapshot); nothing was changed.",
+                    "Give the dataset as zfs list names it, such as zroot/jails/web/data.") { TargetObject = dataset };
         // jail(8)'s check_intparams: an entry with "iface|", or any entry when interface is set, is
         // also an alias on that interface; the kernel got the bare address above.
         string? defaultInterface = spec.Single("interface");

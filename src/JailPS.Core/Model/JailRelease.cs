@@ -6,8 +6,9 @@ namespace JailPS;
 /// </summary>
 public sealed class JailRelease
 {
-    public JailRelease(string name, string architecture, string[] distributions, long size, bool verified, string path, string source, System.DateTime? savedAt, string computerName, string[]? jails = null)
+    public JailRelease(string name, string architecture, string[] distributions, long size, bool verified, string path, string source, System.DateTime? savedAt, string computerName, string[]? jails = null, string format = "dist")
     {
+        Format = format;
         Jails = jails ?? System.Array.Empty<string>();
         Name = name;
         Architecture = architecture;
@@ -34,6 +35,9 @@ public sealed class JailRelease
 
     /// <summary>True when every dist file kept was verified against MANIFEST; a partial download is not.</summary>
     public bool Verified { get; }
+
+    /// <summary>"dist" (MANIFEST and .txz files, extracted with tar) or "pkgbase" (FreeBSD-set-minimal-jail installed with pkg into PATH/root, copied with cp -a).</summary>
+    public string Format { get; }
 
     /// <summary>The cache directory (a host path).</summary>
     public string Path { get; }

@@ -32,14 +32,17 @@ public sealed class JailMountService
 
     /// <summary>
     /// Mounts strictly beneath the root (a mount on the root itself is the jail's own file system,
-    /// such as its ZFS dataset). A jail whose root is the host's "/" owns nothing by place: every
-    /// host mount would be "beneath" it, so only its ledger speaks for it.
+    /// such as its ZFS dataset, and so are that dataset's children mounted beneath it: the root's
+    /// tree, not mounts made for the jail). A jail whose root is the host's "/" owns nothing by
+    /// place: every host mount would be "beneath" it, so only its ledger speaks for it.
     /// </summary>
     public static List<MountEntry> Beneath(IReadOnlyList<MountEntry> table, string realRoot)
     {
         if (realRoot == "/") return new List<MountEntry>();
         string prefix = realRoot + "/";
-        return table.Where(m => m.On.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        string? rootDataset = table.LastOrDefault(m => m.FsType == "zfs" && m.On == realRoot)?.From;
+        return table.Where(m => m.On.StartsWith(prefix, StringComparison.Ordinal)
+            && !(rootDataset is not null && m.FsType == "zfs" && m.From.StartsWith(rootDataset + "/", StringComparison.Ordinal))).ToList();
     }
 
     /// <summary>

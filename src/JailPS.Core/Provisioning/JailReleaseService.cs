@@ -26,6 +26,8 @@ public sealed class SaveReleaseRequest
     public string? SourcePath { get; init; }
     /// <summary>Fetch and verify again even when the cache has the release verified.</summary>
     public bool Force { get; init; }
+    /// <summary>FreeBSD 15's packaged base (pkgbase) instead of the dist files: the FreeBSD-set-minimal-jail set installed with pkg.</summary>
+    public bool PkgBase { get; init; }
 }
 
 /// <summary>
@@ -58,8 +60,10 @@ public sealed class JailReleaseService
     }
 
     /// <summary>What release.json holds: where the files came from and what they hashed to.</summary>
-    private sealed class ReleaseRecord
+    internal sealed class ReleaseRecord
     {
+        /// <summary>"dist" (MANIFEST and .txz files) or "pkgbase" (a root installed with pkg, in ROOT/).</summary>
+        public string Kind { get; set; } = "dist";
         public string Release { get; set; } = "";
         public string Architecture { get; set; } = "";
         public string Source { get; set; } = "";
@@ -132,16 +136,19 @@ public sealed class JailReleaseService
             var record = ReadRecord(dir);
             string arch = HostPath.GetFileName(HostPath.GetDirectoryName(dir));
             string name = HostPath.GetFileName(dir);
-            var verified = record?.Verified.Keys.Where(f => _host.Files.FileExists(dir + "/" + f)).OrderBy(f => f, StringComparer.Ordinal).ToArray() ?? Array.Empty<string>();
+            var verified = record?.Verified.Keys.Where(f => record.Kind == PkgBaseRelease.Kind ? _host.Files.DirectoryExists(dir + "/" + PkgBaseRelease.RootDirectory) : _host.Files.FileExists(dir + "/" + f)).OrderBy(f => f, StringComparer.Ordinal).ToArray() ?? Array.Empty<string>();
             bool partial = _host.Files.Glob(dir + "/*.part").Count > 0;
             result.Add(new JailRelease(name, arch, verified, verified.Sum(f => record!.Sizes.GetValueOrDefault(f)),
                 record is not null && verified.Length > 0 && !partial, dir, record?.Source ?? "", record?.SavedAt, _host.ComputerName,
-                users.TryGetValue(name + " " + arch, out var jails) ? jails.OrderBy(j => j, StringComparer.Ordinal).ToArray() : null));
+                users.TryGetValue(name + " " + arch, out var jails) ? jails.OrderBy(j => j, StringComparer.Ordinal).ToArray() : null,
+                record?.Kind ?? "dist"));
         }
         return result;
     }
 
-    private ReleaseRecord? ReadRecord(string dir)
+    internal void WriteRecord(string dir, ReleaseRecord record) => _host.Files.WriteAllTextAtomic(dir + "/" + RecordFile, JsonSerializer.Serialize(record, s_json));
+
+    internal ReleaseRecord? ReadRecord(string dir)
     {
         string? text = _host.Files.ReadAllText(dir + "/" + RecordFile);
         if (text is null) return null;
@@ -157,6 +164,8 @@ public sealed class JailReleaseService
     public JailPlan PlanSave(SaveReleaseRequest req)
     {
         string release = CheckRelease(req.Release);
+        if (req.PkgBase)
+            return new PkgBaseRelease(_host, _output, this, _cancel).PlanSave(req);
         if (req.Mirror is not null && !ReleaseFetcher.IsUrl(req.Mirror))
             throw new JailOperationException("JailReleaseInvalid", release,
                 $"-Mirror \"{req.Mirror}\" is not an http:// or https:// URL; nothing was downloaded.",

@@ -29,12 +29,171 @@ public sealed class JailRootBuilder
         _output = output;
     }
 
+    /// <summary>
+    /// The dataset a new root gets: when the directory that holds it is the mountpoint of a ZFS
+    /// dataset (getfsstat), every jail there is a dataset of its own, PARENT/LEAF, mounted at the
+    /// root by inheritance (seed 003's zfs create -p zroot/srv/jails/NAME). Null for a root on
+    /// any other file system, or one that exists already (it is used as it is). RealRoot is the
+    /// root with the admin's links on the way resolved, what getfsstat will show.
+    /// </summary>
+    public (string Dataset, string RealRoot)? DatasetFor(string jail, string root)
+    {
+        string real = _host.Files.RealPath(HostPath.Normalize(root));
+        if (_host.Files.DirectoryExists(real)) return null;
+        string parent = HostPath.GetDirectoryName(real);
+        if (parent == "/" || new JailZfs(_host).DatasetMountedOn(parent) is not { } parentDataset) return null;
+        string leaf = HostPath.GetFileName(real);
+        if (!JailZfs.IsValidComponent(leaf) || !JailZfs.IsValidComponent(JailZfs.ClonePrefix + jail))
+            throw new JailOperationException("JailDatasetNameInvalid", jail,
+                $"jail \"{jail}\": {real} would be the ZFS dataset {parentDataset}/{leaf}, and its snapshot {JailZfs.ClonePrefix}{jail}; zfs takes only letters, digits, _ - . : in those names; nothing was done.",
+                "Give the jail (and its -Path) a name of those characters.") { TargetObject = jail };
+        string dataset = parentDataset + "/" + leaf;
+        RefuseExisting(jail, dataset, real);
+        return (dataset, real);
+    }
+
+    private void RefuseExisting(string jail, string dataset, string where)
+    {
+        if (new JailZfs(_host).Exists(dataset, jail))
+            throw new JailOperationException("JailDatasetExists", jail,
+                $"jail \"{jail}\": the dataset {dataset} already exists{(dataset.Contains('@') ? "" : $" (not mounted at {where})")}; nothing was done.",
+                $"Look at it with zfs list -t all -o name,mountpoint,mounted,origin {dataset.Split('@')[0]}; destroy it if nothing uses it, or give -Path another directory.") { TargetObject = dataset };
+    }
+
+    /// <summary>
+    /// `zfs create DS` for a new dataset, in a step: refused if DS exists by then (made meanwhile by
+    /// someone else, never taken as this plan's), and what the step made is destroyed when the step
+    /// itself fails (zfs create keeps a dataset it could not mount) or the plan rolls back.
+    /// </summary>
+    private void AddCreateStep(JailPlan plan, string jail, string name, string dataset, string mountedAt, Action? before = null, Func<bool>? skip = null, bool keepWithChildren = false)
+    {
+        var zfs = new JailZfs(_host);
+        bool made = false;
+        void TakeBack()
+        {
+            if (!made) return;
+            made = false;
+            if (keepWithChildren && zfs.List("filesystem", dataset).Count > 1)
+                return; // a shared parent (PARENT/releases) another release lives in now
+            if (zfs.Exists(dataset, jail)) new JailRootRemover(_host, _output).DestroyDataset(jail, mountedAt, dataset);
+        }
+        plan.Add(name, $"{JailZfs.Describe("create", dataset)} (mounted at {mountedAt})",
+            () =>
+            {
+                before?.Invoke();
+                if (skip?.Invoke() == true) return;
+                RefuseExisting(jail, dataset, mountedAt);
+                try
+                {
+                    made = true;   // from here on, a dataset of that name is this step's: it did not exist just before
+                    zfs.Create(jail, dataset);
+                    CheckMountedAt(jail, dataset, mountedAt);
+                }
+                catch (JailOperationException)
+                {
+                    // A failed step is not undone by the plan runner: what it made goes here.
+                    TakeBack();
+                    throw;
+                }
+            },
+            TakeBack,
+            JailZfs.Describe("destroy", "-r", dataset));
+    }
+
+    /// <summary>`zfs create PARENT/LEAF`, the new root (mounted at it by inheritance); the undo destroys it and everything in it.</summary>
+    public void AddDatasetStep(JailPlan plan, string jail, string root, string dataset)
+        => AddCreateStep(plan, jail, "dataset", dataset, HostPath.Normalize(root));
+
+    private void CheckMountedAt(string jail, string dataset, string root)
+    {
+        if (new JailZfs(_host).DatasetMountedOn(root) != dataset)
+            throw new JailOperationException("JailDatasetNotMounted", jail,
+                $"jail \"{jail}\": {dataset} was made but is not mounted at {root} (its mountpoint or canmount property says otherwise).",
+                $"Look at zfs get mountpoint,canmount,mounted {dataset}.") { TargetObject = dataset };
+    }
+
+    /// <summary>The user property a release dataset gets once its extraction finished: a dataset without it is half made and never cloned.</summary>
+    public const string CompleteProperty = "jailps:complete";
+
+    /// <summary>
+    /// New-Jail -Release where the jails' directory is a dataset: the release is extracted once
+    /// into PARENT/releases/RELEASE (under the release's lock) and marked complete, and each thick
+    /// jail is a clone of a snapshot of it taken for the jail (ORIGIN@jailps-NAME): nothing is
+    /// copied, and the new jail holds only what is written to it afterwards. The undo destroys the
+    /// clone and its snapshot, and the release dataset when this plan made it.
+    /// </summary>
+    public void AddCloneSteps(JailPlan plan, string jail, string root, string dataset, string release, string arch)
+    {
+        var (dir, dists) = CachedRelease(jail, release, arch);
+        root = HostPath.Normalize(root);
+        var zfs = new JailZfs(_host);
+        string parentDataset = dataset[..dataset.LastIndexOf('/')];
+        string leaf = JailReleaseService.LayoutName(release, arch);
+        string releasesDataset = $"{parentDataset}/releases", releaseDataset = $"{releasesDataset}/{leaf}";
+        string releasesDir = HostPath.Combine(HostPath.GetDirectoryName(root), "releases"), releaseDir = $"{releasesDir}/{leaf}";
+        string snapshot = $"{releaseDataset}@{JailZfs.ClonePrefix}{jail}";
+        string layoutLock = JailReleaseService.LockName(release, arch);
+        RefuseExisting(jail, snapshot, releaseDir);
+        JailLock? held = null;
+        if (!zfs.Exists(releaseDataset, jail))
+        {
+            bool madeByOther = false;
+            plan.Finally.Add(() => held?.Dispose());
+            void Lock()
+            {
+                held = JailLock.Acquire(_host.Files, layoutLock, TimeSpan.FromSeconds(60));
+                madeByOther = zfs.Exists(releaseDataset, jail);
+                if (madeByOther) _output.Verbose($"jail {jail}: {releaseDataset} was made by another command meanwhile; it is used as it is");
+            }
+            // PARENT/releases is shared by every release: its undo leaves it when another release's dataset is in it by then.
+            if (!zfs.Exists(releasesDataset, jail))
+                AddCreateStep(plan, jail, "release dataset", releasesDataset, releasesDir, before: Lock, skip: () => zfs.Exists(releasesDataset, jail), keepWithChildren: true);
+            AddCreateStep(plan, jail, "release dataset", releaseDataset, releaseDir, before: held is null && zfs.Exists(releasesDataset, jail) ? Lock : null, skip: () => madeByOther);
+            AddExtractSteps(plan, jail, releaseDir, dir, dists, release, () => madeByOther, targetIsDataset: true);
+            plan.Add("complete", $"{JailZfs.Describe("set", CompleteProperty + "=yes", releaseDataset)} (only a release dataset whose extraction finished is ever cloned)",
+                () => { if (!madeByOther) zfs.SetUserProperty(jail, CompleteProperty, "yes", releaseDataset); });
+        }
+        else if (zfs.Get(jail, CompleteProperty, releaseDataset) != "yes")
+            throw new JailOperationException("JailBaseJailIncomplete", jail,
+                $"jail \"{jail}\": {releaseDataset} exists but is not marked {CompleteProperty}=yes: its extraction never finished (a command was killed), so it is not cloned; nothing was done.",
+                $"Destroy it (zfs destroy -r {releaseDataset}) if no jail is a clone of it (zfs list -o name,origin), and New-Jail makes it again.") { TargetObject = releaseDataset };
+        bool cloned = false;
+        plan.Add("clone", $"{JailZfs.Describe("snapshot", snapshot)}; {JailZfs.Describe("clone", snapshot, dataset)} (mounted at {root})",
+            () =>
+            {
+                RefuseExisting(jail, dataset, root);
+                // The snapshot is taken under the release's lock: never of a release dataset another plan is still extracting.
+                using (held is null ? JailLock.Acquire(_host.Files, layoutLock, TimeSpan.FromSeconds(60)) : null)
+                    zfs.Snapshot(jail, snapshot);
+                try
+                {
+                    cloned = true;   // the dataset did not exist just before: whatever zfs clone left of it is this step's
+                    zfs.Clone(jail, snapshot, dataset);
+                    CheckMountedAt(jail, dataset, root);
+                }
+                catch (JailOperationException)
+                {
+                    // This step failed, so its undo will not run: its clone (zfs keeps one it could not mount) and snapshot go now.
+                    cloned = false;
+                    if (zfs.Exists(dataset, jail)) zfs.Destroy(jail, dataset, recursive: true);
+                    zfs.Destroy(jail, snapshot);
+                    throw;
+                }
+            },
+            () => { if (cloned) new JailRootRemover(_host, _output).DestroyDataset(jail, root, dataset); },
+            $"{JailZfs.Describe("destroy", "-r", dataset)}; {JailZfs.Describe("destroy", snapshot)}");
+        foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
+            AddHostFileCopy(plan, jail, root, file);
+    }
+
     /// <summary>The dist files of a cached, verified release to extract: base.txz, and lib32.txz when it was saved.</summary>
     public (string Dir, IReadOnlyList<string> Dists) CachedRelease(string jail, string release, string arch)
     {
         string name = JailReleaseService.CheckRelease(release);
         string dir = JailReleaseService.CachePath(name, arch);
         var cached = new JailReleaseService(_host, _output).List().FirstOrDefault(r => r.Path == dir);
+        if (cached is { Verified: true, Format: PkgBaseRelease.Kind })
+            return (dir, new[] { PkgBaseRelease.RootDirectory + "/" });   // a packaged base: its installed root is copied
         if (cached is null || !cached.Verified || !cached.Distributions.Contains("base.txz"))
             throw new JailOperationException("JailReleaseNotCached", jail,
                 $"jail \"{jail}\": {name} ({JailReleaseService.ArchitectureOf(arch).MachineArch}) is not in the release cache with a verified base.txz"
@@ -84,10 +243,11 @@ public sealed class JailRootBuilder
     /// `tar -xpf DIST -C TARGET` for each dist, the first one's undo taking the whole tree away
     /// (TARGET was empty). A failed tar takes away what it wrote before the rollback runs.
     /// </summary>
-    private void AddExtractSteps(JailPlan plan, string jail, string target, string dir, IReadOnlyList<string> dists, string release, Func<bool>? skip = null)
+    private void AddExtractSteps(JailPlan plan, string jail, string target, string dir, IReadOnlyList<string> dists, string release, Func<bool>? skip = null, bool targetIsDataset = false)
     {
         var remover = new JailRootRemover(_host, _output);
-        bool existed = _host.Files.DirectoryExists(target); // an empty directory the admin made stays, empty
+        // An empty directory the admin made stays, empty; so does a dataset's mountpoint (the dataset's own undo destroys it).
+        bool existed = targetIsDataset || _host.Files.DirectoryExists(target);
         // What an undo leaves: a directory that was there (perhaps a mount point) is emptied, one this command made goes.
         void TakeBack()
         {
@@ -98,13 +258,17 @@ public sealed class JailRootBuilder
         foreach (string dist in dists)
         {
             string archive = $"{dir}/{dist}";
-            plan.Add("extract", $"tar -xpf {archive} -C {target}",
+            // A packaged base (pkgbase) is an installed root in the cache: copied with cp -a (links, modes and file flags kept), not extracted.
+            bool copy = dist.EndsWith('/');
+            string[] argv = copy ? new[] { "/bin/cp", "-a", archive + ".", target } : new[] { TarPath, "-xpf", archive, "-C", target };
+            string shown = copy ? $"cp -a {archive}. {target}" : $"tar -xpf {archive} -C {target}";
+            plan.Add("extract", shown,
                 () =>
                 {
                     if (skip?.Invoke() == true) return;
                     extracted = true;
                     if (!_host.Files.DirectoryExists(target)) _host.Files.CreateDirectory(target);
-                    var r = Run(jail, TarPath, "-xpf", archive, "-C", target);
+                    var r = Run(jail, argv);
                     if (r.ExitCode != 0)
                     {
                         // A failed step is not undone by the plan runner: what tar wrote before it
@@ -112,8 +276,8 @@ public sealed class JailRootBuilder
                         TakeBack();
                         if (dist != dists[0] && !existed) _host.Files.CreateDirectory(target);
                         throw new JailOperationException("JailRootExtractFailed", jail,
-                            $"jail \"{jail}\": tar -xpf {archive} -C {target} failed (exit {r.ExitCode}): {r.FirstErrorLine ?? "no message"}.",
-                            $"Check the space left under {target} and the cache (Get-JailRelease); Save-JailRelease {release} -Force fetches it again.") { TargetObject = archive };
+                            $"jail \"{jail}\": {shown} failed (exit {r.ExitCode}): {r.FirstErrorLine ?? "no message"}.",
+                            $"Check the space left under {target} and the cache (Get-JailRelease); Save-JailRelease {release}{(copy ? " -Source PkgBase" : "")} -Force {(copy ? "installs" : "fetches")} it again.") { TargetObject = archive };
                     }
                 },
                 // One undo for the whole tree, on the first extraction: later ones only add to it.
@@ -122,7 +286,7 @@ public sealed class JailRootBuilder
                     if (!extracted) return;
                     TakeBack();
                 } : null,
-                dist == dists[0] ? $"chflags -R noschg {target}; rm -rf {target} (only what this command extracted: the directory was empty)" : null);
+                dist == dists[0] ? (existed ? $"chflags -R noschg and rm -rf what this command extracted into {target} (it was empty)" : $"chflags -R noschg {target}; rm -rf {target} (only what this command extracted: the directory was empty)") : null);
         }
     }
 
@@ -150,10 +314,24 @@ public sealed class JailRootBuilder
     /// which links the rest to /basejail; every thin jail is then a copy of the template
     /// (`cp -a`), with the basejail mounted read-only at ROOT/basejail by its definition.
     /// </summary>
-    public void AddThinSteps(JailPlan plan, string jail, string root, string release, string arch)
+    public void AddThinSteps(JailPlan plan, string jail, string root, string release, string arch, bool rootIsDataset = false)
+    {
+        root = rootIsDataset ? HostPath.Normalize(root) : Prepare(jail, root);
+        var (baseJail, template, haveBase) = AddLayoutSteps(plan, jail, root, release, arch);
+        string layoutLock = JailReleaseService.LockName(release, arch);
+        if (haveBase)
+            _output.Verbose($"jail {jail}: {baseJail} and {template} exist; the new jail is a copy of the template");
+        AddTemplateCopySteps(plan, jail, root, baseJail, template, layoutLock, haveBase, rootIsDataset);
+    }
+
+    /// <summary>
+    /// The basejail and template of a release beside ROOT (PARENT/basejail/RELEASE and
+    /// PARENT/templates/RELEASE), made when missing: the release extracted into the basejail and
+    /// what a jail writes to moved into the template (seed 003). HaveBase: they existed already.
+    /// </summary>
+    public (string BaseJail, string Template, bool HaveBase) AddLayoutSteps(JailPlan plan, string jail, string root, string release, string arch)
     {
         var (dir, dists) = CachedRelease(jail, release, arch);
-        root = Prepare(jail, root);
         var (baseJail, template) = ThinLayout(root, release, arch);
         string layoutLock = JailReleaseService.LockName(release, arch);
         bool haveBase = _host.Files.DirectoryExists(baseJail), haveTemplate = _host.Files.DirectoryExists(template);
@@ -219,10 +397,13 @@ public sealed class JailRootBuilder
                 () => { if (made) remover.RemoveTree(jail, template); },
                 $"chflags -R noschg {template}; rm -rf {template}");
         }
-        else
-            _output.Verbose($"jail {jail}: {baseJail} and {template} exist; the new jail is a copy of the template");
+        return (baseJail, template, haveBase);
+    }
+
+    private void AddTemplateCopySteps(JailPlan plan, string jail, string root, string baseJail, string template, string layoutLock, bool haveBase, bool rootIsDataset)
+    {
         var rootRemover = new JailRootRemover(_host, _output);
-        bool copied = false, rootExisted = _host.Files.DirectoryExists(root);
+        bool copied = false, rootExisted = rootIsDataset || _host.Files.DirectoryExists(root);
         void TakeRootBack()
         {
             if (rootExisted) rootRemover.EmptyTree(jail, root);
@@ -270,13 +451,17 @@ public sealed class JailRootBuilder
             return;
         }
         string text = _host.Files.ReadAllText(hostFile) ?? "";
-        var loopback = text.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("nameserver", StringComparison.Ordinal))
-            .Select(l => l["nameserver".Length..].Trim()).Where(a => a.StartsWith("127.", StringComparison.Ordinal) || a == "::1").ToList();
+        var loopback = LoopbackResolvers(text);
         if (loopback.Count > 0)
             _output.Warning($"jail \"{jail}\": the host's /etc/resolv.conf names {string.Join(", ", loopback)}, a resolver on the host's loopback that the jail cannot reach; it is copied as it is. Write the jail's {root}/etc/resolv.conf with the resolver's unicast address (nameserver 10.1.0.1, say).");
         plan.Add("host file", $"copy {hostFile} to {root}/{file} (beneath the root, no link followed)",
             () => _host.AppendBeneathRoot(root, file, text));
     }
+
+    /// <summary>The nameservers of a resolv.conf that are on the host's loopback, which a jail cannot reach (seed 001).</summary>
+    internal static IReadOnlyList<string> LoopbackResolvers(string resolvConf)
+        => resolvConf.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("nameserver", StringComparison.Ordinal))
+            .Select(l => l["nameserver".Length..].Trim()).Where(a => a.StartsWith("127.", StringComparison.Ordinal) || a == "::1").ToList();
 
     private void CopyBeneath(string root, string file, System.IO.Stream source)
     {
@@ -330,6 +515,28 @@ public sealed class JailRootRemover
         ClearFlagsAndRemove(jail, r, new[] { r }, argv => string.Join(" ", argv), $"{r} is partly deleted",
             $"Run chflags -R noschg {r} and rm -rf {r} by hand (with kern.securelevel at 0 or below).");
         _output.Verbose($"jail {jail}: deleted {r}");
+    }
+
+    /// <summary>
+    /// Takes away a root that is a dataset: `zfs destroy -r DS` (no file flag stands in the way of
+    /// a destroy), refused while anything but the dataset and its children is mounted beneath it,
+    /// then the snapshot it was cloned from when that was taken for this jail (ORIGIN@jailps-NAME).
+    /// </summary>
+    public void DestroyDataset(string jail, string root, string dataset)
+    {
+        string r = HostPath.Normalize(root);
+        var mounted = new JailMountService(_host).Mounter.ReadTable()
+            .Where(m => m.IsAtOrBelow(r) && !(m.FsType == "zfs" && (m.From == dataset || m.From.StartsWith(dataset + "/", StringComparison.Ordinal)))).ToList();
+        if (mounted.Count > 0)
+            throw new JailOperationException("JailRootBusy", jail,
+                $"jail \"{jail}\": {string.Join(", ", mounted.Select(m => m.On))} is mounted beneath {r}, so {dataset} is not destroyed.",
+                $"Unmount it (Dismount-JailFileSystem, or Stop-Jail {jail}), then try again.") { TargetObject = r };
+        var zfs = new JailZfs(_host);
+        string? origin = zfs.Get(jail, "origin", dataset);
+        zfs.Destroy(jail, dataset, recursive: true);
+        if (origin is not null && origin.EndsWith("@" + JailZfs.ClonePrefix + jail, StringComparison.Ordinal))
+            zfs.Destroy(jail, origin);
+        _output.Verbose($"jail {jail}: destroyed {dataset}" + (origin is not null && origin != "-" ? $" (a clone of {origin})" : ""));
     }
 
     /// <summary>getfsstat, read just before anything is deleted: nothing goes while a file system is mounted beneath (or, unless allowed, on) the directory.</summary>

@@ -39,6 +39,9 @@ public sealed partial class SimulatedKernel
         public List<InterfaceDto>? Interfaces { get; set; }
         public long NextLinkSerial { get; set; }
         public Dictionary<string, List<string>>? PfAnchors { get; set; }
+        /// <summary>Null in states written before the pool was modelled: the boot pool stays.</summary>
+        public List<SimulatedZfsDataset>? Zfs { get; set; }
+        public List<string>? Immutable { get; set; }
     }
 
     private sealed class InterfaceDto
@@ -219,6 +222,8 @@ public sealed partial class SimulatedKernel
             }).ToList();
             dto.NextLinkSerial = _nextLinkSerial;
             dto.PfAnchors = _pfAnchors.ToDictionary(kv => kv.Key, kv => kv.Value.ToList(), StringComparer.Ordinal);
+            dto.Zfs = _zfs.Select(Copy).ToList();
+            dto.Immutable = _immutable.Count == 0 ? null : _immutable.ToList();
             json = JsonSerializer.Serialize(dto, s_json);
         }
         string full = Path.GetFullPath(file);
@@ -384,6 +389,9 @@ public sealed partial class SimulatedKernel
             _pfAnchors.Clear();
             foreach (var kv in dto.PfAnchors) _pfAnchors[kv.Key] = kv.Value.ToList();
         }
+        if (dto.Zfs is not null)
+            _zfs = dto.Zfs.Select(Copy).ToList();
+        _immutable = new SortedSet<string>(dto.Immutable ?? new List<string>(), StringComparer.Ordinal);
     }
 
     private static string RuleToText(JailPS.Native.DevfsRule rule)

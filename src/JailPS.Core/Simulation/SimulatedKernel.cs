@@ -247,6 +247,9 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
         parent.Children.Remove(pr);
         pr.State = PrisonState.Invalid;
         DestroyVnet(pr);
+        // zone_destroy (OpenZFS module/os/freebsd/spl/spl_zone.c), the OSD destructor: the datasets attached to the jail are let go with it.
+        foreach (var d in _zfs)
+            if (d.AttachedJid == pr.Id) d.AttachedJid = 0;
         AfterUrefRelease(parent);
     }
 

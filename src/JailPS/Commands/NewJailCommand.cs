@@ -82,6 +82,21 @@ public sealed class NewJailCommand : JailCmdletBase
     [Parameter]
     public SwitchParameter Thin { get; set; }
 
+    /// <summary>Install a Linux userland with debootstrap (seeds 000/001): Debian. Needs the Linux ABI (service linux start) and pkg install debootstrap.</summary>
+    [Parameter]
+    [ValidateSet("Debian")]
+    public string? Distribution { get; set; }
+
+    /// <summary>With -Distribution: the suite, bookworm by default (buster, bullseye, bookworm, trixie).</summary>
+    [Parameter]
+    [ValidateSet("buster", "bullseye", "bookworm", "trixie")]
+    public string? Suite { get; set; }
+
+    /// <summary>With -Distribution: the mirror debootstrap fetches from (http://deb.debian.org/debian by default).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Mirror { get; set; }
+
     /// <summary>The release's architecture (MACHINE_ARCH), with -Release.</summary>
     [Parameter]
     [ValidateSet("amd64", "aarch64", "arm64", "i386")]
@@ -120,6 +135,9 @@ public sealed class NewJailCommand : JailCmdletBase
                 Release = Release,
                 Thin = Thin.IsPresent,
                 ReleaseArchitecture = Architecture,
+                Distribution = Distribution,
+                Suite = Suite,
+                Mirror = Mirror,
                 Parameters = Unwrap(Parameter),
                 ConfigFile = ConfigFile,
             };

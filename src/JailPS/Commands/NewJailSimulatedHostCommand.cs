@@ -29,6 +29,11 @@ public sealed class NewJailSimulatedHostCommand : PSCmdlet
     [ValidateSet("14.3", "15.0")]
     public string? Release { get; set; }
 
+    /// <summary>Datasets the simulated pool starts with, as DATASET=MOUNTPOINT (zroot/jails=/usr/jails): jails made below such a directory get a dataset each.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? ZfsDataset { get; set; }
+
     /// <summary>Create the host without making it the one JailPS commands act on.</summary>
     [Parameter]
     public SwitchParameter NoSelect { get; set; }
@@ -49,7 +54,7 @@ public sealed class NewJailSimulatedHostCommand : PSCmdlet
             return;
         try
         {
-            WriteObject(SimulatedHostLab.Create(directory, Response, select: !NoSelect, Release));
+            WriteObject(SimulatedHostLab.Create(directory, Response, select: !NoSelect, Release, ZfsDataset));
         }
         catch (Exception ex) when (ex is Core.Lifecycle.JailOperationException or IOException or UnauthorizedAccessException)
         {

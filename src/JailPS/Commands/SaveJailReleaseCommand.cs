@@ -43,6 +43,11 @@ public sealed class SaveJailReleaseCommand : JailCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
+    /// <summary>Where the release comes from: Dist (MANIFEST and .txz files, the default) or PkgBase (FreeBSD 15's packaged base: the FreeBSD-set-minimal-jail set installed with pkg, verified by its signatures).</summary>
+    [Parameter(ParameterSetName = MirrorSet)]
+    [ValidateSet("Dist", "PkgBase")]
+    public string Source { get; set; } = "Dist";
+
     /// <summary>Fetch and verify again, even when the cache has the release verified.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
@@ -56,6 +61,7 @@ public sealed class SaveJailReleaseCommand : JailCmdletBase
             var plan = service.PlanSave(new SaveReleaseRequest
             {
                 Release = Release, Architecture = Architecture, Distributions = Distribution, Mirror = Mirror, SourcePath = source, Force = Force,
+                PkgBase = string.Equals(Source, "PkgBase", System.StringComparison.OrdinalIgnoreCase),
             });
             string name = JailReleaseService.CheckRelease(Release);
             if (plan.Steps.Count == 0)

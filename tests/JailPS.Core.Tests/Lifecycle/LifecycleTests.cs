@@ -190,16 +190,6 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(0, _f.RunningCount());
     }
 
-    [Theory]
-    [InlineData("zfs.dataset = tank/web;")]
-    public void Parameters_owned_by_later_work_are_refused_not_ignored(string statement)
-    {
-        var def = _f.Define("web", statement);
-        var ex = Assert.Throws<JailOperationException>(() => _f.Spec(def));
-        Assert.Equal("JailParameterNotImplemented", ex.ErrorId);
-        Assert.Empty(_f.Sim.Processes.Log);
-    }
-
     [Fact]
     public void Mount_devfs_off_is_fine()
     {

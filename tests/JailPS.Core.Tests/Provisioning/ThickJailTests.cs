@@ -121,4 +121,30 @@ public sealed class ThickJailTests : IDisposable
         Assert.False(Directory.Exists(Local("/data/jails/web")));
         Assert.Equal("JailRootRefused", Assert.Throws<JailOperationException>(() => _f.Service.PlanCreate(new NewJailRequest { Name = "top", Path = "/top", Release = "14.3-RELEASE" })).ErrorId);
     }
+    [Fact]
+    public void Schg_from_the_archive_stops_rm_until_chflags_clears_it()
+    {
+        Save();
+        PlanRunner.Execute(Create(), _f);
+        Assert.Contains("/usr/jails/web/lib/libc.so.7", _f.Sim.Kernel.ImmutableFiles);     // SCHILY.fflags=schg in base.txz
+        Assert.Contains("/usr/jails/web/var/empty", _f.Sim.Kernel.ImmutableFiles);
+
+        // rm -rf alone fails on them as FreeBSD's does (Bastille #570), and leaves them and their directories.
+        var rm = _f.Sim.Processes.Run(new JailPS.Core.Processes.ProcessRequest { Arguments = new[] { "/bin/rm", "-rf", "/usr/jails/web" }, Purpose = "test" });
+        Assert.Equal(1, rm.ExitCode);
+        Assert.Contains("rm: /usr/jails/web/lib/libc.so.7: Operation not permitted", rm.StandardError);
+        Assert.True(File.Exists(Local("/usr/jails/web/lib/libc.so.7")));
+        Assert.False(File.Exists(Local("/usr/jails/web/etc/motd")));
+
+        // A delete whose chflags did nothing fails and says so; with the flags cleared it goes through.
+        _f.Service.Invalidate();
+        _f.Sim.Processes.AddResponse(new SimulatedResponse { Command = "/bin/chflags -R noschg /usr/jails/web", ExitCode = 0 });
+        var ex = Assert.Throws<JailPlanException>(() => PlanRunner.Execute(_f.Service.PlanRemoveDefinition(_f.Service.FindDefinition("web")!, deleteRoot: true), _f));
+        Assert.Contains("Operation not permitted", ex.InnerException!.Message);
+        _f.Sim.Processes.ClearResponses();
+        _f.Service.Invalidate();
+        PlanRunner.Execute(_f.Service.PlanRemoveDefinition(_f.Service.FindDefinition("web")!, deleteRoot: true), _f);
+        Assert.False(Directory.Exists(Local("/usr/jails/web")));
+        Assert.Empty(_f.Sim.Kernel.ImmutableFiles);
+    }
 }

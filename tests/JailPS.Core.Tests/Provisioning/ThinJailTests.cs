@@ -14,21 +14,17 @@ namespace JailPS.Core.Tests.Provisioning;
 public sealed class ThinJailTests : IDisposable
 {
     private readonly SimulatedHostFixture _f = new();
-    private readonly string _media = Path.Combine(Path.GetTempPath(), "jailps-thin-" + Guid.NewGuid().ToString("N")[..6]);
+    private readonly ReleaseMedia _media = new();
 
     public ThinJailTests()
     {
-        Directory.CreateDirectory(_media);
-        byte[] txz = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "fixtures", "base.txz"));
-        File.WriteAllBytes(Path.Combine(_media, "base.txz"), txz);
-        File.WriteAllText(Path.Combine(_media, "MANIFEST"), $"base.txz\t{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(txz)).ToLowerInvariant()}\t19\tbase\t\"Base system (MANDATORY)\"\ton\n");
-        PlanRunner.Execute(new JailReleaseService(_f.Host, _f).PlanSave(new SaveReleaseRequest { Release = "14.3-RELEASE", SourcePath = _media }), _f);
+        _media.SaveInto(_f.Host, _f, "14.3-RELEASE");
     }
 
     public void Dispose()
     {
         _f.Dispose();
-        Directory.Delete(_media, recursive: true);
+        _media.Dispose();
     }
 
     private string Local(string hostPath) => _f.Host.Files.ToLocalPath(hostPath);

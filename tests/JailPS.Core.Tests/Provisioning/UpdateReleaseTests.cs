@@ -65,4 +65,53 @@ public sealed class UpdateReleaseTests : IDisposable
     [Fact]
     public void A_release_no_jail_mounts_is_not_found()
         => Assert.Equal("JailBaseJailNotFound", Assert.Throws<JailOperationException>(() => Updater().PlanUpdate("14.3-RELEASE", "amd64")).ErrorId);
+    private void ThickJail(string name, string? freebsdVersion)
+    {
+        _f.Host.Files.CreateDirectory($"/usr/jails/{name}/bin");
+        _f.Host.Files.CreateDirectory($"/usr/jails/{name}/etc");
+        if (freebsdVersion is not null) _f.WriteFile($"/usr/jails/{name}/bin/freebsd-version", freebsdVersion);
+        _f.Define(name, $"\tpath = \"/usr/jails/{name}\";\n\tpersist;\n\t$jailps_release = \"14.3-RELEASE amd64\";");
+        _f.Service.Invalidate();
+    }
+
+    [Fact]
+    public void Update_jail_runs_freebsd_update_inside_the_running_jail_with_the_release_its_userland_says()
+    {
+        ThickJail("web", "#!/bin/sh\nUSERLAND_VERSION=\"14.2-RELEASE-p3\"\n: ${ROOT:=}\n");
+        Assert.Equal("JailNotRunning", Assert.Throws<JailOperationException>(() => Updater().PlanUpdateJail(_f.Service.Get("web")!)).ErrorId);
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(_f.Spec(_f.Service.FindDefinition("web")!)), _f);
+        _f.Service.Invalidate();
+        var plan = Updater().PlanUpdateJail(_f.Service.Get("web")!);
+        Assert.Equal("jexec web /usr/sbin/freebsd-update --not-running-from-cron --currently-running 14.2-RELEASE fetch", plan.Steps[0].Description);
+        int before = _f.Sim.Processes.Log.Count;
+        PlanRunner.Execute(plan, _f);
+        var ran = _f.Sim.Processes.Log.Skip(before).ToList();
+        Assert.Equal(2 + DatabaseRebuildCount, ran.Count);                     // fetch, install, then the rebuilds
+        Assert.All(ran, c => Assert.NotNull(c.Jid));                            // every one inside the jail, none on the host
+    }
+
+    private static int DatabaseRebuildCount => JailReleaseUpdater.DatabaseRebuilds.Count;
+
+    [Fact]
+    public void Update_jail_falls_back_to_the_recorded_release_and_follows_no_planted_link()
+    {
+        ThickJail("web", null);
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(_f.Spec(_f.Service.FindDefinition("web")!)), _f);
+        _f.Service.Invalidate();
+        Assert.EndsWith("--currently-running 14.3-RELEASE fetch", Updater().PlanUpdateJail(_f.Service.Get("web")!).Steps[0].Description);
+        // A jail's root user could make bin/freebsd-version a link to a host file: it is not read.
+        _f.WriteFile("/etc/fake-version", "USERLAND_VERSION=\"9.9-RELEASE\"\n");
+        File.CreateSymbolicLink(_f.Host.Files.ToLocalPath("/usr/jails/web/bin/freebsd-version"), "/etc/fake-version");
+        Assert.Throws<JailPS.Core.Host.SafePath.PathEscapeException>(() => Updater().PlanUpdateJail(_f.Service.Get("web")!));
+    }
+
+    [Fact]
+    public void Update_jail_refuses_a_thin_jail_and_names_its_release()
+    {
+        ThinJail("app");
+        _f.Service.Invalidate();
+        var ex = Assert.Throws<JailOperationException>(() => Updater().PlanUpdateJail(_f.Service.Get("app")!));
+        Assert.Equal("JailIsThin", ex.ErrorId);
+        Assert.Contains("Update-JailRelease 14.3-RELEASE", ex.RecommendedAction);
+    }
 }

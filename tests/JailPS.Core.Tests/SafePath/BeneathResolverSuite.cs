@@ -183,6 +183,35 @@ public abstract class BeneathResolverSuite : IDisposable
         Assert.False(Path.Exists(Path.Combine("/etc", _etcProbe)));
     }
 
+    [SkippableFact]
+    public void A_read_beneath_the_root_follows_no_planted_link_and_a_fifo_does_not_hang()
+    {
+        IBeneathResolver resolver = Resolver;
+        using SafeFileHandle root = resolver.OpenRoot(Root);
+        using (var handle = resolver.OpenFileForReadBeneath(root, "file.txt"))
+        using (var stream = new FileStream(handle, FileAccess.Read))
+        using (var reader = new StreamReader(stream))
+            Assert.Equal("a file, not a directory\n", reader.ReadToEnd());
+        // The last component a link (to a file outside), or a link on the way: refused, nothing read.
+        Assert.Equal(PathEscapeReason.SymbolicLink, Assert.Throws<PathEscapeException>(() => resolver.OpenFileForReadBeneath(root, "etc/hosts").Dispose()).Reason);
+        Assert.Equal(PathEscapeReason.SymbolicLink, Assert.Throws<PathEscapeException>(() => resolver.OpenFileForReadBeneath(root, "devout/passwd").Dispose()).Reason);
+        Assert.Equal(PathEscapeReason.SymbolicLink, Assert.Throws<PathEscapeException>(() => resolver.OpenFileForReadBeneath(root, "dev/passwd").Dispose()).Reason);
+        // A FIFO the jail made opens at once with O_NONBLOCK (no writer needed): the host never hangs on it.
+        if (OperatingSystem.IsLinux())
+        {
+            MakeFifo(Path.Combine(Root, "sub", "fifo"));
+            resolver.OpenFileForReadBeneath(root, "sub/fifo").Dispose();
+        }
+        AssertOutsideUntouched();
+    }
+
+    private static unsafe void MakeFifo(string path)
+    {
+        byte[] b = Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = b)
+            Assert.Equal(0, Tmds.Linux.LibC.mkfifo(p, 0x1b6));
+    }
+
     // ---------------------------------------------------------------- TOCTOU
 
     [SkippableFact]

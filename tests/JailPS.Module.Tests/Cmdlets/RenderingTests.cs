@@ -51,7 +51,14 @@ public sealed class RenderingTests : IDisposable
         "Test-JailDevice web -Required null, zero -Forbidden mem, kmem",
         "Invoke-JailCommand web, database-primary -Command service, nginx, status, --verbose",
         "Invoke-JailCommand database-primary -Command service, postgresql, status | Out-Null; Get-JailSimulatedCommand",
+        OnZfs("Get-JailDataset"),
+        OnZfs("New-JailSnapshot database-replica before-upgrade-2026-12 | Out-Null; Get-JailSnapshot"),
     };
+
+    /// <summary>A command run on a second simulated host whose /usr/jails is a dataset, with a jail on it; the host is removed afterwards.</summary>
+    private static string OnZfs(string command)
+        => "& { $h = New-JailSimulatedHost -ZfsDataset 'zroot/jails=/usr/jails'; try { New-Jail database-replica -Path /usr/jails/database-replica | Out-Null; "
+           + command + " } finally { $h | Remove-JailSimulatedHost -Confirm:$false } }";
 
     [Theory]
     [MemberData(nameof(ViewCommands))]

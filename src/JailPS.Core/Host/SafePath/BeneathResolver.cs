@@ -30,6 +30,8 @@ public abstract class BeneathResolver : IBeneathResolver
     protected abstract int MakeDirectoryComponent(int dirFd, byte[] name, UnixFileMode mode, out int errno);
     /// <summary>Opens one name in <paramref name="dirFd"/> for writing with O_NOFOLLOW (and O_CREAT).</summary>
     protected abstract int OpenFileComponent(int dirFd, byte[] name, bool truncate, bool exclusive, UnixFileMode mode, out int errno);
+    /// <summary>Opens one name in <paramref name="dirFd"/> for reading with O_NOFOLLOW and O_NONBLOCK.</summary>
+    protected abstract int OpenReadComponent(int dirFd, byte[] name, out int errno);
     protected abstract void CloseFd(int fd);
     /// <summary>
     /// readlinkat(dirFd, name) succeeds: the name is a symbolic link. Used only to name the reason
@@ -91,6 +93,15 @@ public abstract class BeneathResolver : IBeneathResolver
             case FileMode.OpenOrCreate: truncate = false; exclusive = false; break;
             default: throw new ArgumentOutOfRangeException(nameof(fileMode), fileMode, "Only Create, CreateNew and OpenOrCreate are supported.");
         }
+        return OpenLeafBeneath(root, relativePath, (parent, leaf) => (OpenFileComponent(parent, leaf, truncate, exclusive, mode, out int errno), errno));
+    }
+
+    public SafeFileHandle OpenFileForReadBeneath(SafeFileHandle root, string relativePath)
+        => OpenLeafBeneath(root, relativePath, (parent, leaf) => (OpenReadComponent(parent, leaf, out int errno), errno));
+
+    /// <summary>The directories walked as everywhere, then the last component opened by <paramref name="open"/> from its parent's descriptor.</summary>
+    private SafeFileHandle OpenLeafBeneath(SafeFileHandle root, string relativePath, Func<int, byte[], (int Fd, int Errno)> open)
+    {
         string[] components = Split(root, relativePath);
         if (components.Length == 0)
             throw new ArgumentException("A file path beneath the root must name a file.", nameof(relativePath));
@@ -99,10 +110,10 @@ public abstract class BeneathResolver : IBeneathResolver
             int parent = Walk(NameOf(root), rootFd, components, components.Length - 1, create: false, 0, relativePath);
             try
             {
-                string leaf = components[^1];
-                int fd = OpenFileComponent(parent, ToCString(leaf), truncate, exclusive, mode, out int errno);
+                byte[] leaf = ToCString(components[^1]);
+                var (fd, errno) = open(parent, leaf);
                 if (fd < 0)
-                    throw Refusal(NameOf(root), relativePath, string.Join('/', components), errno, isFile: true, parent, ToCString(leaf));
+                    throw Refusal(NameOf(root), relativePath, string.Join('/', components), errno, isFile: true, parent, leaf);
                 return Named(new SafeFileHandle((IntPtr)fd, ownsHandle: true), root, components);
             }
             finally

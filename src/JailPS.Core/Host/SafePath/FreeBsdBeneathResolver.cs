@@ -49,6 +49,9 @@ public sealed unsafe class FreeBsdBeneathResolver : BeneathResolver
         return rc;
     }
 
+    protected override int OpenReadComponent(int dirFd, byte[] name, out int errno)
+        => OpenAt(dirFd, name, OpenFlags.ReadOnly | AtConstants.NonBlock | OpenFlags.NoFollow | OpenFlags.CloseOnExec | OpenFlags.ResolveBeneath, 0, out errno);
+
     protected override int OpenFileComponent(int dirFd, byte[] name, bool truncate, bool exclusive, UnixFileMode mode, out int errno)
     {
         // O_NONBLOCK: a FIFO planted by the jail must not hang the host (ENXIO without a reader).

@@ -33,6 +33,13 @@ public interface IBeneathResolver
     /// </summary>
     SafeFileHandle OpenFileForWriteBeneath(SafeFileHandle root, string relativePath, FileMode fileMode = FileMode.Create, UnixFileMode mode = DefaultFileMode);
 
+    /// <summary>
+    /// Opens an existing regular file for reading beneath <paramref name="root"/>: the directories
+    /// resolved as above, the last component opened with O_NOFOLLOW and O_NONBLOCK (a link or a
+    /// FIFO the jail planted neither redirects nor hangs the host).
+    /// </summary>
+    SafeFileHandle OpenFileForReadBeneath(SafeFileHandle root, string relativePath);
+
     /// <summary>Which mechanism does the walk ("openat2", "openat-walk", "openat-resolve-beneath").</summary>
     string Mechanism { get; }
 

@@ -122,6 +122,18 @@ public sealed unsafe class LinuxBeneathResolver : BeneathResolver
         return rc;
     }
 
+    protected override int OpenReadComponent(int dirFd, byte[] name, out int errno)
+    {
+        int flags = LibC.O_RDONLY | LibC.O_NOFOLLOW | LibC.O_CLOEXEC | LibC.O_NONBLOCK;
+        if (!_openat2Missing)
+        {
+            int fd = OpenAt2(dirFd, name, flags, 0, out errno);
+            if (fd >= 0 || errno != LibC.ENOSYS)
+                return fd;
+        }
+        return OpenAt(dirFd, name, flags, 0, out errno);
+    }
+
     protected override int OpenFileComponent(int dirFd, byte[] name, bool truncate, bool exclusive, UnixFileMode mode, out int errno)
     {
         // O_NONBLOCK: a FIFO planted by the jail must not hang the host (ENXIO without a reader).
