@@ -218,7 +218,7 @@ public sealed class JailReleaseUpdater
         if (index < 0)
             throw new JailOperationException("JailIsThick", jail.Name,
                 $"jail \"{jail.Name}\" is a thick jail (no read-only basejail mount in its definition); a major upgrade of its own root is freebsd-update -r {target} upgrade, which merges /etc interactively and JailPS does not run; nothing was done.",
-                $"Run freebsd-update -b {root} -r {target} upgrade by hand, or make a thin jail of {target} (New-Jail -Release {target} -Thin) and move the data.") { TargetObject = jail.Name };
+                $"Run it inside the running jail by hand (jexec {jail.Name} freebsd-update -r {target} upgrade, then install, as freebsd-update says), or make a thin jail of {target} (New-Jail -Release {target} -Thin) and move the data.") { TargetObject = jail.Name };
         string[] fields = lines[index].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
         var builder = new JailRootBuilder(Host, _output);
         var plan = new JailPlan(jail.Name, "upgrade");

@@ -248,11 +248,12 @@ public sealed class JailRootBuilder
         var remover = new JailRootRemover(_host, _output);
         // An empty directory the admin made stays, empty; so does a dataset's mountpoint (the dataset's own undo destroys it).
         bool existed = targetIsDataset || _host.Files.DirectoryExists(target);
-        // What an undo leaves: a directory that was there (perhaps a mount point) is emptied, one this command made goes.
+        string? madeTop = null;
+        // What an undo leaves: a directory that was there (perhaps a mount point) is emptied, one this command made goes (with the parents it made).
         void TakeBack()
         {
             if (existed) remover.EmptyTree(jail, target);
-            else remover.RemoveTree(jail, target);
+            else RemoveWithMadeParents(remover, jail, target, madeTop);
         }
         bool extracted = false;
         foreach (string dist in dists)
@@ -267,7 +268,11 @@ public sealed class JailRootBuilder
                 {
                     if (skip?.Invoke() == true) return;
                     extracted = true;
-                    if (!_host.Files.DirectoryExists(target)) _host.Files.CreateDirectory(target);
+                    if (!_host.Files.DirectoryExists(target))
+                    {
+                        madeTop ??= HighestMissing(target);
+                        _host.Files.CreateDirectory(target);
+                    }
                     var r = Run(jail, argv);
                     if (r.ExitCode != 0)
                     {
@@ -357,11 +362,13 @@ public sealed class JailRootBuilder
             AddExtractSteps(plan, jail, baseJail, dir, dists, release, () => madeByOther);
             var remover = new JailRootRemover(_host, _output);
             bool made = false;
+            string? templateTop = null;
             plan.Add("template", $"chflags -R noschg {baseJail}/var/empty; mv {{{string.Join(",", s_templateDirs)}}} {template}/; mkdir {template}/basejail; ln -s /basejail/... for {string.Join(" ", s_baseLinks)}",
                 () =>
                 {
                     if (madeByOther) return;
                     made = true;
+                    templateTop = HighestMissing(template);
                     try
                     {
                     _host.Files.CreateDirectory(template + "/usr");
@@ -387,14 +394,14 @@ public sealed class JailRootBuilder
                         // This step failed, so its undo will not run: the half-made template goes now
                         // (the rollback then takes the basejail away, and a later -Thin starts afresh).
                         made = false;
-                        remover.RemoveTree(jail, template);
+                        RemoveWithMadeParents(remover, jail, template, templateTop);
                         throw new JailOperationException("JailRootExtractFailed", jail,
                             $"jail \"{jail}\": making the template {template} from {baseJail} failed: {ex.Message}"
                             + (ex.Message.Contains("cross-device", StringComparison.OrdinalIgnoreCase) ? " (basejail and templates must be on one file system)" : "") + ".",
                             $"Make {HostPath.GetDirectoryName(baseJail)} and {HostPath.GetDirectoryName(template)} directories of one file system, then try again.") { TargetObject = template };
                     }
                 },
-                () => { if (made) remover.RemoveTree(jail, template); },
+                () => { if (made) RemoveWithMadeParents(remover, jail, template, templateTop); },
                 $"chflags -R noschg {template}; rm -rf {template}");
         }
         return (baseJail, template, haveBase);
@@ -456,6 +463,27 @@ public sealed class JailRootBuilder
             _output.Warning($"jail \"{jail}\": the host's /etc/resolv.conf names {string.Join(", ", loopback)}, a resolver on the host's loopback that the jail cannot reach; it is copied as it is. Write the jail's {root}/etc/resolv.conf with the resolver's unicast address (nameserver 10.1.0.1, say).");
         plan.Add("host file", $"copy {hostFile} to {root}/{file} (beneath the root, no link followed)",
             () => _host.AppendBeneathRoot(root, file, text));
+    }
+
+    /// <summary>The highest directory of <paramref name="dir"/>'s path that does not exist yet (what mkdir -p will make first), or null.</summary>
+    private string? HighestMissing(string dir)
+    {
+        string? top = null;
+        for (string d = HostPath.Normalize(dir); d != "/" && !_host.Files.DirectoryExists(d); d = HostPath.GetDirectoryName(d)) top = d;
+        return top;
+    }
+
+    /// <summary>Takes a tree this command made away, and the parents it made for it (PARENT/basejail, PARENT/templates) while they are empty.</summary>
+    private void RemoveWithMadeParents(JailRootRemover remover, string jail, string dir, string? madeTop)
+    {
+        remover.RemoveTree(jail, dir);
+        if (madeTop is null || madeTop == HostPath.Normalize(dir)) return;
+        for (string d = HostPath.GetDirectoryName(HostPath.Normalize(dir)); d.Length >= madeTop.Length && d != "/"; d = HostPath.GetDirectoryName(d))
+        {
+            if (!_host.Files.DirectoryExists(d) || _host.Files.Glob(d + "/*").Count + _host.Files.Glob(d + "/.*").Count > 0) break;
+            _host.Files.DeleteEmptyDirectory(d);
+            if (d == madeTop) break;
+        }
     }
 
     /// <summary>The nameservers of a resolv.conf that are on the host's loopback, which a jail cannot reach (seed 001).</summary>

@@ -91,4 +91,23 @@ public sealed class PkgBaseReleaseTests : IDisposable
         Assert.Equal("JailReleaseNotCached", Assert.Throws<JailOperationException>(() =>
             _f.Service.PlanCreate(new NewJailRequest { Name = "web", Path = "/usr/jails/web", Release = "15.0-RELEASE" })).ErrorId);
     }
+
+    [Fact]
+    public void A_failure_at_any_step_of_a_pkgbase_save_leaves_no_root_and_no_record()
+    {
+        int steps = Save().Steps.Count;
+        for (int i = 0; i < steps; i++)
+        {
+            var plan = Save();
+            string failing = plan.Steps[i].Name;
+            plan.Steps[i] = new PlanStep(failing, plan.Steps[i].Description, () => throw new JailOperationException("InjectedFault", "15.0-RELEASE", "injected"));
+            var ex = Assert.Throws<JailPlanException>(() => PlanRunner.Execute(plan, _f));
+            Assert.Empty(ex.RollbackFailures);
+            string dir = "/var/db/jailps/releases/amd64/15.0-RELEASE";
+            Assert.False(Directory.Exists(Local(dir + "/root.part")), $"failing at {i} ({failing}): root.part left");
+            Assert.False(Directory.Exists(Local(dir + "/root")), $"failing at {i} ({failing}): root left");
+            Assert.False(File.Exists(Local(dir + "/release.json")), $"failing at {i} ({failing}): recorded");
+            Assert.DoesNotContain(_f.Sim.Kernel.ImmutableFiles, p => p.StartsWith(dir, StringComparison.Ordinal));
+        }
+    }
 }
