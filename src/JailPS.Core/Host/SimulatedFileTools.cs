@@ -124,18 +124,23 @@ internal static class SimulatedFileTools
         return true;
     }
 
-    /// <summary>cp -a: links copied as links (never followed), directories and files with their modes.</summary>
-    private static void CopyTree(string src, string dst)
+    /// <summary>
+    /// cp -a (and the simulated zfs's copies of a dataset's files): links copied as links (never
+    /// followed), directories and files with their modes; nothing under a path in
+    /// <paramref name="skip"/> (another file system's mount point) is copied.
+    /// </summary>
+    internal static void CopyTree(string src, string dst, ISet<string>? skip = null)
     {
+        Directory.CreateDirectory(dst);
         foreach (var entry in new DirectoryInfo(src).EnumerateFileSystemInfos())
         {
+            if (skip?.Contains(entry.FullName) == true) continue;
             string to = Path.Combine(dst, entry.Name);
             if (entry.LinkTarget is not null)
                 File.CreateSymbolicLink(to, entry.LinkTarget);
             else if (entry is DirectoryInfo d)
             {
-                Directory.CreateDirectory(to);
-                CopyTree(d.FullName, to);
+                CopyTree(d.FullName, to, skip);
                 if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(to, d.UnixFileMode);
             }
             else

@@ -184,29 +184,6 @@ internal static class SimulatedZfs
             .Select(m => Local(host, m)).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>Copies a tree: links as links (never followed), modes kept; nothing is copied across a mount point in <paramref name="skip"/>.</summary>
-    private static void CopyTree(string src, string dst, ISet<string> skip)
-    {
-        Directory.CreateDirectory(dst);
-        foreach (var entry in new DirectoryInfo(src).EnumerateFileSystemInfos())
-        {
-            if (skip.Contains(entry.FullName)) continue;
-            string to = Path.Combine(dst, entry.Name);
-            if (entry.LinkTarget is not null)
-                File.CreateSymbolicLink(to, entry.LinkTarget);
-            else if (entry is DirectoryInfo d)
-            {
-                CopyTree(d.FullName, to, skip);
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(to, d.UnixFileMode);
-            }
-            else
-            {
-                File.Copy(entry.FullName, to);
-                if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(to, ((FileInfo)entry).UnixFileMode);
-            }
-        }
-    }
-
     /// <summary>Empties a directory without crossing a mount point or following a link.</summary>
     private static void EmptyTree(string local, ISet<string> skip)
     {
@@ -241,7 +218,7 @@ internal static class SimulatedZfs
         string local = files.ToLocalPath(mp);
         if (Directory.EnumerateFileSystemEntries(local).Any())
             throw new Failure($"cannot mount '{mp}': directory is not empty");
-        if (contentFrom is not null) CopyTree(contentFrom, local, new HashSet<string>());
+        if (contentFrom is not null) SimulatedFileTools.CopyTree(contentFrom, local);
         if (flagsFrom is not null) host.Kernel.CopyFlags(flagsFrom, mp);
         int e = host.Kernel.MountZfs(d.Name, mp);
         if (e != 0) throw new Failure($"cannot mount '{mp}': mountpoint or dataset is busy");
@@ -356,7 +333,7 @@ internal static class SimulatedZfs
             Directory.CreateDirectory(store);
             if (on is not null)
             {
-                CopyTree(Local(host, on), store, MountPointsBelow(host, on));
+                SimulatedFileTools.CopyTree(Local(host, on), store, MountPointsBelow(host, on));
                 host.Kernel.CopyFlags(on, FlagsKey(s.Store!));
             }
             pool.Add(s);
@@ -454,7 +431,7 @@ internal static class SimulatedZfs
             string local = Local(host, on);
             EmptyTree(local, skip);
             host.Kernel.ForgetAtOrBelow(on);
-            CopyTree(StoreFor(host, snap), local, skip);
+            SimulatedFileTools.CopyTree(StoreFor(host, snap), local, skip);
             host.Kernel.CopyFlags(FlagsKey(snap.Store!), on);
         }
         return "";
@@ -479,7 +456,7 @@ internal static class SimulatedZfs
                 {
                     string keepName = "moving-" + Guid.NewGuid().ToString("N");
                     string keep = Path.Combine(host.StateDirectory, "zfs", keepName);
-                    CopyTree(Local(host, on), keep, MountPointsBelow(host, on));
+                    SimulatedFileTools.CopyTree(Local(host, on), keep, MountPointsBelow(host, on));
                     host.Kernel.CopyFlags(on, FlagsKey(keepName));
                     kept[x] = keep;
                     UnmountIt(host, x);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using JailPS.Core.Config;
 using JailPS.Core.Host;
 using JailPS.Core.Lifecycle;
 using JailPS.Core.Processes;
@@ -106,6 +107,30 @@ public sealed class JailReleaseUpdater
         return plan;
     }
 
+    /// <summary>The jail's definition and its root directory, which must exist (both updates act on them).</summary>
+    private (JailDefinition Definition, string Root) DefinitionAndRoot(Jail jail, string what)
+    {
+        var def = jail.Definition ?? throw new JailOperationException("JailNotDefined", jail.Name,
+            $"jail \"{jail.Name}\" has no definition, so JailPS does not know {what}.", "Import or define it first (Import-JailConfig, New-Jail).") { TargetObject = jail.Name };
+        string? root = jail.Path;
+        if (root is null || !HostPath.IsAbsolute(root) || !Host.Files.DirectoryExists(root))
+            throw new JailOperationException("JailPathNotFound", jail.Name, $"jail \"{jail.Name}\": its root {root ?? "(no path)"} does not exist; nothing was done.") { TargetObject = root };
+        return (def, root);
+    }
+
+    /// <summary>The definition's mount lines that make it a thin jail (a .../basejail/... directory, nullfs, read-only), with their index and fields, in order.</summary>
+    private static List<(int Index, string[] Fields)> BasejailMounts(JailDefinition def)
+    {
+        var found = new List<(int, string[])>();
+        var lines = def.Get("mount")?.Values ?? (IReadOnlyList<string>)Array.Empty<string>();
+        for (int i = 0; i < lines.Count; i++)
+        {
+            string[] f = lines[i].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length >= 4 && f[2] == "nullfs" && f[0].Contains("/basejail/", StringComparison.Ordinal) && f[3].Split(',').Contains("ro")) found.Add((i, f));
+        }
+        return found;
+    }
+
     /// <summary>Update-JailRelease's arguments for a basejail directory's name (LayoutName): 14.3-RELEASE, or 14.3-RELEASE -Architecture aarch64.</summary>
     private static string ReleaseArgumentsOf(string layoutName)
     {
@@ -133,20 +158,12 @@ public sealed class JailReleaseUpdater
     /// </summary>
     public JailPlan PlanUpdateJail(Jail jail)
     {
-        var def = jail.Definition ?? throw new JailOperationException("JailNotDefined", jail.Name,
-            $"jail \"{jail.Name}\" has no definition, so JailPS does not know its root.", "Import or define it first (Import-JailConfig, New-Jail).") { TargetObject = jail.Name };
-        string? root = jail.Path;
-        if (root is null || !HostPath.IsAbsolute(root) || !Host.Files.DirectoryExists(root))
-            throw new JailOperationException("JailPathNotFound", jail.Name, $"jail \"{jail.Name}\": its root {root ?? "(no path)"} does not exist; nothing was done.") { TargetObject = root };
+        var (def, root) = DefinitionAndRoot(jail, "its root");
         root = Host.Files.RealPath(root);
-        foreach (string line in def.Get("mount")?.Values ?? (IReadOnlyList<string>)Array.Empty<string>())
-        {
-            string[] f = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length >= 4 && f[2] == "nullfs" && f[0].Contains("/basejail/", StringComparison.Ordinal) && f[3].Split(',').Contains("ro"))
-                throw new JailOperationException("JailIsThin", jail.Name,
-                    $"jail \"{jail.Name}\" is a thin jail: its base system is {f[0]}, mounted read-only, which freebsd-update cannot change from the jail's root; nothing was done.",
-                    $"Update the basejail with Update-JailRelease {ReleaseArgumentsOf(HostPath.GetFileName(f[0]))}: every thin jail of it gets the update.") { TargetObject = f[0] };
-        }
+        if (BasejailMounts(def) is [var (_, f), ..])
+            throw new JailOperationException("JailIsThin", jail.Name,
+                $"jail \"{jail.Name}\" is a thin jail: its base system is {f[0]}, mounted read-only, which freebsd-update cannot change from the jail's root; nothing was done.",
+                $"Update the basejail with Update-JailRelease {ReleaseArgumentsOf(HostPath.GetFileName(f[0]))}: every thin jail of it gets the update.") { TargetObject = f[0] };
         string? recorded = def.Variables.TryGetValue(JailReleaseService.ReleaseVariable, out string? v) ? v.Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() : null;
         string release = UserlandRelease(root) ?? recorded
             ?? throw new JailOperationException("JailReleaseUnknown", jail.Name,
@@ -198,28 +215,19 @@ public sealed class JailReleaseUpdater
     /// </summary>
     public JailPlan PlanUpgradeThin(Jail jail, string newRelease, string? architecture)
     {
-        var def = jail.Definition ?? throw new JailOperationException("JailNotDefined", jail.Name,
-            $"jail \"{jail.Name}\" has no definition, so JailPS does not know its basejail.", "Import or define it first (Import-JailConfig, New-Jail).") { TargetObject = jail.Name };
+        var (def, root) = DefinitionAndRoot(jail, "its basejail");
         // The jail's own architecture unless told otherwise: an aarch64 jail is never given an amd64 basejail by default.
         string arch = architecture
             ?? (def.Variables.TryGetValue(JailReleaseService.ReleaseVariable, out string? recorded) && recorded.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: 2 } parts ? parts[1] : "amd64");
         string target = JailReleaseService.CheckRelease(newRelease);
-        string? root = jail.Path;
-        if (root is null || !HostPath.IsAbsolute(root) || !Host.Files.DirectoryExists(root))
-            throw new JailOperationException("JailPathNotFound", jail.Name, $"jail \"{jail.Name}\": its root {root ?? "(no path)"} does not exist; nothing was done.") { TargetObject = root };
         root = HostPath.Normalize(root);
         var lines = def.Get("mount")?.Values ?? (IReadOnlyList<string>)Array.Empty<string>();
-        int index = -1;
-        for (int i = 0; i < lines.Count; i++)
-        {
-            string[] f = lines[i].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (f.Length >= 4 && f[2] == "nullfs" && f[0].Contains("/basejail/", StringComparison.Ordinal) && f[3].Split(',').Contains("ro")) index = i;
-        }
-        if (index < 0)
+        var basejails = BasejailMounts(def);
+        if (basejails.Count == 0)
             throw new JailOperationException("JailIsThick", jail.Name,
                 $"jail \"{jail.Name}\" is a thick jail (no read-only basejail mount in its definition); a major upgrade of its own root is freebsd-update -r {target} upgrade, which merges /etc interactively and JailPS does not run; nothing was done.",
                 $"Run it inside the running jail by hand (jexec {jail.Name} freebsd-update -r {target} upgrade, then install, as freebsd-update says), or make a thin jail of {target} (New-Jail -Release {target} -Thin) and move the data.") { TargetObject = jail.Name };
-        string[] fields = lines[index].Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        var (index, fields) = basejails[^1];
         var builder = new JailRootBuilder(Host, _output);
         var plan = new JailPlan(jail.Name, "upgrade");
         var (baseJail, _, _) = builder.AddLayoutSteps(plan, jail.Name, root, target, arch);
