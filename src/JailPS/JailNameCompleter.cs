@@ -1,6 +1,7 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using JailPS.Core.Host;
@@ -40,6 +41,37 @@ public sealed class JailNameCompleter : IArgumentCompleter
             string text = j.Name.IndexOfAny(" '\"$`(){}[];,&|".ToCharArray()) >= 0 ? "'" + j.Name.Replace("'", "''") + "'" : j.Name;
             string tip = j.Status == JailState.Running ? $"{j.Name} (running, jid {j.Jid})" : $"{j.Name} ({j.State.ToLowerInvariant()})";
             results.Add(new CompletionResult(text, j.Name, CompletionResultType.ParameterValue, tip));
+        }
+        return results;
+    }
+}
+
+/// <summary>Completes the references of the images in the image cache (Save-JailImage).</summary>
+public sealed class JailImageCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var results = new List<CompletionResult>();
+        string word = (wordToComplete ?? "").Trim('\'', '"');
+        IReadOnlyList<JailImage> images;
+        try
+        {
+            images = new JailPS.Core.Images.JailImageService(JailHost.FromEnvironment(), NullJailOutput.Instance).List();
+        }
+        catch (Exception)
+        {
+            return results;
+        }
+        foreach (var i in images)
+        {
+            // Offered as typed: the full reference, and for docker.io and localhost the short form New-Jail also takes.
+            string shortForm = i.Reference.StartsWith("docker.io/library/", StringComparison.Ordinal) ? i.Reference["docker.io/library/".Length..]
+                : i.Reference.StartsWith("docker.io/", StringComparison.Ordinal) ? i.Reference["docker.io/".Length..]
+                : i.Reference.StartsWith("localhost/", StringComparison.Ordinal) ? i.Reference["localhost/".Length..] : i.Reference;
+            foreach (string text in new[] { shortForm, i.Reference }.Distinct())
+                if (text.StartsWith(word, StringComparison.OrdinalIgnoreCase))
+                    results.Add(new CompletionResult(text, text, CompletionResultType.ParameterValue, $"{i.Reference} ({i.Platform}, {i.Layers.Length} layer(s), {i.Digest[..19]})"));
         }
         return results;
     }

@@ -3,13 +3,12 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text;
 using System.Formats.Tar;
-using SharpCompress.Compressors.Xz;
 
 namespace JailPS.Core.Host;
 
 /// <summary>
 /// The simulated host's /usr/bin/tar for what JailPS runs: <c>tar -x -p -f ARCHIVE -C DIR</c>
-/// (-xpf, -C first or last). It extracts for real, inside the simulated host's directory, with
+/// (-xpf, -C first or last), the archive xz, gzip, zstd or plain, as bsdtar tells them apart. It extracts for real, inside the simulated host's directory, with
 /// bsdtar's safe defaults: a leading '/' is stripped, a name with a ".." component is refused, and
 /// nothing is written through a symbolic link (ARCHIVE_EXTRACT_SECURE_SYMLINKS, what bsdtar does
 /// without -P). Regular files, directories, symbolic and hard links and modes are made; owners are
@@ -56,9 +55,9 @@ internal static class SimulatedTar
         try
         {
             using var file = File.OpenRead(local);
-            // base.txz is xz (SharpCompress decompresses it); the tar inside is read by .NET's own reader.
-            using var xz = new XZStream(file);
-            using var reader = new TarReader(xz);
+            // As bsdtar, by the archive's first bytes: base.txz is xz, image layers gzip, zstd or plain tar.
+            using var tar = Images.ArchiveStreams.OpenTar(file);
+            using var reader = new TarReader(tar);
             // Under the kernel's lock: the flags it records are the model's, like the files' inodes.
             host.Transact(k =>
             {

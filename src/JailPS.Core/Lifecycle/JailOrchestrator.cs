@@ -269,6 +269,8 @@ public sealed class JailOrchestrator
             var jail = Try(target.Name, () => _service.Current(target));
             if (jail is null || named.ContainsKey(jail.Name))
                 continue;
+            if (!force && JailManagers.IsForeign(jail.ManagedBy) && Try<object>(jail.Name, () => throw JailManagers.Refused(jail.ManagedBy!, jail, "stopped")) is null)
+                continue;
             if (jail.Status == JailState.Running && Try(jail.Name, () => _service.DependentsToStopFirst(jail.Name)) is not { } dependents)
                 continue;
             named[jail.Name] = jail;

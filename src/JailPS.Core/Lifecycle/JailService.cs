@@ -44,6 +44,9 @@ public sealed class NewJailRequest
     /// <summary>With <see cref="Release"/>: a thin jail (seed 003), a copy of the release's template with its basejail mounted read-only.</summary>
     public bool Thin { get; init; }
 
+    /// <summary>Build the root from this OCI image in the image cache (Save-JailImage): its layers applied in order.</summary>
+    public string? Image { get; init; }
+
     /// <summary>The release's MACHINE_ARCH (amd64 by default).</summary>
     public string ReleaseArchitecture { get; init; } = "amd64";
 
@@ -398,7 +401,8 @@ public sealed class JailService
         var state = rec is null ? JailState.Stopped : rec.Dying ? JailState.Dying : JailState.Running;
         string[] depends = def is null ? Array.Empty<string>() : DependNames(def).ToArray();
         return new Jail(name, state, rec?.Jid, path, hostname, v4, v6, persist, parameters, depends,
-            def?.SourceFile, def, _host.ComputerName, _host.IsSimulated, definitionError ?? (def is { IsFailed: true } ? def.Warnings[0] : null));
+            def?.SourceFile, def, _host.ComputerName, _host.IsSimulated, definitionError ?? (def is { IsFailed: true } ? def.Warnings[0] : null),
+            JailManagers.Detect(_host, name, path, rec?.Jid, def is not null || definitionError is not null));
     }
 
     private static string[] BareAddresses(JailConfParameter? p)
@@ -523,10 +527,12 @@ public sealed class JailService
         if (!vnet && !req.PrivateLoopback && req.IPv4Address.Count > 0) Add("ip4.addr", req.IPv4Address.ToArray());
         if (!vnet && req.IPv6Address.Count > 0) Add("ip6.addr", req.IPv6Address.ToArray());
         list.AddRange(network);
-        if (req.Persist) Add("persist");
+        var image = req.Image is null ? null : new Images.JailImageService(_host, _output).Require(req.Name, req.Image);
+        // An image's jail persists, as ocijail makes its jails: its command may end, the jail stays to be entered.
+        if (req.Persist || image is not null) Add("persist");
         // Without its own /etc/rc the jail would never configure its side of the epair; a root built
         // from a release boots the way jail.conf(5)'s example does: rc, rc.shutdown, and a devfs.
-        bool boots = rc.Count > 0 || req.Release is not null;
+        bool boots = rc.Count > 0 || req.Release is not null || image?.Boots == true;
         if (req.Distribution is not null && req.Path is not null)
         {
             // Seeds 000/001: the Linux file systems, devfs ruleset 4, fdescfs, and an exec.start that boots sysv-rc.
@@ -535,8 +541,16 @@ public sealed class JailService
                 if (!((name == "exec.start" && req.ExecStart.Count > 0) || (name == "exec.stop" && (req.ExecStop.Count > 0 || req.ExecStart.Count > 0))))
                     Add(name, values);
         }
+        var imageStart = image is null || boots || req.ExecStart.Count > 0 ? null : Images.ImageJailDefaults.ExecStart(req.Name, image, _output);
         if (req.ExecStart.Count > 0) Add("exec.start", req.ExecStart.ToArray());
         else if (boots) Add("exec.start", "/bin/sh /etc/rc");
+        else if (imageStart is not null)
+        {
+            Add("exec.start", imageStart.Value.Command);
+            // What the command writes goes where jail(8) puts an in-jail command's output.
+            Add("exec.consolelog", $"/var/log/jail_console_{req.Name}.log");
+            if (imageStart.Value.User is { } user) Add("exec.jail_user", user);
+        }
         if (req.ExecStop.Count > 0) Add("exec.stop", req.ExecStop.ToArray());
         else if (boots && req.ExecStart.Count == 0) Add("exec.stop", "/bin/sh /etc/rc.shutdown jail");
         if (req.Release is not null)
@@ -545,6 +559,12 @@ public sealed class JailService
             // Which release the root came from, for Get-JailRelease (jail(8) ignores variables).
             Add("$" + Provisioning.JailReleaseService.ReleaseVariable,
                 Provisioning.JailReleaseService.CheckRelease(req.Release) + " " + Provisioning.JailReleaseService.ArchitectureOf(req.ReleaseArchitecture).MachineArch);
+        }
+        if (image is not null)
+        {
+            if (image.HasDev) Add("mount.devfs");
+            // Which image (pinned to its manifest) the root came from, for Get-JailImage (jail(8) ignores variables).
+            Add("$" + Images.JailImageService.ImageVariable, Images.JailImageService.VariableValue(image));
         }
         if (req.Release is not null && req.Thin && req.Path is not null)
         {
@@ -657,6 +677,10 @@ public sealed class JailService
         var plan = new JailPlan(req.Name, "create");
         if (req.Release is not null && path is null)
             throw new JailOperationException("JailPathRequired", req.Name, $"jail \"{req.Name}\": -Release builds a root, so it needs -Path.", "Give -Path /usr/jails/NAME.");
+        if (req.Image is not null && (path is null || req.Release is not null || req.Distribution is not null || req.Thin))
+            throw new JailOperationException("JailPathRequired", req.Name,
+                $"jail \"{req.Name}\": -Image builds a root of its own from the image's layers, so it needs -Path and goes with neither -Release, -Thin nor -Distribution; nothing was done.",
+                "Give -Path /usr/jails/NAME and -Image alone.");
         if (req.Thin && req.Release is null)
             throw new JailOperationException("JailReleaseRequired", req.Name, $"jail \"{req.Name}\": -Thin makes a thin jail of a release, so it needs -Release.", "Give -Release 14.3-RELEASE (Save-JailRelease first).");
         if (req.Distribution is not null && (req.Vnet || req.Bridge is not null))
@@ -680,8 +704,12 @@ public sealed class JailService
                 () => _host.Files.CreateDirectory(path),
                 () => { if (_host.Files.DirectoryExists(path)) _host.Files.DeleteEmptyDirectory(path); },
                 $"remove {path}");
-        if (dataset is not null && (req.Release is null || req.Thin))
+        if (dataset is not null && ((req.Release is null && req.Image is null) || req.Thin))
             builder.AddDatasetStep(plan, req.Name, buildRoot!, dataset);
+        if (req.Image is not null && dataset is not null)
+            builder.AddImageCloneSteps(plan, req.Name, buildRoot!, dataset, new Images.JailImageService(_host, _output).Require(req.Name, req.Image));
+        else if (req.Image is not null)
+            builder.AddImageSteps(plan, req.Name, buildRoot!, new Images.JailImageService(_host, _output).Require(req.Name, req.Image));
         if (linux is not null)
             linux.AddSteps(plan, req.Name, buildRoot!, distro.Suite, distro.DebianArch, req.Mirror, rootIsDataset: dataset is not null,
                 req.Hostname, req.IPv4Address.Concat(req.IPv6Address).ToList());
@@ -712,7 +740,7 @@ public sealed class JailService
             () => { UndoEdit(file, written, req.Name); Invalidate(); },
             exists ? $"take the block of {req.Name} out of {file} again" : $"delete {file}");
         if (rcLines.Count > 0)
-            AddRcConfStep(plan, req.Name, path, rcLines, rootBuilt: req.Release is not null);
+            AddRcConfStep(plan, req.Name, path, rcLines, rootBuilt: req.Release is not null || req.Image is not null);
         return plan;
     }
 

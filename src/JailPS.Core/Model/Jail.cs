@@ -26,8 +26,9 @@ public sealed class Jail
     internal Jail(string name, JailState state, int? jid, string? path, string? hostname,
         string[] ipv4, string[] ipv6, bool persist, IDictionary parameters, string[] dependsOn,
         string? configFile, JailDefinition? definition, string computerName, bool isSimulated,
-        JailConfException? definitionException = null)
+        JailConfException? definitionException = null, string? managedBy = null)
     {
+        ManagedBy = managedBy;
         DefinitionException = definitionException;
         Name = name;
         Status = state;
@@ -78,6 +79,13 @@ public sealed class Jail
 
     /// <summary>The jail.conf file that defines the jail; null for a jail that exists only in the kernel.</summary>
     public string? ConfigFile { get; }
+
+    /// <summary>
+    /// Who manages the jail: jail.conf (a definition file JailPS reads), ocijail (a podman
+    /// container), bastille, iocage, appjail or pot (by where its root is), or null for a jail only
+    /// the kernel knows of. Stop-Jail and Remove-Jail leave a jail of another manager alone unless -Force.
+    /// </summary>
+    public string? ManagedBy { get; }
 
     /// <summary>True when a jail.conf definition exists for the jail.</summary>
     public bool IsDefined => Definition != null;

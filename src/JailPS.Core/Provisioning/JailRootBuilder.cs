@@ -240,10 +240,31 @@ public sealed class JailRootBuilder
     }
 
     /// <summary>
-    /// `tar -xpf DIST -C TARGET` for each dist, the first one's undo taking the whole tree away
-    /// (TARGET was empty). A failed tar takes away what it wrote before the rollback runs.
+    /// One extraction into a new root: what -WhatIf shows, the argv (tar or cp), and what runs just
+    /// before it (an image layer's checks and whiteout deletions) and just after it.
     /// </summary>
+    private sealed record Extraction(string Shown, string[] Argv, string Archive, string Advice, Action? Before = null, Action? After = null);
+
+    /// <summary>`tar -xpf DIST -C TARGET` for each dist of a cached release (cp -a of a pkgbase root).</summary>
     private void AddExtractSteps(JailPlan plan, string jail, string target, string dir, IReadOnlyList<string> dists, string release, Func<bool>? skip = null, bool targetIsDataset = false)
+    {
+        var items = dists.Select(dist =>
+        {
+            string archive = $"{dir}/{dist}";
+            // A packaged base (pkgbase) is an installed root in the cache: copied with cp -a (links, modes and file flags kept), not extracted.
+            bool copy = dist.EndsWith('/');
+            return new Extraction(copy ? $"cp -a {archive}. {target}" : $"tar -xpf {archive} -C {target}",
+                copy ? new[] { "/bin/cp", "-a", archive + ".", target } : new[] { TarPath, "-xpf", archive, "-C", target }, archive,
+                $"Check the space left under {target} and the cache (Get-JailRelease); Save-JailRelease {release}{(copy ? " -Source PkgBase" : "")} -Force {(copy ? "installs" : "fetches")} it again.");
+        }).ToList();
+        AddExtractSteps(plan, jail, target, items, skip, targetIsDataset);
+    }
+
+    /// <summary>
+    /// The extractions in order, the first one's undo taking the whole tree away (TARGET was empty).
+    /// A failed one takes away what it (and those before it) wrote before the rollback runs.
+    /// </summary>
+    private void AddExtractSteps(JailPlan plan, string jail, string target, IReadOnlyList<Extraction> items, Func<bool>? skip, bool targetIsDataset)
     {
         var remover = new JailRootRemover(_host, _output);
         // An empty directory the admin made stays, empty; so does a dataset's mountpoint (the dataset's own undo destroys it).
@@ -256,14 +277,10 @@ public sealed class JailRootBuilder
             else RemoveWithMadeParents(remover, jail, target, madeTop);
         }
         bool extracted = false;
-        foreach (string dist in dists)
+        foreach (var item in items)
         {
-            string archive = $"{dir}/{dist}";
-            // A packaged base (pkgbase) is an installed root in the cache: copied with cp -a (links, modes and file flags kept), not extracted.
-            bool copy = dist.EndsWith('/');
-            string[] argv = copy ? new[] { "/bin/cp", "-a", archive + ".", target } : new[] { TarPath, "-xpf", archive, "-C", target };
-            string shown = copy ? $"cp -a {archive}. {target}" : $"tar -xpf {archive} -C {target}";
-            plan.Add("extract", shown,
+            bool first = ReferenceEquals(item, items[0]);
+            plan.Add("extract", item.Shown,
                 () =>
                 {
                     if (skip?.Invoke() == true) return;
@@ -273,26 +290,214 @@ public sealed class JailRootBuilder
                         madeTop ??= HighestMissing(target);
                         _host.Files.CreateDirectory(target);
                     }
-                    var r = Run(jail, argv);
-                    if (r.ExitCode != 0)
+                    try
                     {
-                        // A failed step is not undone by the plan runner: what tar wrote before it
+                        item.Before?.Invoke();
+                        var r = Run(jail, item.Argv);
+                        if (r.ExitCode != 0)
+                            throw new JailOperationException("JailRootExtractFailed", jail,
+                                $"jail \"{jail}\": {string.Join(" ", item.Argv.Select(a => a == TarPath ? "tar" : a))} failed (exit {r.ExitCode}): {r.FirstErrorLine ?? "no message"}.",
+                                item.Advice) { TargetObject = item.Archive };
+                        item.After?.Invoke();
+                    }
+                    catch (JailOperationException)
+                    {
+                        // A failed step is not undone by the plan runner: what was written before it
                         // failed is taken away here, so the rollback finds the directory as it was.
                         TakeBack();
-                        if (dist != dists[0] && !existed) _host.Files.CreateDirectory(target);
-                        throw new JailOperationException("JailRootExtractFailed", jail,
-                            $"jail \"{jail}\": {shown} failed (exit {r.ExitCode}): {r.FirstErrorLine ?? "no message"}.",
-                            $"Check the space left under {target} and the cache (Get-JailRelease); Save-JailRelease {release}{(copy ? " -Source PkgBase" : "")} -Force {(copy ? "installs" : "fetches")} it again.") { TargetObject = archive };
+                        if (!first && !existed) _host.Files.CreateDirectory(target);
+                        throw;
                     }
                 },
                 // One undo for the whole tree, on the first extraction: later ones only add to it.
-                dist == dists[0] ? () =>
+                first ? () =>
                 {
                     if (!extracted) return;
                     TakeBack();
                 } : null,
-                dist == dists[0] ? (existed ? $"chflags -R noschg and rm -rf what this command extracted into {target} (it was empty)" : $"chflags -R noschg {target}; rm -rf {target} (only what this command extracted: the directory was empty)") : null);
+                first ? (existed ? $"chflags -R noschg and rm -rf what this command extracted into {target} (it was empty)" : $"chflags -R noschg {target}; rm -rf {target} (only what this command extracted: the directory was empty)") : null);
         }
+    }
+
+    /// <summary>
+    /// New-Jail -Image: the image's layers applied in order into the new (empty) root, each as an
+    /// OCI runtime would: checked first against the tree the layers below leave
+    /// (<see cref="Images.OciLayerScanner"/>: nothing beneath a link, no "..", hard links inside,
+    /// digests), then what its whiteouts hide taken away (chflags -R noschg, rm -rf; neither follows
+    /// a link), then `tar -xpf LAYER -C ROOT` (bsdtar: modes, owners, flags, hard links), then its
+    /// whiteout files removed. The host's resolv.conf and localtime follow, as for a release.
+    /// </summary>
+    public void AddImageSteps(JailPlan plan, string jail, string root, Images.JailImageService.ImageRecord image, bool rootIsDataset = false)
+    {
+        root = rootIsDataset ? HostPath.Normalize(root) : Prepare(jail, root);
+        var images = new Images.JailImageService(_host, _output);
+        var tree = new Images.ImageTree();
+        var remover = new JailRootRemover(_host, _output);
+        var items = new List<Extraction>();
+        int n = image.Layers.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var layer = image.Layers[i];
+            int index = i + 1;
+            string blob = Images.JailImageService.BlobPath(layer.Digest);
+            Images.LayerChanges? changes = null;
+            items.Add(new Extraction(
+                $"layer {index}/{n} {layer.Digest[..19]}: check it; rm -rf what its whiteouts hide; tar -xpf {blob} -C {root}; rm its whiteout files",
+                new[] { TarPath, "-xpf", blob, "-C", root }, blob,
+                $"Check the space left under {root}; Save-JailImage {image.Reference} -Force fetches the image again.",
+                Before: () =>
+                {
+                    _output.Progress(new JailProgress(Images.JailImageService.ProgressActivity, $"Applying {image.Reference} to {root}", $"layer {index} of {n}") { PercentComplete = 100 * (index - 1) / n });
+                    changes = images.ScanLayer(image, layer, index, tree);
+                    if (changes.Deletions.Count > 0) remover.RemovePaths(jail, root, changes.Deletions);
+                },
+                After: () =>
+                {
+                    if (changes!.Markers.Count > 0) remover.RemovePaths(jail, root, changes.Markers);
+                    if (index == n) _output.Progress(new JailProgress(Images.JailImageService.ProgressActivity, $"Applying {image.Reference} to {root}", "done").Complete());
+                }));
+        }
+        AddExtractSteps(plan, jail, root, items, null, rootIsDataset);
+        if (image.HasEtc)
+            foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
+                AddHostFileCopy(plan, jail, root, file);
+    }
+
+    /// <summary>
+    /// OCI's chain ID of each layer (image-spec config.md): ChainID(L0) = DiffID(L0), ChainID(Ln) =
+    /// sha256(ChainID(Ln-1) + " " + DiffID(Ln)): what a layer's content is with all below it, so
+    /// two images that share their lower layers share those layers' datasets.
+    /// </summary>
+    public static IReadOnlyList<string> ChainIds(Images.JailImageService.ImageRecord image)
+    {
+        var ids = new List<string>();
+        foreach (var layer in image.Layers)
+            ids.Add(ids.Count == 0 ? layer.DiffId : Images.OciDocuments.Sha256(System.Text.Encoding.ASCII.GetBytes(ids[^1] + " " + layer.DiffId)));
+        return ids;
+    }
+
+    /// <summary>The lock every change to the layer datasets beside the jails takes.</summary>
+    public const string ImageLayersLock = "image-layers";
+
+    /// <summary>
+    /// New-Jail -Image where the jails' directory is a dataset, as podman's ZFS storage driver
+    /// keeps layers: one dataset per layer, PARENT/images/CHAINID, the lowest created and each
+    /// next one a clone of a snapshot of the one below (@jailps-CHILD), its layer applied into it
+    /// (whiteouts, then tar) and marked complete; the jail's root is then a clone of the top
+    /// layer's snapshot for the jail (@jailps-NAME), as a thick jail of a release is. A layer dataset
+    /// that is already there and complete is used as it is (its layer is still checked, to know
+    /// the tree the layers above it apply to); one that is not complete is refused. The undo
+    /// destroys what this plan made, under the layers' lock.
+    /// </summary>
+    public void AddImageCloneSteps(JailPlan plan, string jail, string root, string dataset, Images.JailImageService.ImageRecord image)
+    {
+        root = HostPath.Normalize(root);
+        var zfs = new JailZfs(_host);
+        var images = new Images.JailImageService(_host, _output);
+        var remover = new JailRootRemover(_host, _output);
+        string parentDataset = dataset[..dataset.LastIndexOf('/')];
+        string imagesDataset = $"{parentDataset}/images", imagesDir = HostPath.Combine(HostPath.GetDirectoryName(root), "images");
+        var chain = ChainIds(image);
+        var tree = new Images.ImageTree();
+        JailLock? held = null;
+        plan.Finally.Add(() => held?.Dispose());
+        void Lock() => held ??= JailLock.Acquire(_host.Files, ImageLayersLock, TimeSpan.FromSeconds(60));
+        if (!zfs.Exists(imagesDataset, jail))
+            AddCreateStep(plan, jail, "layer dataset", imagesDataset, imagesDir, before: Lock, skip: () => zfs.Exists(imagesDataset, jail), keepWithChildren: true);
+        int n = image.Layers.Count;
+        for (int i = 0; i < n; i++)
+        {
+            var layer = image.Layers[i];
+            int index = i + 1;
+            string layerDataset = $"{imagesDataset}/{chain[i][7..]}", layerDir = $"{imagesDir}/{chain[i][7..]}";
+            if (zfs.Exists(layerDataset, jail))
+            {
+                if (zfs.Get(jail, CompleteProperty, layerDataset) != "yes")
+                    throw new JailOperationException("JailBaseJailIncomplete", jail,
+                        $"jail \"{jail}\": the layer dataset {layerDataset} exists but is not marked {CompleteProperty}=yes: applying its layer never finished, so nothing is cloned from it; nothing was done.",
+                        $"Destroy it (zfs destroy -r {layerDataset}) if nothing is a clone of it (zfs list -o name,origin), and New-Jail makes it again.") { TargetObject = layerDataset };
+                plan.Add("layer", $"layer {index}/{n} {layer.Digest[..19]}: in {layerDataset} already; check it (the tree the layers above apply to)",
+                    () => { Lock(); images.ScanLayer(image, layer, index, tree); });
+                continue;
+            }
+            if (i == 0)
+                AddCreateStep(plan, jail, "layer dataset", layerDataset, layerDir, before: Lock);
+            else
+            {
+                string below = $"{imagesDataset}/{chain[i - 1][7..]}", snapshot = $"{below}@{JailZfs.ClonePrefix}{chain[i][7..19]}";
+                bool cloned = false;
+                plan.Add("layer dataset", $"{JailZfs.Describe("snapshot", snapshot)}; {JailZfs.Describe("clone", snapshot, layerDataset)} (mounted at {layerDir})",
+                    () =>
+                    {
+                        Lock();
+                        RefuseExisting(jail, layerDataset, layerDir);
+                        if (!zfs.Exists(snapshot, jail)) zfs.Snapshot(jail, snapshot);
+                        cloned = true;
+                        try
+                        {
+                            zfs.Clone(jail, snapshot, layerDataset);
+                            CheckMountedAt(jail, layerDataset, layerDir);
+                        }
+                        catch (JailOperationException)
+                        {
+                            cloned = false;
+                            if (zfs.Exists(layerDataset, jail)) zfs.Destroy(jail, layerDataset, recursive: true);
+                            zfs.Destroy(jail, snapshot);
+                            throw;
+                        }
+                    },
+                    () =>
+                    {
+                        if (!cloned) return;
+                        zfs.Destroy(jail, layerDataset, recursive: true);
+                        if (zfs.Exists(snapshot, jail)) zfs.Destroy(jail, snapshot);
+                    },
+                    $"{JailZfs.Describe("destroy", "-r", layerDataset)}; {JailZfs.Describe("destroy", snapshot)}");
+            }
+            Images.LayerChanges? changes = null;
+            AddExtractSteps(plan, jail, layerDir, new[]
+            {
+                new Extraction($"layer {index}/{n} {layer.Digest[..19]}: check it; rm -rf what its whiteouts hide; tar -xpf {Images.JailImageService.BlobPath(layer.Digest)} -C {layerDir}; rm its whiteout files",
+                    new[] { TarPath, "-xpf", Images.JailImageService.BlobPath(layer.Digest), "-C", layerDir }, Images.JailImageService.BlobPath(layer.Digest),
+                    $"Check the space left in {layerDataset}; Save-JailImage {image.Reference} -Force fetches the image again.",
+                    Before: () =>
+                    {
+                        changes = images.ScanLayer(image, layer, index, tree);
+                        if (changes.Deletions.Count > 0) remover.RemovePaths(jail, layerDir, changes.Deletions);
+                    },
+                    After: () => { if (changes!.Markers.Count > 0) remover.RemovePaths(jail, layerDir, changes.Markers); }),
+            }, null, targetIsDataset: true);
+            plan.Add("complete", $"{JailZfs.Describe("set", CompleteProperty + "=yes", layerDataset)} (only a layer dataset whose layer was applied whole is ever cloned)",
+                () => zfs.SetUserProperty(jail, CompleteProperty, "yes", layerDataset));
+        }
+        string top = $"{imagesDataset}/{chain[^1][7..]}", jailSnapshot = $"{top}@{JailZfs.ClonePrefix}{jail}";
+        RefuseExisting(jail, jailSnapshot, $"{imagesDir}/{chain[^1][7..]}");
+        bool rootCloned = false;
+        plan.Add("clone", $"{JailZfs.Describe("snapshot", jailSnapshot)}; {JailZfs.Describe("clone", jailSnapshot, dataset)} (mounted at {root})",
+            () =>
+            {
+                Lock();
+                RefuseExisting(jail, dataset, root);
+                zfs.Snapshot(jail, jailSnapshot);
+                try
+                {
+                    rootCloned = true;
+                    zfs.Clone(jail, jailSnapshot, dataset);
+                    CheckMountedAt(jail, dataset, root);
+                }
+                catch (JailOperationException)
+                {
+                    rootCloned = false;
+                    if (zfs.Exists(dataset, jail)) zfs.Destroy(jail, dataset, recursive: true);
+                    zfs.Destroy(jail, jailSnapshot);
+                    throw;
+                }
+            },
+            () => { if (rootCloned) remover.DestroyDataset(jail, root, dataset); },
+            $"{JailZfs.Describe("destroy", "-r", dataset)}; {JailZfs.Describe("destroy", jailSnapshot)}");
+        if (image.HasEtc)
+            foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
+                AddHostFileCopy(plan, jail, root, file);
     }
 
     private ProcessResult Run(string jail, params string[] argv)
@@ -565,6 +770,25 @@ public sealed class JailRootRemover
         if (origin is not null && origin.EndsWith("@" + JailZfs.ClonePrefix + jail, StringComparison.Ordinal))
             zfs.Destroy(jail, origin);
         _output.Verbose($"jail {jail}: destroyed {dataset}" + (origin is not null && origin != "-" ? $" (a clone of {origin})" : ""));
+    }
+
+    /// <summary>
+    /// Paths beneath a root that is being built (an image layer's whiteouts): `chflags -R noschg`
+    /// and `rm -rf` on ROOT/PATH, in batches. The paths come from a checked layer, so no directory on
+    /// their way is a link, and neither tool follows the last component.
+    /// </summary>
+    public void RemovePaths(string jail, string root, IReadOnlyList<string> relative)
+    {
+        string r = HostPath.Normalize(root);
+        foreach (var batch in relative.Chunk(256))
+        {
+            var operands = batch.Select(p => HostPath.Normalize(HostPath.Combine(r, p))).ToList();
+            foreach (string o in operands)
+                if (!o.StartsWith(r + "/", StringComparison.Ordinal))
+                    throw new JailOperationException("JailRootRefused", jail, $"jail \"{jail}\": {o} is not beneath {r}; nothing was deleted.") { TargetObject = o };
+            ClearFlagsAndRemove(jail, r, operands, argv => $"{argv[0]} of what a layer's whiteouts hide in {r}", $"{r} is partly built",
+                $"Remove-Jail -DeleteRoot takes {r} away; then New-Jail again.");
+        }
     }
 
     /// <summary>getfsstat, read just before anything is deleted: nothing goes while a file system is mounted beneath (or, unless allowed, on) the directory.</summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Net;
 using System.Net.Http;
@@ -10,10 +11,20 @@ namespace JailPS.Core.Provisioning;
 /// <summary>Why a fetch failed: the source does not have the file, or the transfer broke off.</summary>
 public sealed class ReleaseFetchException : Exception
 {
-    public ReleaseFetchException(bool notFound, string message, Exception? inner = null) : base(message, inner) => NotFound = notFound;
+    public ReleaseFetchException(bool notFound, string message, Exception? inner = null, int status = 0) : base(message, inner)
+    {
+        NotFound = notFound;
+        Status = status;
+    }
 
     public bool NotFound { get; }
+
+    /// <summary>The HTTP status that ended it (401 when a registry wants a token), or 0.</summary>
+    public int Status { get; }
 }
+
+/// <summary>A small answer read whole: its status, body and the headers a registry client needs.</summary>
+public sealed record FetchResponse(int Status, byte[] Body, string? ContentType, string? WwwAuthenticate, string? ContentDigest, string Url);
 
 /// <summary>Writing what was fetched failed (a full disk): not a network error, so not resumable by trying again.</summary>
 public sealed class ReleaseWriteException : Exception
@@ -36,7 +47,18 @@ public interface IReleaseFetcher
     /// reporting (bytes so far, total or null). A source that cannot resume sends the file from its
     /// start, and the destination is cut back to empty first.
     /// </summary>
-    void Fetch(string source, Stream destination, long offset, Action<long, long?> progress, CancellationToken cancel);
+    void Fetch(string source, Stream destination, long offset, Action<long, long?> progress, CancellationToken cancel)
+        => Fetch(source, destination, offset, progress, cancel, null, null);
+
+    /// <summary>
+    /// <see cref="Fetch(string, Stream, long, Action{long, long?}, CancellationToken)"/> with request
+    /// headers (a registry's Authorization; never sent on to a host a redirect points at) and a
+    /// limit: a body longer than <paramref name="limit"/> bytes is a failure, not a full disk.
+    /// </summary>
+    void Fetch(string source, Stream destination, long offset, Action<long, long?> progress, CancellationToken cancel, IReadOnlyDictionary<string, string>? headers, long? limit);
+
+    /// <summary>One GET answered whole, whatever its status (an OCI registry's manifests and tokens), its body at most <paramref name="maxBytes"/>.</summary>
+    FetchResponse Get(string url, IReadOnlyDictionary<string, string> headers, int maxBytes, CancellationToken cancel);
 }
 
 /// <summary>http(s) with HttpClient (Range requests to resume a .part file), and local files.</summary>
@@ -60,6 +82,43 @@ public sealed class ReleaseFetcher : IReleaseFetcher
     }
 
     public void Fetch(string source, Stream destination, long offset, Action<long, long?> progress, CancellationToken cancel)
+        => Fetch(source, destination, offset, progress, cancel, null, null);
+
+    public FetchResponse Get(string url, IReadOnlyDictionary<string, string> headers, int maxBytes, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        foreach (var (k, v) in headers) request.Headers.TryAddWithoutValidation(k, v);
+        using var response = Send(url, request, cancel);
+        using var body = new MemoryStream();
+        if (response.Content.Headers.ContentLength is long declared && declared > maxBytes)
+            throw new ReleaseFetchException(false, $"{url}: the answer is {declared} bytes, more than the {maxBytes} allowed", status: (int)response.StatusCode);
+        using (var input = response.Content.ReadAsStream(cancel))
+            Copy(url, input, body, 0, null, (_, _) => { }, cancel, maxBytes);
+        string? Header(string name) => response.Headers.TryGetValues(name, out var v) ? string.Join(", ", v) : null;
+        return new FetchResponse((int)response.StatusCode, body.ToArray(), response.Content.Headers.ContentType?.MediaType,
+            Header("WWW-Authenticate"), Header("Docker-Content-Digest"), response.RequestMessage?.RequestUri?.ToString() ?? url);
+    }
+
+    private static HttpResponseMessage Send(string source, HttpRequestMessage request, CancellationToken cancel)
+    {
+        using var headers = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        // A server that takes the connection but never answers is a failure, not a hang.
+        headers.CancelAfter(ReadTimeout);
+        try
+        {
+            return s_http.Value.Send(request, HttpCompletionOption.ResponseHeadersRead, headers.Token);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ReleaseFetchException(false, $"{source}: {ex.Message}", ex);
+        }
+        catch (OperationCanceledException ex) when (!cancel.IsCancellationRequested)
+        {
+            throw new ReleaseFetchException(false, $"{source}: no answer within {ReadTimeout.TotalSeconds:0} seconds", ex);
+        }
+    }
+
+    public void Fetch(string source, Stream destination, long offset, Action<long, long?> progress, CancellationToken cancel, IReadOnlyDictionary<string, string>? headers, long? limit)
     {
         if (!IsUrl(source))
         {
@@ -68,24 +127,8 @@ public sealed class ReleaseFetcher : IReleaseFetcher
         }
         using var request = new HttpRequestMessage(HttpMethod.Get, source);
         if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
-        HttpResponseMessage response;
-        using (var headers = CancellationTokenSource.CreateLinkedTokenSource(cancel))
-        {
-            // A server that takes the connection but never answers is a failure, not a hang.
-            headers.CancelAfter(ReadTimeout);
-            try
-            {
-                response = s_http.Value.Send(request, HttpCompletionOption.ResponseHeadersRead, headers.Token);
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new ReleaseFetchException(false, $"{source}: {ex.Message}", ex);
-            }
-            catch (OperationCanceledException ex) when (!cancel.IsCancellationRequested)
-            {
-                throw new ReleaseFetchException(false, $"{source}: no answer within {ReadTimeout.TotalSeconds:0} seconds", ex);
-            }
-        }
+        foreach (var (k, v) in headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(k, v);
+        HttpResponseMessage response = Send(source, request, cancel);
         using (response)
         {
             if (response.StatusCode == HttpStatusCode.NotFound)
@@ -93,7 +136,7 @@ public sealed class ReleaseFetcher : IReleaseFetcher
             if (offset > 0 && response.StatusCode == HttpStatusCode.RequestedRangeNotSatisfiable)
                 return; // the .part already holds the whole file; the checksum decides
             if (!response.IsSuccessStatusCode)
-                throw new ReleaseFetchException(false, $"{source}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                throw new ReleaseFetchException(false, $"{source}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}", status: (int)response.StatusCode);
             long done = offset;
             if (offset > 0 && response.StatusCode != HttpStatusCode.PartialContent)
             {
@@ -104,7 +147,7 @@ public sealed class ReleaseFetcher : IReleaseFetcher
             }
             long? total = response.Content.Headers.ContentLength is long len ? len + done : null;
             using var body = response.Content.ReadAsStream(cancel);
-            Copy(source, body, destination, done, total, progress, cancel);
+            Copy(source, body, destination, done, total, progress, cancel, limit);
         }
     }
 
@@ -119,7 +162,7 @@ public sealed class ReleaseFetcher : IReleaseFetcher
         Copy(path, input, destination, offset, input.Length, progress, cancel);
     }
 
-    private static void Copy(string source, Stream input, Stream output, long done, long? total, Action<long, long?> progress, CancellationToken cancel)
+    private static void Copy(string source, Stream input, Stream output, long done, long? total, Action<long, long?> progress, CancellationToken cancel, long? limit = null)
     {
         byte[] buffer = new byte[1 << 16];
         try
@@ -140,10 +183,12 @@ public sealed class ReleaseFetcher : IReleaseFetcher
                     throw new ReleaseWriteException(ex); // the disk, not the network
                 }
                 done += n;
+                if (limit is long max && done > max)
+                    throw new ReleaseFetchException(false, $"{source}: the server sent more than the {max} bytes expected");
                 progress(done, total);
             }
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException || (ex is OperationCanceledException && !cancel.IsCancellationRequested))
+        catch (Exception ex) when (ex is not ReleaseFetchException && (ex is IOException or HttpRequestException || (ex is OperationCanceledException && !cancel.IsCancellationRequested)))
         {
             output.Flush();
             throw new ReleaseFetchException(false, $"{source}: the transfer broke off after {done} bytes ({ex.Message})", ex);

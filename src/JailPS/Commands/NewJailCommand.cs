@@ -78,6 +78,12 @@ public sealed class NewJailCommand : JailCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Release { get; set; }
 
+    /// <summary>Build the root from this OCI image in the image cache (Save-JailImage): its layers applied in order into -Path, with OCI whiteouts; a reference (freebsd/freebsd-runtime:15.0) or a manifest digest.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(JailImageCompleter))]
+    public string? Image { get; set; }
+
     /// <summary>With -Release: a thin jail (seed 003), a copy of the release's template with the basejail mounted read-only at /basejail.</summary>
     [Parameter]
     public SwitchParameter Thin { get; set; }
@@ -133,6 +139,7 @@ public sealed class NewJailCommand : JailCmdletBase
                 DefaultGateway = DefaultGateway ?? Array.Empty<string>(),
                 PrivateLoopback = PrivateLoopback.IsPresent,
                 Release = Release,
+                Image = Image,
                 Thin = Thin.IsPresent,
                 ReleaseArchitecture = Architecture,
                 Distribution = Distribution,

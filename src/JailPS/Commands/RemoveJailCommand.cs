@@ -69,6 +69,8 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
             ForItem(target.Name, () =>
             {
                 var jail = Current(target);
+                if (!Force && JailPS.Core.Lifecycle.JailManagers.IsForeign(jail.ManagedBy))
+                    throw JailPS.Core.Lifecycle.JailManagers.Refused(jail.ManagedBy!, jail, "removed");
                 if (jail.Status == JailState.Running)
                 {
                     if (!Force)

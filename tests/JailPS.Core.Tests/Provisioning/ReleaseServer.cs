@@ -37,6 +37,12 @@ public sealed class ReleaseServer : IDisposable
     /// <summary>The next response for this path stops after this many bytes (then the connection drops).</summary>
     public Dictionary<string, int> CutOnce { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Asked first for every request; true when it answered (a registry's token service, a 401, a redirect).</summary>
+    public Func<HttpListenerContext, bool>? Route { get; set; }
+
+    /// <summary>Headers sent with a file served at a path (a manifest's Content-Type, Docker-Content-Digest).</summary>
+    public Dictionary<string, Dictionary<string, string>> Headers { get; } = new(StringComparer.Ordinal);
+
     public void Put(string path, byte[] content) { lock (_files) _files[path] = content; }
 
     public void Put(string path, string text) => Put(path, System.Text.Encoding.UTF8.GetBytes(text));
@@ -72,6 +78,7 @@ public sealed class ReleaseServer : IDisposable
         string path = ctx.Request.Url!.AbsolutePath;
         string? range = ctx.Request.Headers["Range"];
         lock (Requests) Requests.Add($"GET {path}" + (range is null ? "" : " " + range));
+        if (Route?.Invoke(ctx) == true) return;
         byte[]? body;
         lock (_files) _files.TryGetValue(path, out body);
         if (body is null)
@@ -93,6 +100,10 @@ public sealed class ReleaseServer : IDisposable
             ctx.Response.StatusCode = 206;
             ctx.Response.AddHeader("Content-Range", $"bytes {from}-{body.Length - 1}/{body.Length}");
         }
+        Dictionary<string, string>? extra;
+        lock (Headers) Headers.TryGetValue(path, out extra);
+        foreach (var (k, v) in extra ?? new Dictionary<string, string>())
+            if (k == "Content-Type") ctx.Response.ContentType = v; else ctx.Response.AddHeader(k, v);
         ctx.Response.ContentLength64 = body.Length - from;
         int cut;
         bool cutting;
