@@ -258,7 +258,7 @@ public static class OciLayerScanner
     /// </summary>
     private static void CheckHeaders(Stream tar, string what)
     {
-        byte[] block = new byte[512];
+        byte[] block = new byte[512], skip = new byte[1 << 16];
         long? paxSize = null;
         while (true)
         {
@@ -275,7 +275,7 @@ public static class OciLayerScanner
                         "This is not an image a build tool makes; use another.") { TargetObject = what };
                 byte[] data = new byte[size];
                 tar.ReadExactly(data);
-                Skip(tar, Pad(size) - size);
+                Skip(tar, Pad(size) - size, skip);
                 if (type == 'x') paxSize = PaxSize(data);
                 continue;
             }
@@ -283,15 +283,14 @@ public static class OciLayerScanner
             paxSize = null;
             // Links, directories and devices carry no data whatever their size field says (as bsdtar reads them).
             if (type is '1' or '2' or '3' or '4' or '5' or '6') size = 0;
-            Skip(tar, Pad(size));
+            Skip(tar, Pad(size), skip);
         }
     }
 
     private static long Pad(long size) => (size + 511) / 512 * 512;
 
-    private static void Skip(Stream s, long count)
+    private static void Skip(Stream s, long count, byte[] buffer)
     {
-        byte[] buffer = new byte[1 << 16];
         while (count > 0)
         {
             int n = s.Read(buffer, 0, (int)Math.Min(buffer.Length, count));
