@@ -203,6 +203,17 @@ public sealed class JailHost
         return existed ? before : -1;
     }
 
+    /// <summary>
+    /// Opens a directory beneath a jail root with the beneath-root resolver and lets it go: an
+    /// IOException when a component on the way is a link (or not a directory), before a command
+    /// that resolves the path by name (rm, chflags) is given it.
+    /// </summary>
+    public void RequireDirectoryBeneathRoot(string jailRoot, string relativeDirectory)
+    {
+        using var root = Resolver.OpenRoot(Files.ToLocalPath(Files.RealPath(jailRoot)));
+        using var dir = Resolver.OpenDirectoryBeneath(root, relativeDirectory);
+    }
+
     /// <summary>Writes a new file beneath a jail root (a copy of the host's /etc/localtime), with the beneath-root resolver; an existing file is refused.</summary>
     public void WriteBytesBeneathRoot(string jailRoot, string relativePath, byte[] content)
     {

@@ -273,14 +273,34 @@ public sealed class JailImageService
         r.HasDev = tree.KindOf("dev") == ImageEntryKind.Directory;
     }
 
-    /// <summary>One layer of a cached image checked against the tree below it (what applying it will do).</summary>
-    public LayerChanges ScanLayer(ImageRecord r, LayerRecord layer, int index, ImageTree tree)
+    /// <summary>Where a layer that passed its check is written out again for tar (<see cref="OciLayerScanner"/>), for as long as one extraction takes.</summary>
+    public const string RebuiltDir = CacheRoot + "/tmp";
+
+    /// <summary>
+    /// One layer of a cached image checked against the tree below it (what applying it will do);
+    /// with <paramref name="rebuiltPath"/>, the checked entries are written there as the plain tar
+    /// that tar extracts in the blob's stead.
+    /// </summary>
+    public LayerChanges ScanLayer(ImageRecord r, LayerRecord layer, int index, ImageTree tree, string? rebuiltPath = null)
     {
         string blob = BlobPath(layer.Digest);
         if (!_host.Files.FileExists(blob))
             throw new JailOperationException("JailImageNotCached", r.Reference, $"{r.Reference}: layer {layer.Digest} is not in {BlobDir}.", $"Run Save-JailImage {r.Reference} -Force.") { TargetObject = blob };
-        return OciLayerScanner.Scan(() => _host.Files.OpenFile(blob, FileMode.Open, FileAccess.Read), OciMediaTypes.CompressionOf(layer.MediaType)!.Value,
-            layer.Digest, layer.DiffId, tree, $"{r.Reference} layer {index} ({layer.Digest[..19]})");
+        Stream? output = null;
+        if (rebuiltPath is not null)
+        {
+            _host.Files.CreateDirectory(RebuiltDir);
+            output = _host.Files.OpenFile(rebuiltPath, FileMode.Create, FileAccess.Write);
+        }
+        try
+        {
+            return OciLayerScanner.Scan(() => _host.Files.OpenFile(blob, FileMode.Open, FileAccess.Read), OciMediaTypes.CompressionOf(layer.MediaType)!.Value,
+                layer.Digest, layer.DiffId, tree, $"{r.Reference} layer {index} ({layer.Digest[..19]})", output);
+        }
+        finally
+        {
+            output?.Dispose();
+        }
     }
 
     /// <summary>The platform manifest and configuration from an index or a manifest, as records them.</summary>

@@ -61,8 +61,6 @@ public sealed class LayerChanges
 {
     /// <summary>Lower layers' paths the layer's whiteouts and opaque directories take away (rm -rf), relative to the root.</summary>
     public List<string> Deletions { get; } = new();
-    /// <summary>The whiteout files themselves, which tar writes and which go again after it.</summary>
-    public List<string> Markers { get; } = new();
     public string DiffId { get; set; } = "";
     public string Digest { get; set; } = "";
     public int Entries { get; set; }
@@ -71,24 +69,42 @@ public sealed class LayerChanges
 /// <summary>
 /// Checks a layer (a tar, plain or compressed) before a byte of it is written, against the tree
 /// the layers below it leave: its digest and diff_id, no header larger than
-/// <see cref="MaxHeaderBytes"/>, no name with "..", no entry beneath a symbolic link (a link made by
-/// this or a lower layer is never a directory), hard links only to a regular file already in the
-/// root named without "..", no device nodes or FIFOs. Whiteouts (.wh.NAME) and opaque markers
-/// (.wh..wh..opq) become deletions of what lower layers put there. Each refusal has its own
-/// error id, and the tree then is not to be used further.
+/// <see cref="MaxHeaderBytes"/>, no name or link longer than PATH_MAX, no name with "..", no entry
+/// beneath a symbolic link (a link made by this or a lower layer is never a directory) or beneath a
+/// whiteout, hard links only to a regular file already in the root named without "..", no device
+/// nodes, FIFOs or sparse files. Whiteouts (.wh.NAME) and opaque markers (.wh..wh..opq) become
+/// deletions of what lower layers put there. Each refusal has its own error id, and the tree then
+/// is not to be used further.
+///
+/// With an output stream, the layer that passed is written out again (<see cref="Scan"/>'s third
+/// pass): a plain pax tar of exactly the entries checked, by the names .NET's reader gave them, with
+/// their type, link, mode, owner, times, file flags and data and nothing else, whiteouts left out.
+/// That tar, never the blob, is what FreeBSD's tar extracts: tar and .NET read some headers
+/// differently (a ustar prefix beside a non-standard magic, pax keywords such as GNU.sparse.name
+/// or a linkpath on a file, a compressed stream nested in a "plain" layer), and the entries tar
+/// writes must be the ones that were checked.
 /// </summary>
 public static class OciLayerScanner
 {
     /// <summary>The most a pax extended header or GNU long name may hold: names and link targets are at most PATH_MAX (1024) on FreeBSD.</summary>
     public const int MaxHeaderBytes = 64 << 10;
+    /// <summary>PATH_MAX on FreeBSD (sys/syslimits.h): no name or link target longer than this is a path the jail could use.</summary>
+    public const int MaxNameBytes = 1024;
+    /// <summary>Entries one layer may hold: FreeBSD's whole base is about 30,000; the tree of names is held in memory.</summary>
+    public const int MaxEntries = 2_000_000;
+    /// <summary>The most file data one layer may hold, uncompressed (and what its rebuilt tar takes on disk).</summary>
+    public const long MaxLayerBytes = 64L << 30;
+    /// <summary>The pax keywords carried into the rebuilt tar: FreeBSD's file flags (bsdtar -p restores them). Others (xattrs, ACLs) are not.</summary>
+    public const string FlagsKeyword = "SCHILY.fflags";
     public const string WhiteoutPrefix = ".wh.";
     public const string OpaqueMarker = ".wh..wh..opq";
 
     /// <summary>
-    /// Both passes over the blob: <paramref name="open"/> is called twice. <paramref name="digest"/>
-    /// is the blob's (compressed) digest, <paramref name="diffId"/> its uncompressed one from the config.
+    /// The passes over the blob: <paramref name="open"/> is called for each. <paramref name="digest"/>
+    /// is the blob's (compressed) digest, <paramref name="diffId"/> its uncompressed one from the
+    /// config. With <paramref name="rebuilt"/>, the checked entries are written to it as a plain tar.
     /// </summary>
-    public static LayerChanges Scan(Func<Stream> open, LayerCompression compression, string digest, string diffId, ImageTree tree, string what)
+    public static LayerChanges Scan(Func<Stream> open, LayerCompression compression, string digest, string diffId, ImageTree tree, string what, Stream? rebuilt = null)
     {
         var changes = new LayerChanges { Digest = digest, DiffId = diffId };
         // The blob first, as it is on disk: nothing is decompressed that is not the blob the manifest names.
@@ -117,6 +133,7 @@ public static class OciLayerScanner
         }
         // Pass 2: the entries, checked in order against the tree; whiteouts are applied first (image-spec: "regardless of order").
         var entries = new List<(string Name, TarEntryType Type, string Link)>();
+        long dataBytes = 0;
         using (var file = open())
         using (var tar = ArchiveStreams.Decompress(file, ArchiveStreams.Of(compression)))
         {
@@ -124,7 +141,22 @@ public static class OciLayerScanner
             {
                 using var reader = new TarReader(tar);
                 while (reader.GetNextEntry(copyData: false) is { } entry)
+                {
+                    if (entries.Count >= MaxEntries)
+                        throw TooLarge(what, $"it holds more than {MaxEntries} entries");
+                    if (System.Text.Encoding.UTF8.GetByteCount(entry.Name) >= MaxNameBytes || System.Text.Encoding.UTF8.GetByteCount(entry.LinkName) >= MaxNameBytes)
+                        throw new JailOperationException("JailImageLayerHeaderTooLarge", what,
+                            $"{what}: an entry's name or link target is {Math.Max(entry.Name.Length, entry.LinkName.Length)} characters, longer than PATH_MAX ({MaxNameBytes}); nothing of the layer was written.",
+                            "This is not a path a FreeBSD jail can use; use another image.") { TargetObject = entry.Name.Length > 200 ? entry.Name[..200] + "..." : entry.Name };
+                    if (entry is PaxTarEntry pax && pax.ExtendedAttributes.Keys.Any(k => k.StartsWith("GNU.sparse", StringComparison.Ordinal)))
+                        throw new JailOperationException("JailImageLayerEntryUnsupported", what,
+                            $"{what}: {entry.Name} is a sparse file (pax GNU.sparse keywords), which the image spec says layers should not use and JailPS does not apply; nothing of the layer was written.",
+                            "Use an image built without sparse files (bsdtar --no-read-sparse, as FreeBSD's own images are).") { TargetObject = entry.Name };
+                    dataBytes += entry.Length;
+                    if (dataBytes > MaxLayerBytes)
+                        throw TooLarge(what, $"its files hold more than {MaxLayerBytes >> 30} GiB");
                     entries.Add((entry.Name, entry.EntryType, entry.LinkName));
+                }
             }
             catch (Exception ex) when (ex is not JailOperationException and not OperationCanceledException)
             {
@@ -132,7 +164,6 @@ public static class OciLayerScanner
             }
         }
         changes.Entries = entries.Count;
-        var lower = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (raw, _, _) in entries)
         {
             string name = Relative(raw, what);
@@ -141,7 +172,6 @@ public static class OciLayerScanner
             if (leaf == OpaqueMarker)
             {
                 CheckParents(tree, name, what, raw);
-                changes.Markers.Add(name);
                 foreach (string child in tree.ChildrenOf(parent).OrderBy(c => c, StringComparer.Ordinal).ToList())
                 {
                     changes.Deletions.Add(child);
@@ -154,7 +184,6 @@ public static class OciLayerScanner
                 if (hidden is "" or "." or "..")
                     throw Outside(what, raw, "a whiteout that names no file in its directory");
                 CheckParents(tree, name, what, raw);
-                changes.Markers.Add(name);
                 string target = parent.Length == 0 ? hidden : parent + "/" + hidden;
                 if (tree.KindOf(target) is not null)
                 {
@@ -169,8 +198,12 @@ public static class OciLayerScanner
             if (name.Length == 0) continue;
             string leaf = name[(name.LastIndexOf('/') + 1)..];
             CheckParents(tree, name, what, raw);
+            if (name.Split('/')[..^1].Any(p => p.StartsWith(WhiteoutPrefix, StringComparison.Ordinal)))
+                throw new JailOperationException("JailImageLayerWhiteoutInvalid", what,
+                    $"{what}: {raw} lies beneath a whiteout ({WhiteoutPrefix}NAME), which is a marker, not a directory; nothing of the layer was written.",
+                    "Rebuild the image.") { TargetObject = raw };
             if (leaf.StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
-                continue;   // written by tar, taken away after it (see Markers); never part of the tree
+                continue;   // applied above as deletions; never written, never part of the tree
             switch (type)
             {
                 case TarEntryType.Directory:
@@ -209,8 +242,68 @@ public static class OciLayerScanner
                         "Use an image without such entries.") { TargetObject = raw };
             }
         }
+        if (rebuilt is not null) Rebuild(open, compression, entries, rebuilt, what);
         return changes;
     }
+
+    /// <summary>
+    /// The third pass: the same entries read again (they must be the same, in the same order), each
+    /// written anew as a pax entry of its checked name, type and link, with its mode, owner, times,
+    /// file flags and data only. The tar starts with a "./" directory entry, so its first bytes are
+    /// never a compression signature tar would act on.
+    /// </summary>
+    private static void Rebuild(Func<Stream> open, LayerCompression compression, List<(string Name, TarEntryType Type, string Link)> checkedEntries, Stream output, string what)
+    {
+        using var file = open();
+        using var tar = ArchiveStreams.Decompress(file, ArchiveStreams.Of(compression));
+        using var reader = new TarReader(tar);
+        using var writer = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
+        writer.WriteEntry(new PaxTarEntry(TarEntryType.Directory, "./") { Mode = (UnixFileMode)0b111_101_101, Uid = 0, Gid = 0 });
+        int i = 0;
+        try
+        {
+            while (reader.GetNextEntry(copyData: false) is { } entry)
+            {
+                if (i >= checkedEntries.Count || checkedEntries[i].Name != entry.Name || checkedEntries[i].Type != entry.EntryType || checkedEntries[i].Link != entry.LinkName)
+                    throw Corrupt(what, $"entry {i} read differently the second time");
+                i++;
+                string name = Relative(entry.Name, what);
+                if (name.Length == 0 || name[(name.LastIndexOf('/') + 1)..].StartsWith(WhiteoutPrefix, StringComparison.Ordinal))
+                    continue;
+                var attributes = new Dictionary<string, string>(StringComparer.Ordinal);
+                if (entry is PaxTarEntry pax && pax.ExtendedAttributes.TryGetValue(FlagsKeyword, out string? flags))
+                    attributes[FlagsKeyword] = flags;
+                var type = entry.EntryType is TarEntryType.V7RegularFile or TarEntryType.ContiguousFile ? TarEntryType.RegularFile : entry.EntryType;
+                var copy = new PaxTarEntry(type, type == TarEntryType.Directory ? name + "/" : name, attributes)
+                {
+                    Mode = entry.Mode, Uid = entry.Uid, Gid = entry.Gid, ModificationTime = entry.ModificationTime,
+                };
+                if (entry is PosixTarEntry posix)
+                {
+                    copy.UserName = posix.UserName;
+                    copy.GroupName = posix.GroupName;
+                }
+                if (type == TarEntryType.SymbolicLink) copy.LinkName = entry.LinkName;
+                else if (type == TarEntryType.HardLink) copy.LinkName = Relative(entry.LinkName, what);
+                else if (type == TarEntryType.RegularFile) copy.DataStream = entry.DataStream;
+                writer.WriteEntry(copy);
+            }
+        }
+        catch (IOException ex)
+        {
+            throw new JailOperationException("JailImageWriteFailed", what, $"{what}: writing the checked layer out for tar failed: {ex.Message}; nothing of it was applied.",
+                $"Free space under {JailImageService.CacheRoot}, then try again.") { TargetObject = what };
+        }
+        catch (Exception ex) when (ex is not JailOperationException and not OperationCanceledException)
+        {
+            throw Corrupt(what, ex.Message);
+        }
+        if (i != checkedEntries.Count) throw Corrupt(what, "fewer entries the second time");
+    }
+
+    private static JailOperationException TooLarge(string what, string why)
+        => new("JailImageLayerTooLarge", what, $"{what}: {why}, more than JailPS applies; nothing of the layer was written.",
+            "Use a smaller image, or split it into layers.") { TargetObject = what };
 
     /// <summary>An entry's name as tar writes it beneath the root: leading "/" and "./" gone (bsdtar strips them too), no ".." component.</summary>
     public static string Relative(string name, string what)

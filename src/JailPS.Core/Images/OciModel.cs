@@ -133,6 +133,10 @@ public static class OciDocuments
             foreach (var l in doc.Layers)
             {
                 CheckDescriptor(l, what);
+                if (l.Size > OciLayerScanner.MaxLayerBytes)
+                    throw new JailOperationException("JailImageLayerTooLarge", what,
+                        $"{what}: layer {l.Digest} is {l.Size} bytes, more than the {OciLayerScanner.MaxLayerBytes >> 30} GiB JailPS fetches; nothing was saved.",
+                        "Use a smaller image.") { TargetObject = l.Digest };
                 if (OciMediaTypes.CompressionOf(l.MediaType) is null)
                     throw new JailOperationException("JailImageLayerTypeUnsupported", what,
                         $"{what}: layer {l.Digest} is {l.MediaType}, which JailPS does not apply (it takes tar layers, plain, gzip or zstd); nothing was saved.",

@@ -97,6 +97,9 @@ public sealed class OciRegistryClient
             try { r = _fetcher.Get(url, headers, maxBytes, _cancel); }
             catch (ReleaseFetchException ex) { throw Failed(url, ex.Message); }
             if (r.Status != 401 || attempt > 0) return Authorized(r, url);
+            // Only the registry's own challenge is answered: a 401 from a host a redirect led to
+            // could name any realm, and the login must not go there.
+            if (!string.Equals(new Uri(r.Url).Authority, _ref.ApiHost, StringComparison.OrdinalIgnoreCase)) return Authorized(r, url);
             _authorization = Challenge(r.WwwAuthenticate, url);
             if (_authorization is null) return Authorized(r, url);
         }

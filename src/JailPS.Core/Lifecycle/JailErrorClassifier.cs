@@ -34,6 +34,7 @@ public enum JailErrorCategory
     ResourceUnavailable,
     SecurityError,
     WriteError,
+    LimitsExceeded,
 }
 
 /// <summary>What an engine failure is, for the user: its stable id, category, advice and the object it concerns.</summary>
@@ -264,7 +265,8 @@ public static class JailErrorClassifier
         "JailImageManifestInvalid" or "JailImageLayoutInvalid" or "JailImageLayerCorrupt" => JailErrorCategory.InvalidData,
         "JailImageDigestMismatch" or "JailImageChecksumMismatch" => JailErrorCategory.InvalidData,
         "JailImageLayerPathOutside" or "JailImageLayerLinkOutside" or "JailImageLayerThroughLink" or "JailImageLayerDeviceNode" => JailErrorCategory.SecurityError,
-        "JailImageLayerHeaderTooLarge" or "JailImageLayerLinkInvalid" => JailErrorCategory.InvalidData,
+        "JailImageLayerHeaderTooLarge" or "JailImageLayerLinkInvalid" or "JailImageLayerWhiteoutInvalid" => JailErrorCategory.InvalidData,
+        "JailImageLayerTooLarge" => JailErrorCategory.LimitsExceeded,
         "JailImageLayerTypeUnsupported" or "JailImageLayerEntryUnsupported" => JailErrorCategory.NotImplemented,
         "JailImageDownloadFailed" => JailErrorCategory.ConnectionError,
         "JailImageUnauthorized" => JailErrorCategory.PermissionDenied,

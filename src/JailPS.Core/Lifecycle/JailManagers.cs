@@ -73,7 +73,7 @@ public static class JailManagers
         {
             using var doc = JsonDocument.Parse(text);
             var root = doc.RootElement;
-            if (jid is int j && root.TryGetProperty("jid", out var sj) && sj.ValueKind == JsonValueKind.Number && sj.GetInt32() == j) return true;
+            if (jid is int j && root.TryGetProperty("jid", out var sj) && sj.TryGetInt32(out int stateJid) && stateJid == j) return true;
             if (path is not null && root.TryGetProperty("root_path", out var rp) && rp.ValueKind == JsonValueKind.String
                 && HostPath.Normalize(rp.GetString()!) == HostPath.Normalize(path)) return true;
             return false;

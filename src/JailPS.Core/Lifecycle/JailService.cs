@@ -709,7 +709,7 @@ public sealed class JailService
         if (req.Image is not null && dataset is not null)
             builder.AddImageCloneSteps(plan, req.Name, buildRoot!, dataset, new Images.JailImageService(_host, _output).Require(req.Name, req.Image));
         else if (req.Image is not null)
-            builder.AddImageSteps(plan, req.Name, buildRoot!, new Images.JailImageService(_host, _output).Require(req.Name, req.Image));
+            builder.AddImageSteps(plan, req.Name, path!, new Images.JailImageService(_host, _output).Require(req.Name, req.Image));
         if (linux is not null)
             linux.AddSteps(plan, req.Name, buildRoot!, distro.Suite, distro.DebianArch, req.Mirror, rootIsDataset: dataset is not null,
                 req.Hostname, req.IPv4Address.Concat(req.IPv6Address).ToList());

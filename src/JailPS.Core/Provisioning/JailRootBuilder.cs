@@ -243,7 +243,7 @@ public sealed class JailRootBuilder
     /// One extraction into a new root: what -WhatIf shows, the argv (tar or cp), and what runs just
     /// before it (an image layer's checks and whiteout deletions) and just after it.
     /// </summary>
-    private sealed record Extraction(string Shown, string[] Argv, string Archive, string Advice, Action? Before = null, Action? After = null);
+    private sealed record Extraction(string Shown, string[] Argv, string Archive, string Advice, Action? Before = null, Action? After = null, Action? Finally = null);
 
     /// <summary>`tar -xpf DIST -C TARGET` for each dist of a cached release (cp -a of a pkgbase root).</summary>
     private void AddExtractSteps(JailPlan plan, string jail, string target, string dir, IReadOnlyList<string> dists, string release, Func<bool>? skip = null, bool targetIsDataset = false)
@@ -308,6 +308,10 @@ public sealed class JailRootBuilder
                         if (!first && !existed) _host.Files.CreateDirectory(target);
                         throw;
                     }
+                    finally
+                    {
+                        item.Finally?.Invoke();
+                    }
                 },
                 // One undo for the whole tree, on the first extraction: later ones only add to it.
                 first ? () =>
@@ -320,47 +324,46 @@ public sealed class JailRootBuilder
     }
 
     /// <summary>
-    /// New-Jail -Image: the image's layers applied in order into the new (empty) root, each as an
-    /// OCI runtime would: checked first against the tree the layers below leave
-    /// (<see cref="Images.OciLayerScanner"/>: nothing beneath a link, no "..", hard links inside,
-    /// digests), then what its whiteouts hide taken away (chflags -R noschg, rm -rf; neither follows
-    /// a link), then `tar -xpf LAYER -C ROOT` (bsdtar: modes, owners, flags, hard links), then its
-    /// whiteout files removed. The host's resolv.conf and localtime follow, as for a release.
+    /// New-Jail -Image: the image's layers applied in order into the new (empty) root, each with
+    /// <see cref="LayerExtraction"/>. The host's resolv.conf and localtime follow, as for a release.
     /// </summary>
-    public void AddImageSteps(JailPlan plan, string jail, string root, Images.JailImageService.ImageRecord image, bool rootIsDataset = false)
+    public void AddImageSteps(JailPlan plan, string jail, string root, Images.JailImageService.ImageRecord image)
     {
-        root = rootIsDataset ? HostPath.Normalize(root) : Prepare(jail, root);
-        var images = new Images.JailImageService(_host, _output);
+        root = Prepare(jail, root);
         var tree = new Images.ImageTree();
-        var remover = new JailRootRemover(_host, _output);
-        var items = new List<Extraction>();
-        int n = image.Layers.Count;
-        for (int i = 0; i < n; i++)
-        {
-            var layer = image.Layers[i];
-            int index = i + 1;
-            string blob = Images.JailImageService.BlobPath(layer.Digest);
-            Images.LayerChanges? changes = null;
-            items.Add(new Extraction(
-                $"layer {index}/{n} {layer.Digest[..19]}: check it; rm -rf what its whiteouts hide; tar -xpf {blob} -C {root}; rm its whiteout files",
-                new[] { TarPath, "-xpf", blob, "-C", root }, blob,
-                $"Check the space left under {root}; Save-JailImage {image.Reference} -Force fetches the image again.",
-                Before: () =>
-                {
-                    _output.Progress(new JailProgress(Images.JailImageService.ProgressActivity, $"Applying {image.Reference} to {root}", $"layer {index} of {n}") { PercentComplete = 100 * (index - 1) / n });
-                    changes = images.ScanLayer(image, layer, index, tree);
-                    if (changes.Deletions.Count > 0) remover.RemovePaths(jail, root, changes.Deletions);
-                },
-                After: () =>
-                {
-                    if (changes!.Markers.Count > 0) remover.RemovePaths(jail, root, changes.Markers);
-                    if (index == n) _output.Progress(new JailProgress(Images.JailImageService.ProgressActivity, $"Applying {image.Reference} to {root}", "done").Complete());
-                }));
-        }
-        AddExtractSteps(plan, jail, root, items, null, rootIsDataset);
+        var items = image.Layers.Select((layer, i) => LayerExtraction(jail, image, i, root, tree)).ToList();
+        AddExtractSteps(plan, jail, root, items, null, targetIsDataset: false);
         if (image.HasEtc)
             foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
                 AddHostFileCopy(plan, jail, root, file);
+    }
+
+    /// <summary>
+    /// One layer applied as an OCI runtime would: checked against the tree the layers below leave
+    /// (<see cref="Images.OciLayerScanner"/>: digests, nothing beneath a link or a whiteout, no "..",
+    /// hard links inside, bounded sizes) and written out again as a plain tar of exactly the checked
+    /// entries (whiteouts left out); then what its whiteouts hide taken away (chflags -R noschg,
+    /// rm -rf, with no link on the way); then `tar -xpf REBUILT -C TARGET` (bsdtar: modes, owners,
+    /// flags, hard links). The blob itself never reaches tar; the rebuilt tar goes when the step ends.
+    /// </summary>
+    private Extraction LayerExtraction(string jail, Images.JailImageService.ImageRecord image, int i, string target, Images.ImageTree tree)
+    {
+        var layer = image.Layers[i];
+        int index = i + 1, n = image.Layers.Count;
+        string rebuilt = $"{Images.JailImageService.RebuiltDir}/{layer.Digest[7..23]}-{Images.OciDocuments.Sha256(System.Text.Encoding.UTF8.GetBytes(jail))[7..19]}.tar";
+        string activity = $"Applying {image.Reference} to {target}";
+        return new Extraction(
+            $"layer {index}/{n} {layer.Digest[..19]}: check it and write its checked entries to {rebuilt}; rm -rf what its whiteouts hide; tar -xpf {rebuilt} -C {target}",
+            new[] { TarPath, "-xpf", rebuilt, "-C", target }, Images.JailImageService.BlobPath(layer.Digest),
+            $"Check the space left under {target} and {Images.JailImageService.CacheRoot}; Save-JailImage {image.Reference} -Force fetches the image again.",
+            Before: () =>
+            {
+                _output.Progress(new JailProgress(Images.JailImageService.ProgressActivity, activity, $"layer {index} of {n}") { PercentComplete = 100 * i / n });
+                var changes = new Images.JailImageService(_host, _output).ScanLayer(image, layer, index, tree, rebuilt);
+                if (changes.Deletions.Count > 0) new JailRootRemover(_host, _output).RemovePaths(jail, target, changes.Deletions);
+            },
+            After: () => { if (index == n) _output.Progress(new JailProgress(Images.JailImageService.ProgressActivity, activity, "done").Complete()); },
+            Finally: () => _host.Files.DeleteFile(rebuilt));
     }
 
     /// <summary>
@@ -454,19 +457,7 @@ public sealed class JailRootBuilder
                     },
                     $"{JailZfs.Describe("destroy", "-r", layerDataset)}; {JailZfs.Describe("destroy", snapshot)}");
             }
-            Images.LayerChanges? changes = null;
-            AddExtractSteps(plan, jail, layerDir, new[]
-            {
-                new Extraction($"layer {index}/{n} {layer.Digest[..19]}: check it; rm -rf what its whiteouts hide; tar -xpf {Images.JailImageService.BlobPath(layer.Digest)} -C {layerDir}; rm its whiteout files",
-                    new[] { TarPath, "-xpf", Images.JailImageService.BlobPath(layer.Digest), "-C", layerDir }, Images.JailImageService.BlobPath(layer.Digest),
-                    $"Check the space left in {layerDataset}; Save-JailImage {image.Reference} -Force fetches the image again.",
-                    Before: () =>
-                    {
-                        changes = images.ScanLayer(image, layer, index, tree);
-                        if (changes.Deletions.Count > 0) remover.RemovePaths(jail, layerDir, changes.Deletions);
-                    },
-                    After: () => { if (changes!.Markers.Count > 0) remover.RemovePaths(jail, layerDir, changes.Markers); }),
-            }, null, targetIsDataset: true);
+            AddExtractSteps(plan, jail, layerDir, new[] { LayerExtraction(jail, image, i, layerDir, tree) }, null, targetIsDataset: true);
             plan.Add("complete", $"{JailZfs.Describe("set", CompleteProperty + "=yes", layerDataset)} (only a layer dataset whose layer was applied whole is ever cloned)",
                 () => zfs.SetUserProperty(jail, CompleteProperty, "yes", layerDataset));
         }
@@ -782,6 +773,19 @@ public sealed class JailRootRemover
         string r = HostPath.Normalize(root);
         foreach (var batch in relative.Chunk(256))
         {
+            // The layer's check says no directory on the way is a link; the disk is asked too, each
+            // parent opened beneath the root without following one, before rm resolves it by name.
+            foreach (string parent in batch.Select(p => p.Contains('/') ? p[..p.LastIndexOf('/')] : "").Distinct())
+            {
+                if (parent.Length == 0) continue;
+                try { _host.RequireDirectoryBeneathRoot(r, parent); }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Host.SafePath.PathEscapeException)
+                {
+                    throw new JailOperationException("JailRootRefused", jail,
+                        $"jail \"{jail}\": {r}/{parent} is not a directory reached without a link ({ex.Message}), so nothing beneath it is deleted.",
+                        $"Remove-Jail -DeleteRoot takes {r} away; then New-Jail again.") { TargetObject = $"{r}/{parent}" };
+                }
+            }
             var operands = batch.Select(p => HostPath.Normalize(HostPath.Combine(r, p))).ToList();
             foreach (string o in operands)
                 if (!o.StartsWith(r + "/", StringComparison.Ordinal))

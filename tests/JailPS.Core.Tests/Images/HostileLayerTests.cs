@@ -38,6 +38,10 @@ public sealed class HostileLayerTests : IDisposable
         { "link-then-whiteout-next-layer", "JailImageLayerThroughLink" },
         { "huge-pax-header", "JailImageLayerHeaderTooLarge" },
         { "device-node", "JailImageLayerDeviceNode" },
+        { "beneath-a-whiteout", "JailImageLayerWhiteoutInvalid" },
+        { "name-longer-than-path-max", "JailImageLayerHeaderTooLarge" },
+        { "sparse-name-keyword", "JailImageLayerEntryUnsupported" },
+        { "gzip-inside-a-plain-layer", "JailImageLayerCorrupt" },
     };
 
     private static TestLayer[] Layers(string name) => name switch
@@ -54,8 +58,68 @@ public sealed class HostileLayerTests : IDisposable
             w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/big", new Dictionary<string, string> { ["comment"] = new string('x', 200_000) }) { DataStream = new MemoryStream(new byte[1]) })) },
         "device-node" => new[] { OciTestImages.Layer(LayerCompression.Gzip, new[] { Dir("dev") }, w =>
             w.WriteEntry(new PaxTarEntry(TarEntryType.CharacterDevice, "dev/mem") { DeviceMajor = 0, DeviceMinor = 9 })) },
+        "beneath-a-whiteout" => new[] { Gz(Dir("etc")), Gz(Regular("etc/.wh.x/passwd", "x\n")) },
+        "name-longer-than-path-max" => new[] { Gz(Dir("etc"), Regular("etc/" + string.Join("/", Enumerable.Repeat(new string('d', 100), 11)), "x\n")) },
+        "sparse-name-keyword" => new[] { OciTestImages.Layer(LayerCompression.Gzip, new[] { Dir("etc") }, w =>
+            w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, "etc/motd", new Dictionary<string, string> { ["GNU.sparse.name"] = "a/b/evil" }) { DataStream = new MemoryStream(new byte[1]) })) },
+        "gzip-inside-a-plain-layer" => new[] { PlainButGzip() },
         _ => throw new ArgumentException(name),
     };
+
+    /// <summary>A layer its media type calls a plain tar whose bytes are a gzip stream (bsdtar would guess and decompress it).</summary>
+    private static TestLayer PlainButGzip()
+    {
+        var gz = Gz(Symlink("etc", "/"), Regular("ok", "y\n"));
+        return new TestLayer(gz.Blob, OciMediaTypes.Layer, OciDocuments.Sha256(gz.Blob));
+    }
+
+    /// <summary>
+    /// A raw 512-byte ustar header, written by hand: .NET reads magic "ustar " with version "00" as
+    /// GNU and takes no prefix; libarchive reads it as ustar and puts the prefix in front.
+    /// </summary>
+    private static byte[] RawHeader(string name, string prefix, char type, string link)
+    {
+        byte[] h = new byte[512];
+        void Put(int at, string text) => System.Text.Encoding.ASCII.GetBytes(text).CopyTo(h, at);
+        Put(0, name); Put(100, "0000755\0"); Put(108, "0000000\0"); Put(116, "0000000\0"); Put(124, "00000000000\0"); Put(136, "00000000000\0");
+        h[156] = (byte)type; Put(157, link); Put(257, "ustar "); Put(263, "00"); Put(345, prefix);
+        for (int i = 148; i < 156; i++) h[i] = (byte)' ';
+        int sum = h.Sum(b => b);
+        Put(148, Convert.ToString(sum, 8).PadLeft(6, '0') + "\0 ");
+        return h;
+    }
+
+    [Fact]
+    public void A_header_tar_and_dotnet_read_differently_is_applied_as_it_was_checked()
+    {
+        // A symbolic link the check sees as "b" (what bsdtar would write as "0/b": .NET reads the
+        // prefix field of this GNU-magic header as a time, "0"), then a layer whose opaque marker is beneath "0/b": tar is given the rebuilt tar of the checked entries,
+        // so the link lands at ROOT/b, and nothing is deleted through it.
+        byte[] tar = RawHeader("b", "0", '2', "/").Concat(new byte[1024]).ToArray();
+        var image = OciTestImages.Image(new[] { OciTestImages.LayerOf(tar, LayerCompression.Gzip), Gz(Dir("0"), Dir("0/b"), Regular("0/b/.wh..wh..opq")) });
+        _f.Host.Files.CreateDirectory("/etc");
+        _f.WriteFile("/etc/passwd", "the host's\n");
+        string layout = OciTestImages.WriteLayout(Path.Combine(_media, "prefix"), image, "prefix:1");
+        PlanRunner.Execute(new JailImageService(_f.Host, _f).PlanSave(new SaveImageRequest { Path = layout }), _f);
+        PlanRunner.Execute(_f.Service.PlanCreate(new NewJailRequest { Name = "p", Path = "/usr/jails/p", Image = "prefix:1" }), _f);
+        string root = _f.Host.Files.ToLocalPath("/usr/jails/p");
+        Assert.Equal("/", new FileInfo(Path.Combine(root, "b")).LinkTarget);
+        Assert.True(Directory.Exists(Path.Combine(root, "0/b")) && new DirectoryInfo(Path.Combine(root, "0/b")).LinkTarget is null);
+        Assert.Equal("the host's\n", File.ReadAllText(_f.Host.Files.ToLocalPath("/etc/passwd")));
+    }
+
+    [Fact]
+    public void Whiteout_deletions_refuse_a_link_on_the_disk_even_where_the_check_saw_a_directory()
+    {
+        _f.Host.Files.CreateDirectory("/usr/jails/r");
+        _f.Host.Files.CreateDirectory("/etc");
+        _f.WriteFile("/etc/passwd", "the host's\n");
+        File.CreateSymbolicLink(_f.Host.Files.ToLocalPath("/usr/jails/r/etc"), _f.Host.Files.ToLocalPath("/etc"));
+        var ex = Assert.Throws<JailOperationException>(() => new JailPS.Core.Provisioning.JailRootRemover(_f.Host, _f).RemovePaths("r", "/usr/jails/r", new[] { "etc/passwd" }));
+        Assert.Equal("JailRootRefused", ex.ErrorId);
+        Assert.Equal("the host's\n", File.ReadAllText(_f.Host.Files.ToLocalPath("/etc/passwd")));
+        Assert.DoesNotContain(_f.Sim.Processes.Log, c => c.Arguments[0] == "/bin/rm");
+    }
 
     private List<string> HostFiles()
         => Directory.EnumerateFileSystemEntries(_f.Root, "*", SearchOption.AllDirectories).Select(p => Path.GetRelativePath(_f.Root, p))

@@ -68,8 +68,12 @@ public sealed class ImageTests : IDisposable
         Assert.Contains(_f.VerboseLines, l => l.Contains("SHA-256 matches"));
 
         var plan = Create("freebsd-runtime:15.0-RELEASE-amd64");
-        Assert.Contains(plan.Steps, s => s.Description.StartsWith("layer 1/1 sha256:", StringComparison.Ordinal) && s.Description.Contains("tar -xpf /var/db/jailps/images/blobs/sha256/"));
+        Assert.Contains(plan.Steps, s => s.Description.StartsWith("layer 1/1 sha256:", StringComparison.Ordinal) && s.Description.Contains("tar -xpf /var/db/jailps/images/tmp/"));
         PlanRunner.Execute(plan, _f);
+        // tar got the rebuilt tar of the checked entries, never the blob, and it is gone again.
+        var tar = _f.Sim.Processes.Log.Single(c => c.Arguments[0] == "/usr/bin/tar");
+        Assert.StartsWith(JailImageService.RebuiltDir + "/", tar.Arguments[2]);
+        Assert.Empty(_f.Host.Files.Glob(JailImageService.RebuiltDir + "/*"));
         string root = Local("/usr/jails/web");
         Assert.Equal("FreeBSD 15.0-RELEASE OCI runtime image (JailPS test fixture)\n", File.ReadAllText(Path.Combine(root, "etc/motd")));
         Assert.Equal("/usr/share/misc/termcap", new FileInfo(Path.Combine(root, "etc/termcap")).LinkTarget);   // resolved by the jail, never by the host
