@@ -165,20 +165,8 @@ public sealed class JailRootBuilder
                 // The snapshot is taken under the release's lock: never of a release dataset another plan is still extracting.
                 using (held is null ? JailLock.Acquire(_host.Files, layoutLock, TimeSpan.FromSeconds(60)) : null)
                     zfs.Snapshot(jail, snapshot);
-                try
-                {
-                    cloned = true;   // the dataset did not exist just before: whatever zfs clone left of it is this step's
-                    zfs.Clone(jail, snapshot, dataset);
-                    CheckMountedAt(jail, dataset, root);
-                }
-                catch (JailOperationException)
-                {
-                    // This step failed, so its undo will not run: its clone (zfs keeps one it could not mount) and snapshot go now.
-                    cloned = false;
-                    if (zfs.Exists(dataset, jail)) zfs.Destroy(jail, dataset, recursive: true);
-                    zfs.Destroy(jail, snapshot);
-                    throw;
-                }
+                CloneOrTakeBack(jail, snapshot, dataset, root);
+                cloned = true;
             },
             () => { if (cloned) new JailRootRemover(_host, _output).DestroyDataset(jail, root, dataset); },
             $"{JailZfs.Describe("destroy", "-r", dataset)}; {JailZfs.Describe("destroy", snapshot)}");
@@ -435,19 +423,8 @@ public sealed class JailRootBuilder
                         Lock();
                         RefuseExisting(jail, layerDataset, layerDir);
                         if (!zfs.Exists(snapshot, jail)) zfs.Snapshot(jail, snapshot);
+                        CloneOrTakeBack(jail, snapshot, layerDataset, layerDir);
                         cloned = true;
-                        try
-                        {
-                            zfs.Clone(jail, snapshot, layerDataset);
-                            CheckMountedAt(jail, layerDataset, layerDir);
-                        }
-                        catch (JailOperationException)
-                        {
-                            cloned = false;
-                            if (zfs.Exists(layerDataset, jail)) zfs.Destroy(jail, layerDataset, recursive: true);
-                            zfs.Destroy(jail, snapshot);
-                            throw;
-                        }
                     },
                     () =>
                     {
@@ -470,25 +447,35 @@ public sealed class JailRootBuilder
                 Lock();
                 RefuseExisting(jail, dataset, root);
                 zfs.Snapshot(jail, jailSnapshot);
-                try
-                {
-                    rootCloned = true;
-                    zfs.Clone(jail, jailSnapshot, dataset);
-                    CheckMountedAt(jail, dataset, root);
-                }
-                catch (JailOperationException)
-                {
-                    rootCloned = false;
-                    if (zfs.Exists(dataset, jail)) zfs.Destroy(jail, dataset, recursive: true);
-                    zfs.Destroy(jail, jailSnapshot);
-                    throw;
-                }
+                CloneOrTakeBack(jail, jailSnapshot, dataset, root);
+                rootCloned = true;
             },
             () => { if (rootCloned) remover.DestroyDataset(jail, root, dataset); },
             $"{JailZfs.Describe("destroy", "-r", dataset)}; {JailZfs.Describe("destroy", jailSnapshot)}");
         if (image.HasEtc)
             foreach (string file in new[] { "etc/resolv.conf", "etc/localtime" })
                 AddHostFileCopy(plan, jail, root, file);
+    }
+
+    /// <summary>
+    /// `zfs clone SNAPSHOT DATASET`, checked to be mounted where it belongs. The step that calls it
+    /// has failed when this throws, so its undo will not run: the clone (zfs keeps one it could not
+    /// mount) and the snapshot, taken just before for it, go here.
+    /// </summary>
+    private void CloneOrTakeBack(string jail, string snapshot, string dataset, string mountedAt)
+    {
+        var zfs = new JailZfs(_host);
+        try
+        {
+            zfs.Clone(jail, snapshot, dataset);
+            CheckMountedAt(jail, dataset, mountedAt);
+        }
+        catch (JailOperationException)
+        {
+            if (zfs.Exists(dataset, jail)) zfs.Destroy(jail, dataset, recursive: true);
+            zfs.Destroy(jail, snapshot);
+            throw;
+        }
     }
 
     private ProcessResult Run(string jail, params string[] argv)
