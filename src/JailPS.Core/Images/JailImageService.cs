@@ -375,47 +375,58 @@ public sealed class JailImageService
         string path = BlobPath(layer.Digest), part = path + ".part";
         if (_host.Files.FileExists(path)) return;
         _host.Files.CreateDirectory(BlobDir);
-        string activity = $"Saving {reference}: layer {index} of {count}";
-        var started = DateTime.UtcNow;
-        using (var stream = _host.Files.OpenFile(part, FileMode.OpenOrCreate, FileAccess.ReadWrite))
-        {
-            long offset = stream.Length > layer.Size ? 0 : stream.Length;
-            if (offset == 0) stream.SetLength(0);
-            stream.Position = offset;
-            if (offset > 0) _output.Verbose($"{reference}: resuming {layer.Digest} from byte {offset}");
-            long lastReport = -1;
-            try
-            {
-                client.FetchBlob(layer.Digest, layer.Size, stream, offset, (done, _) =>
-                {
-                    if (done - lastReport < (1 << 20) && done < layer.Size) return;
-                    lastReport = done;
-                    double rate = (done - offset) / Math.Max(0.001, (DateTime.UtcNow - started).TotalSeconds);
-                    _output.Progress(new JailProgress(ProgressActivity, activity, $"{Mib(done)} of {Mib(layer.Size)} MiB at {Mib((long)rate)} MiB/s")
-                    {
-                        PercentComplete = layer.Size > 0 ? (int)Math.Min(100, 100 * done / layer.Size) : -1,
-                        SecondsRemaining = rate > 0 ? (int)Math.Ceiling((layer.Size - done) / rate) : -1,
-                    });
-                });
-            }
-            catch (ReleaseWriteException ex)
-            {
-                throw new JailOperationException("JailImageWriteFailed", reference, $"writing {part} failed: {ex.Message}; the bytes written so far are kept.",
-                    $"Free space under {CacheRoot}, then run Save-JailImage again: it resumes.") { TargetObject = part };
-            }
-            catch (ReleaseFetchException ex)
-            {
-                long kept = stream.Length;
-                throw new JailOperationException("JailImageDownloadFailed", reference,
-                    $"{reference}: downloading layer {layer.Digest} failed: {ex.Message}." + (kept > 0 && kept < layer.Size ? $" The {kept} bytes received are kept as a .part file." : ""),
-                    "Run Save-JailImage again: it resumes where this one stopped.") { TargetObject = layer.Digest };
-            }
-            finally
-            {
-                _output.Progress(new JailProgress(ProgressActivity, activity, "done").Complete());
-            }
-        }
+        Download(reference, $"layer {layer.Digest}", $"Saving {reference}: layer {index} of {count}", part, layer.Size,
+            (stream, offset, progress) => client.FetchBlob(layer.Digest, layer.Size, stream, offset, progress));
         VerifyAndName(reference, part, path, layer.Digest, layer.Size, added);
+    }
+
+    /// <summary>
+    /// The one download loop of the image cache: into PART, resumed from what it holds, with
+    /// Write-Progress, a broken transfer kept for the next run and a full disk told apart from it.
+    /// </summary>
+    private void Download(string reference, string what, string activity, string part, long? size, Action<Stream, long, Action<long, long?>> fetch)
+    {
+        var started = DateTime.UtcNow;
+        using var stream = _host.Files.OpenFile(part, FileMode.OpenOrCreate, FileAccess.ReadWrite);
+        long offset = size is long max && stream.Length > max ? 0 : stream.Length;
+        if (offset == 0) stream.SetLength(0);
+        stream.Position = offset;
+        if (offset > 0) _output.Verbose($"{reference}: resuming {what} from byte {offset}");
+        long lastReport = -1;
+        try
+        {
+            fetch(stream, offset, (done, total) =>
+            {
+                long? all = size ?? total;
+                if (done - lastReport < (1 << 20) && (all is null || done < all)) return;
+                lastReport = done;
+                double rate = (done - offset) / Math.Max(0.001, (DateTime.UtcNow - started).TotalSeconds);
+                _output.Progress(new JailProgress(ProgressActivity, activity, all is long t ? $"{Mib(done)} of {Mib(t)} MiB at {Mib((long)rate)} MiB/s" : $"{Mib(done)} MiB at {Mib((long)rate)} MiB/s")
+                {
+                    PercentComplete = all is long a && a > 0 ? (int)Math.Min(100, 100 * done / a) : -1,
+                    SecondsRemaining = all is long b && rate > 0 ? (int)Math.Ceiling((b - done) / rate) : -1,
+                });
+            });
+        }
+        catch (ReleaseWriteException ex)
+        {
+            throw new JailOperationException("JailImageWriteFailed", reference, $"writing {part} failed: {ex.Message}; the bytes written so far are kept.",
+                $"Free space under {CacheRoot}, then run Save-JailImage again: it resumes.") { TargetObject = part };
+        }
+        catch (ReleaseFetchException ex)
+        {
+            long kept = stream.Length;
+            if (ex.NotFound)
+                throw new JailOperationException("JailImageNotFound", reference, $"{reference}: {what} does not exist ({ex.Message}); nothing was saved.",
+                    "Check the URL: the mirror keeps FreeBSD's images under releases/OCI-IMAGES/RELEASE/ARCH/Latest/.") { TargetObject = what };
+            throw new JailOperationException("JailImageDownloadFailed", reference,
+                $"{reference}: downloading {what} failed: {ex.Message}." + (kept > 0 ? $" The {kept} bytes received are kept as a .part file." : ""),
+                "Run Save-JailImage again: it resumes where this one stopped.") { TargetObject = what };
+        }
+        finally
+        {
+            _output.Progress(new JailProgress(ProgressActivity, activity, "done").Complete());
+        }
     }
 
     private void VerifyAndName(string reference, string part, string path, string digest, long size, List<string> added)
@@ -445,7 +456,13 @@ public sealed class JailImageService
     /// <summary>An OCI layout directory, or an archive of one (the mirror's .txz): its blobs into the cache, its manifest resolved.</summary>
     private ImageRecord Import(SaveImageRequest req, string arch, List<string> added)
     {
-        string path = req.Path!;
+        string path = req.Path!, source = req.Path!;
+        string? downloaded = null;
+        if (ReleaseFetcher.IsUrl(path))
+        {
+            downloaded = DownloadMirrorFile(path);
+            path = _host.Files.ToLocalPath(downloaded);
+        }
         byte[]? index = null, layout = null;
         var blobs = new Dictionary<string, string>(StringComparer.Ordinal);   // digest -> cache path
         _host.Files.CreateDirectory(BlobDir);
@@ -466,7 +483,7 @@ public sealed class JailImageService
         }
         else if (File.Exists(path))
         {
-            CheckMirrorChecksum(path);
+            if (downloaded is null) CheckMirrorChecksum(path);
             try
             {
                 using var file = File.OpenRead(path);
@@ -525,7 +542,9 @@ public sealed class JailImageService
         foreach (var layer in m.Layers!)
             if (!blobs.ContainsKey(layer.Digest!)) Blob(layer.Digest!);
         string name = req.Name is not null ? OciReference.Parse(req.Name).Canonical : DefaultName(path, chosen);
-        return ToRecord(name, chosen.Digest!, m, config, arch, Path.GetFullPath(path));
+        var record = ToRecord(name, chosen.Digest!, m, config, arch, downloaded is null ? Path.GetFullPath(path) : source);
+        if (downloaded is not null) _host.Files.DeleteFile(downloaded);   // its blobs are in the cache now
+        return record;
     }
 
     /// <summary>podman's name for a loaded image: localhost/ and the layout's ref.name (the mirror's say freebsd-runtime:15.0-RELEASE-amd64).</summary>
@@ -581,12 +600,17 @@ public sealed class JailImageService
     /// </summary>
     private void CheckMirrorChecksum(string file)
     {
-        string name = Path.GetFileName(file);
         string? dir = Path.GetDirectoryName(Path.GetFullPath(file));
-        var sums = dir is null ? Array.Empty<string>() : Directory.GetFiles(dir, "CHECKSUM.SHA256*");
+        var sums = (dir is null ? Array.Empty<string>() : Directory.GetFiles(dir, "CHECKSUM.SHA256*")).Select(f => (f, File.ReadAllText(f)));
+        CheckMirrorChecksum(file, file, Path.GetFileName(file), sums);
+    }
+
+    /// <summary>The file (a local path <paramref name="local"/>, shown as <paramref name="shown"/>) against the checksum files' lines for <paramref name="name"/>.</summary>
+    private void CheckMirrorChecksum(string shown, string local, string name, IEnumerable<(string From, string Text)> sums)
+    {
         string? expected = null, from = null;
-        foreach (string sum in sums)
-            foreach (string line in File.ReadLines(sum))
+        foreach (var (sum, text) in sums)
+            foreach (string line in text.Split('\n'))
             {
                 var bsd = Regex.Match(line, @"^SHA256 \((.+)\) = ([0-9a-fA-F]{64})\s*$");
                 var gnu = Regex.Match(line, @"^([0-9a-fA-F]{64}) [ *](.+?)\s*$");
@@ -595,16 +619,52 @@ public sealed class JailImageService
             }
         if (expected is null)
         {
-            _output.Warning($"{file}: no CHECKSUM.SHA256 beside it lists {name}, so the file as a whole is not checked; each blob in it is still verified against its digest. Download CHECKSUM.SHA256 from the same mirror directory to check it.");
+            _output.Warning($"{shown}: no CHECKSUM.SHA256 beside it lists {name}, so the file as a whole is not checked; each blob in it is still verified against its digest. Download CHECKSUM.SHA256 from the same mirror directory to check it.");
             return;
         }
         string actual;
-        using (var s = File.OpenRead(file)) actual = Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
+        using (var s = File.OpenRead(local)) actual = Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
         if (actual != expected)
-            throw new JailOperationException("JailImageChecksumMismatch", file,
-                $"{file} has SHA-256 {actual}, but {from} says {expected}; nothing was saved.",
-                "Download the file again from the mirror (releases/OCI-IMAGES/RELEASE/ARCH/Latest/).") { TargetObject = file };
-        _output.Verbose($"{file}: SHA-256 matches {from}");
+            throw new JailOperationException("JailImageChecksumMismatch", shown,
+                $"{shown} has SHA-256 {actual}, but {from} says {expected}; nothing was saved.",
+                "Download the file again from the mirror (releases/OCI-IMAGES/RELEASE/ARCH/Latest/).") { TargetObject = shown };
+        _output.Verbose($"{shown}: SHA-256 matches {from}");
+    }
+
+    /// <summary>
+    /// -Path as an http(s) URL of the mirror's file: CHECKSUM.SHA256 from the same directory, then
+    /// the file into downloads/ (resumed from its .part), checked against it. The local copy is
+    /// returned, and deleted once the import has its blobs.
+    /// </summary>
+    private string DownloadMirrorFile(string url)
+    {
+        string name = url[(url.LastIndexOf('/') + 1)..].Split('?')[0];
+        if (!Regex.IsMatch(name, "^[A-Za-z0-9][A-Za-z0-9._-]*$"))
+            throw new JailOperationException("JailImageInvalid", url, $"{url} does not end in a file name JailPS downloads (letters, digits, . _ -); nothing was saved.",
+                "Give the URL of the mirror's FreeBSD-RELEASE-ARCH-container-image-NAME.txz.") { TargetObject = url };
+        string dirUrl = url[..(url.LastIndexOf('/') + 1)];
+        string? sums = null;
+        try { sums = _fetcher.FetchText(dirUrl + "CHECKSUM.SHA256", _cancel); }
+        catch (ReleaseFetchException ex) when (ex.NotFound) { }
+        catch (ReleaseFetchException ex)
+        {
+            throw new JailOperationException("JailImageDownloadFailed", url, $"{dirUrl}CHECKSUM.SHA256: {ex.Message}; nothing was saved.", "Check the network and the mirror, then try again.") { TargetObject = dirUrl + "CHECKSUM.SHA256" };
+        }
+        string dir = CacheRoot + "/downloads", local = $"{dir}/{name}";
+        _host.Files.CreateDirectory(dir);
+        if (!_host.Files.FileExists(local))
+        {
+            Download(url, name, $"Saving {name}", local + ".part", null,
+                (stream, offset, progress) => _fetcher.Fetch(url, stream, offset, progress, _cancel, null, OciLayerScanner.MaxLayerBytes));
+            _host.Files.MoveFile(local + ".part", local);
+        }
+        try { CheckMirrorChecksum(url, _host.Files.ToLocalPath(local), name, sums is null ? Array.Empty<(string, string)>() : new[] { (dirUrl + "CHECKSUM.SHA256", sums) }); }
+        catch (JailOperationException)
+        {
+            _host.Files.DeleteFile(local);   // a damaged download is not kept for the next run
+            throw;
+        }
+        return local;
     }
 
     // ------------------------------------------------------------------ removing

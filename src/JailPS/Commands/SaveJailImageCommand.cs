@@ -23,7 +23,7 @@ public sealed class SaveJailImageCommand : JailCmdletBase
     [ValidateNotNullOrEmpty]
     public string Reference { get; set; } = "";
 
-    /// <summary>An OCI image layout directory, or the mirror's FreeBSD-RELEASE-ARCH-container-image-NAME.txz (CHECKSUM.SHA256 beside it is checked).</summary>
+    /// <summary>An OCI image layout directory, or the mirror's FreeBSD-RELEASE-ARCH-container-image-NAME.txz (CHECKSUM.SHA256 beside it is checked), as a local path or its http(s) URL on a mirror.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathSet, ValueFromPipelineByPropertyName = true)]
     [ValidateNotNullOrEmpty]
     [Alias("FullName")]
@@ -66,7 +66,7 @@ public sealed class SaveJailImageCommand : JailCmdletBase
             var plan = service.PlanSave(new SaveImageRequest
             {
                 Reference = Path is null ? Reference : null,
-                Path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
+                Path = Path is null ? null : JailPS.Core.Provisioning.ReleaseFetcher.IsUrl(Path) ? Path : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
                 Name = Name, Architecture = Architecture, Credential = credential, Force = Force,
             });
             if (plan.Steps.Count == 0)

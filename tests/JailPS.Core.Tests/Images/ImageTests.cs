@@ -99,6 +99,35 @@ public sealed class ImageTests : IDisposable
         Assert.Empty(_f.Host.Files.Glob(JailImageService.BlobDir + "/*"));
     }
 
+    [Fact]
+    public void The_mirrors_file_is_downloaded_with_its_checksum_resumed_after_a_cut_and_refused_when_it_does_not_match()
+    {
+        const string dir = "/releases/OCI-IMAGES/15.0-RELEASE/amd64/Latest/";
+        const string name = "FreeBSD-15.0-RELEASE-amd64-container-image-runtime.txz";
+        byte[] txz = File.ReadAllBytes(Fixture(name));
+        _registry.Server.Put(dir + name, txz);
+        _registry.Server.Put(dir + "CHECKSUM.SHA256", File.ReadAllBytes(Fixture("CHECKSUM.SHA256")));
+        _registry.Server.CutOnce[dir + name] = 500;
+        string url = _registry.Server.Url.TrimEnd('/') + dir + name;
+        var ex = Assert.Throws<JailPlanException>(() => Save(new SaveImageRequest { Path = url }));
+        Assert.Equal("JailImageDownloadFailed", ((JailOperationException)ex.InnerException!).ErrorId);
+        Assert.Equal(500, new FileInfo(Local(JailImageService.CacheRoot + "/downloads/" + name + ".part")).Length);
+
+        Save(new SaveImageRequest { Path = url });
+        Assert.Contains(_registry.Server.Requests, r => r == $"GET {dir}{name} bytes=500-");
+        var image = Images().List().Single();
+        Assert.Equal("localhost/freebsd-runtime:15.0-RELEASE-amd64", image.Reference);
+        Assert.Equal(url, image.Source);
+        Assert.Contains(_f.VerboseLines, l => l.Contains("SHA-256 matches " + _registry.Server.Url.TrimEnd('/') + dir + "CHECKSUM.SHA256"));
+        Assert.Empty(_f.Host.Files.Glob(JailImageService.CacheRoot + "/downloads/*"));   // its blobs are in the cache now
+
+        _registry.Server.Put(dir + "CHECKSUM.SHA256", $"SHA256 ({name}) = {new string('1', 64)}\n");
+        ex = Assert.Throws<JailPlanException>(() => Save(new SaveImageRequest { Path = url, Name = "example.org/again:1" }));
+        Assert.Equal("JailImageChecksumMismatch", ((JailOperationException)ex.InnerException!).ErrorId);
+        Assert.Empty(_f.Host.Files.Glob(JailImageService.CacheRoot + "/downloads/*"));
+        Assert.Single(Images().Records());
+    }
+
     private static TestImage TwoLayerImage(object? runConfig = null) => OciTestImages.Image(new[]
     {
         OciTestImages.Layer(LayerCompression.Gzip, new[]
