@@ -122,3 +122,36 @@ Describe 'An OCI image, then a jail from it' {
         @(Get-ChildItem (Join-Path $root 'var/db/jailps/images/blobs/sha256')).Count | Should -Be 0
     }
 }
+
+Describe 'Beside podman' {
+    BeforeAll {
+        $script:root = New-TestHost
+        # A jail as ocijail leaves one: named by the container's ID, its state under /var/run/ocijail.
+        $script:id = '9c3f' + ('0123456789abcdef' * 3) + '0123456789ab'
+        $graph = "/var/db/containers/storage/zfs/graph/$('e' * 64)"
+        New-Item -ItemType Directory -Force (Join-Path $root $graph.TrimStart('/')) | Out-Null
+        New-Jail $id -Path $graph -Persist | Out-Null
+        Start-Jail $id
+        $state = Join-Path $root "var/run/ocijail/$id"
+        New-Item -ItemType Directory -Force $state | Out-Null
+        Set-Content (Join-Path $state 'state.json') "{`"root_path`":`"$graph`",`"status`":`"running`",`"jid`":$((Get-Jail $id).Jid)}"
+    }
+
+    It 'lists the container''s jail as ocijail''s' {
+        (Get-Jail | Where-Object ManagedBy -eq 'ocijail').Name | Should -Be $id
+    }
+
+    It 'does not stop or remove it without -Force, and says what to use' {
+        Stop-Jail $id -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'JailManagedElsewhere,*'
+        $err[0].ErrorDetails.RecommendedAction | Should -Match "podman stop $id"
+        Remove-Jail $id -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err2
+        $err2[0].FullyQualifiedErrorId | Should -BeLike 'JailManagedElsewhere,*'
+        (Get-Jail $id).State | Should -Be 'Running'
+    }
+
+    It 'stops it with -Force' {
+        Stop-Jail $id -Force
+        (Get-Jail $id).State | Should -Be 'Stopped'
+    }
+}
