@@ -8,7 +8,7 @@
     CompanyName          = 'JailPS'
     Copyright            = '(c) JailPS contributors. BSD 2-Clause licence.'
     Description          = 'FreeBSD jails as PowerShell objects: define, start, stop, change and remove jails over the native jail_set/jail_get interface, with jail.conf(5) as the persistent format, -WhatIf plans and rollback. Includes an opt-in simulated host for testing runbooks off FreeBSD.'
-    FormatsToProcess     = @('JailPS.Format.ps1xml', 'JailPS.Mount.Format.ps1xml', 'JailPS.Devfs.Format.ps1xml', 'JailPS.Network.Format.ps1xml', 'JailPS.Provisioning.Format.ps1xml')
+    FormatsToProcess     = @('JailPS.Format.ps1xml', 'JailPS.Mount.Format.ps1xml', 'JailPS.Devfs.Format.ps1xml', 'JailPS.Network.Format.ps1xml', 'JailPS.Provisioning.Format.ps1xml', 'JailPS.Limits.Format.ps1xml')
     TypesToProcess       = @('JailPS.Types.ps1xml')
     CmdletsToExport      = @(
         'Get-Jail'
@@ -39,6 +39,10 @@
         'Save-JailImage'
         'Get-JailImage'
         'Remove-JailImage'
+        'Get-JailLimit'
+        'Set-JailLimit'
+        'Remove-JailLimit'
+        'Get-JailResourceUsage'
         'Update-Jail'
         'Get-JailDataset'
         'Get-JailSnapshot'

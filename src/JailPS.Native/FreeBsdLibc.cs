@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace JailPS.Native;
 
 /// <summary>The real kernel: direct calls into FreeBSD's libc.so.7. Usable only on FreeBSD.</summary>
-public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc, INetLibc
+public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc, INetLibc, IRctlLibc
 {
     [ThreadStatic] private static int t_errno;
 
@@ -79,4 +79,10 @@ public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc, 
     public int Socket(int domain, int type, int protocol) => Capture(Interop.Socket(domain, type, protocol));
     public int GetIfAddrs(IfAddrs** list) => Capture(Interop.GetIfAddrs(list));
     public void FreeIfAddrs(IfAddrs* list) => Interop.FreeIfAddrs(list);
+
+    // IRctlLibc
+    public int RctlGetRacct(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Capture(Interop.RctlGetRacct(inbuf, inbuflen, outbuf, outbuflen));
+    public int RctlGetRules(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Capture(Interop.RctlGetRules(inbuf, inbuflen, outbuf, outbuflen));
+    public int RctlAddRule(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Capture(Interop.RctlAddRule(inbuf, inbuflen, outbuf, outbuflen));
+    public int RctlRemoveRule(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Capture(Interop.RctlRemoveRule(inbuf, inbuflen, outbuf, outbuflen));
 }

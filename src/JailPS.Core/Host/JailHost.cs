@@ -31,6 +31,7 @@ public sealed class JailHost
 
     private JailHost(ILibc libc, IMountLibc mountLibc, INetLibc netLibc, IDevfsNodeSource? devfsNodes, IProcessRunner processes, IHostFileSystem files, string computerName, SimulatedHost? simulation)
     {
+        RctlLibc = (IRctlLibc)(simulation ?? (object)libc);
         Libc = libc;
         MountLibc = mountLibc;
         DevfsNodes = devfsNodes ?? new DevfsDirectoryNodeSource(MountPointsBelow);
@@ -63,6 +64,9 @@ public sealed class JailHost
     /// </summary>
     public IBeneathResolver Resolver => _resolver ??= BeneathResolvers.ForCurrentOs();
     public JailKernel Kernel { get; }
+
+    /// <summary>The rctl(2) calls: resource limits and usage (RACCT).</summary>
+    public IRctlLibc RctlLibc { get; }
 
     /// <summary>socket, the interface ioctls and getifaddrs.</summary>
     public INetLibc NetLibc { get; }

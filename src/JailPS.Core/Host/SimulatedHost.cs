@@ -14,7 +14,7 @@ namespace JailPS.Core.Host;
 /// It implements the libc seams (ILibc, IMountLibc) by forwarding to the current kernel, so reloading the state file
 /// never invalidates a JailKernel built on it.
 /// </summary>
-public sealed unsafe class SimulatedHost : ILibc, IMountLibc, INetLibc, IDevfsNodeSource
+public sealed unsafe class SimulatedHost : ILibc, IMountLibc, INetLibc, IRctlLibc, IDevfsNodeSource
 {
     public const string StateFolderName = ".simulation";
 
@@ -216,6 +216,12 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, INetLibc, IDevfsNo
     public int GetIfAddrs(IfAddrs** list) => Kernel.GetIfAddrs(list);
     public void FreeIfAddrs(IfAddrs* list) => Kernel.FreeIfAddrs(list);
     public int LastErrno => Kernel.LastErrno;
+
+    // IRctlLibc: rules are kernel state (saved); usage and rule lists are read like jail_get.
+    public int RctlGetRacct(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Kernel.RctlGetRacct(inbuf, inbuflen, outbuf, outbuflen);
+    public int RctlGetRules(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Kernel.RctlGetRules(inbuf, inbuflen, outbuf, outbuflen);
+    public int RctlAddRule(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Transact(k => k.RctlAddRule(inbuf, inbuflen, outbuf, outbuflen));
+    public int RctlRemoveRule(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Transact(k => k.RctlRemoveRule(inbuf, inbuflen, outbuf, outbuflen));
 
     /// <summary>The kernel model's devfs nodes that are not hidden (what the jail would list).</summary>
     /// <remarks>

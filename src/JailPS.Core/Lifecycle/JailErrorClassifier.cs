@@ -274,6 +274,11 @@ public static class JailErrorClassifier
         "JailImageWriteFailed" => JailErrorCategory.WriteError,
         "JailImageInUse" => JailErrorCategory.ResourceBusy,
         "JailManagedElsewhere" => JailErrorCategory.PermissionDenied,
+        // rctl
+        "JailRacctDisabled" => JailErrorCategory.NotEnabled,
+        "JailLimitInvalid" => JailErrorCategory.InvalidArgument,
+        "JailLimitNotSupported" => JailErrorCategory.NotImplemented,
+        "JailLimitNotFound" => JailErrorCategory.ObjectNotFound,
         "JailDistributionUnknown" => JailErrorCategory.InvalidArgument,
         "JailDistributionConflict" => JailErrorCategory.InvalidArgument,
         "JailLinuxAbiNotLoaded" => JailErrorCategory.NotEnabled,

@@ -110,6 +110,7 @@ public sealed class JailLifecycle
             descriptors ? $"jail_remove_jd({spec.Name})" : $"jail_remove({spec.Name})");
 
         AddHostCommands(plan, spec, "exec.created", () => jid);
+        AddLimitStep(plan, spec.Name, start: true);
         AddZfsDatasetSteps(plan, spec, () => jid);
         if (spec.VnetInterfaces.Count > 0)
             _vnet.AddMoveSteps(plan, spec.Name, spec.VnetInterfaces, spec.Epair, () => jid);
@@ -132,6 +133,27 @@ public sealed class JailLifecycle
                 });
         }
         return plan;
+    }
+
+    /// <summary>
+    /// The jail's rules in /etc/rctl.conf: added once the jail exists and before anything runs in
+    /// it (so exec.start's processes are bound), taken out of the kernel after jail_remove (rules
+    /// are kept by name and would bind the next jail of the name). Only when rctl.conf has rules
+    /// for the jail: a jail without limits makes no rctl call.
+    /// </summary>
+    private void AddLimitStep(JailPlan plan, string name, bool start)
+    {
+        var limits = new Limits.JailLimitService(_host, _output);
+        var rules = limits.PersistedRules(name);
+        if (rules.Count == 0) return;
+        if (start)
+            plan.Add("rctl", $"rctl_add_rule {string.Join(" ", rules.Select(r => r.Text))} (from {Limits.JailLimitService.RctlConf})",
+                () => limits.ApplyPersisted(name),
+                () => limits.RemovePersisted(name),
+                $"rctl_remove_rule the jail's rules from {Limits.JailLimitService.RctlConf}");
+        else
+            plan.Add("rctl", $"rctl_remove_rule {string.Join(" ", rules.Select(r => r.Text))} (from {Limits.JailLimitService.RctlConf}; Start-Jail adds them again)",
+                () => limits.RemovePersisted(name));
     }
 
     /// <summary>
@@ -329,6 +351,7 @@ public sealed class JailLifecycle
             });
         else
             plan.Add("jail_remove", $"jail_remove({jid})", () => RemoveIfPresent(jid, name));
+        AddLimitStep(plan, name, start: false);
         // exec.poststop and exec.release still see the jid the jail had (jail(8)'s
         // usr.sbin/jail/tests/jail_basic_test.sh, param_consistency, expects JID in exec.poststop).
         if (spec != null)

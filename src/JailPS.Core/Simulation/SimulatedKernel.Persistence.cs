@@ -42,6 +42,7 @@ public sealed partial class SimulatedKernel
         /// <summary>Null in states written before the pool was modelled: the boot pool stays.</summary>
         public List<SimulatedZfsDataset>? Zfs { get; set; }
         public List<string>? Immutable { get; set; }
+        public List<string>? Rctl { get; set; }
     }
 
     private sealed class InterfaceDto
@@ -224,6 +225,7 @@ public sealed partial class SimulatedKernel
             dto.PfAnchors = _pfAnchors.ToDictionary(kv => kv.Key, kv => kv.Value.ToList(), StringComparer.Ordinal);
             dto.Zfs = _zfs.Select(Copy).ToList();
             dto.Immutable = _immutable.Count == 0 ? null : _immutable.ToList();
+            dto.Rctl = _rctl.Count == 0 ? null : SaveRctl();
             json = JsonSerializer.Serialize(dto, s_json);
         }
         string full = Path.GetFullPath(file);
@@ -392,6 +394,7 @@ public sealed partial class SimulatedKernel
         if (dto.Zfs is not null)
             _zfs = dto.Zfs.Select(Copy).ToList();
         _immutable = new SortedSet<string>(dto.Immutable ?? new List<string>(), StringComparer.Ordinal);
+        LoadRctl(dto.Rctl);
     }
 
     private static string RuleToText(JailPS.Native.DevfsRule rule)

@@ -45,6 +45,7 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
     {
         "jail_set", "jail_get", "jail_attach", "jail_remove", "sysctl", "sysctlbyname",
         "nmount", "unmount", "getfsstat", "open", "close", "ioctl", "socket", "getifaddrs", "jail_attach_jd", "jail_remove_jd",
+        "rctl_get_racct", "rctl_get_rules", "rctl_add_rule", "rctl_remove_rule",
     };
 
     /// <summary>SIGKILL (sys/sys/signal.h).</summary>

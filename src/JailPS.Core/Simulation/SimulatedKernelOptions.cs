@@ -41,6 +41,12 @@ public sealed record SimulatedKernelOptions
     /// <summary>kern.osreldate of the host, and the default osreldate of new jails.</summary>
     public int OsRelDate { get; init; } = 1403000;
 
+    /// <summary>
+    /// Whether RACCT is on (loader.conf kern.racct.enable=1; GENERIC has it off by default). The
+    /// simulated host has it on, so runbooks can try limits; off, every rctl call is ENOSYS.
+    /// </summary>
+    public bool RacctEnabled { get; init; } = true;
+
     /// <summary>kern.hostname of the host (prison0's host.hostname).</summary>
     public string Hostname { get; init; } = "simulated-host";
 

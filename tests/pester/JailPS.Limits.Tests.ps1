@@ -1,0 +1,55 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+<#
+    Resource limits as a runbook, against the simulated host (Pester 5, pwsh 7.4+): a limit set
+    and persisted in /etc/rctl.conf, applied when the jail starts and taken back when it stops,
+    usage read, and the limit removed. Run from the repository root after `dotnet build`:
+        Invoke-Pester ./tests/pester/JailPS.Limits.Tests.ps1
+#>
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHost.ps1')
+}
+
+AfterAll {
+    $env:JAILPS_SIMULATED_HOST = $null
+}
+
+Describe 'Limits of a jail' {
+    BeforeAll {
+        $script:root = New-TestHost
+        New-Item -ItemType Directory -Force (Join-Path $root 'usr/jails/web'), (Join-Path $root 'etc') | Out-Null
+        Set-Content (Join-Path $root 'etc/rctl.conf') "# the admin's own line`nuser:1001:maxproc:deny=200"
+        New-Jail web -Path /usr/jails/web -Persist | Out-Null
+    }
+
+    It 'sets a memory limit from 2GB, persisted beside the admin''s lines' {
+        $limit = Set-JailLimit web -Resource memoryuse -Amount 2GB -Persist
+        $limit.Amount | Should -Be 2147483648
+        $limit.Unit | Should -Be 'bytes'
+        $limit.Source | Should -Be 'Both'
+        $conf = Get-Content (Join-Path $root 'etc/rctl.conf')
+        $conf | Should -Contain "# the admin's own line"
+        $conf | Should -Contain 'jail:web:memoryuse:deny=2147483648'
+    }
+
+    It 'refuses a rule the kernel does not take, with a typed error' {
+        Set-JailLimit web -Resource cputime -Action deny -Amount 10 -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'JailLimitNotSupported,*'
+        Set-JailLimit web -Resource memoryuse -Amount 'lots' -ErrorAction SilentlyContinue -ErrorVariable err2
+        $err2[0].FullyQualifiedErrorId | Should -BeLike 'JailLimitInvalid,*'
+    }
+
+    It 'applies it when the jail starts, reports usage, and takes it back when it stops' {
+        Start-Jail web
+        (Get-JailResourceUsage web).Jail | Should -Be 'web'
+        (Get-JailLimit web).Source | Should -Be 'Both'
+        Stop-Jail web
+        (Get-JailLimit web).Source | Should -Be 'Persisted'
+    }
+
+    It 'removes it from the kernel and the file' {
+        Remove-JailLimit web -Resource memoryuse
+        Get-JailLimit web | Should -BeNullOrEmpty
+        Get-Content (Join-Path $root 'etc/rctl.conf') | Should -Contain 'user:1001:maxproc:deny=200'
+    }
+}
