@@ -43,6 +43,8 @@
         'Set-JailLimit'
         'Remove-JailLimit'
         'Get-JailResourceUsage'
+        'Get-JailCpuSet'
+        'Set-JailCpuSet'
         'Update-Jail'
         'Get-JailDataset'
         'Get-JailSnapshot'

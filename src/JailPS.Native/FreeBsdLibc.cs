@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 namespace JailPS.Native;
 
 /// <summary>The real kernel: direct calls into FreeBSD's libc.so.7. Usable only on FreeBSD.</summary>
-public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc, INetLibc, IRctlLibc
+public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc, INetLibc, IRctlLibc, ICpusetLibc
 {
     [ThreadStatic] private static int t_errno;
 
@@ -85,4 +85,8 @@ public sealed unsafe class FreeBsdLibc : ILibc, IMountLibc, IAtLibc, IStatLibc, 
     public int RctlGetRules(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Capture(Interop.RctlGetRules(inbuf, inbuflen, outbuf, outbuflen));
     public int RctlAddRule(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Capture(Interop.RctlAddRule(inbuf, inbuflen, outbuf, outbuflen));
     public int RctlRemoveRule(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Capture(Interop.RctlRemoveRule(inbuf, inbuflen, outbuf, outbuflen));
+
+    // ICpusetLibc
+    public int CpusetGetAffinity(int level, int which, long id, nuint size, byte* mask) => Capture(Interop.CpusetGetAffinity(level, which, id, size, mask));
+    public int CpusetSetAffinity(int level, int which, long id, nuint size, byte* mask) => Capture(Interop.CpusetSetAffinity(level, which, id, size, mask));
 }

@@ -53,3 +53,25 @@ Describe 'Limits of a jail' {
         Get-Content (Join-Path $root 'etc/rctl.conf') | Should -Contain 'user:1001:maxproc:deny=200'
     }
 }
+
+Describe 'CPUs of a jail' {
+    BeforeAll {
+        $script:root = New-TestHost
+        New-Item -ItemType Directory -Force (Join-Path $root 'usr/jails/app') | Out-Null
+        New-Jail app -Path /usr/jails/app -Persist | Out-Null
+    }
+
+    It 'keeps the list in the definition and applies it on start' {
+        (Set-JailCpuSet app -Cpu 1-2 -Persist).Configured | Should -Be '1-2'
+        Get-Content -Raw (Join-Path $root 'etc/jail.conf.d/app.conf') | Should -Match '\$jailps_cpuset = "?1-2"?;'
+        Start-Jail app
+        (Get-JailCpuSet app).Cpu | Should -Be '1-2'
+    }
+
+    It 'narrows a running jail, and refuses to widen it with a typed error' {
+        (Set-JailCpuSet app -Cpu 2).Cpu | Should -Be '2'
+        Set-JailCpuSet app -Cpu 0-3 -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'JailCpuSetCannotWiden,*'
+        Stop-Jail app
+    }
+}

@@ -32,6 +32,7 @@ public sealed class JailHost
     private JailHost(ILibc libc, IMountLibc mountLibc, INetLibc netLibc, IDevfsNodeSource? devfsNodes, IProcessRunner processes, IHostFileSystem files, string computerName, SimulatedHost? simulation)
     {
         RctlLibc = (IRctlLibc)(simulation ?? (object)libc);
+        CpusetLibc = (ICpusetLibc)(simulation ?? (object)libc);
         Libc = libc;
         MountLibc = mountLibc;
         DevfsNodes = devfsNodes ?? new DevfsDirectoryNodeSource(MountPointsBelow);
@@ -64,6 +65,9 @@ public sealed class JailHost
     /// </summary>
     public IBeneathResolver Resolver => _resolver ??= BeneathResolvers.ForCurrentOs();
     public JailKernel Kernel { get; }
+
+    /// <summary>cpuset_getaffinity/cpuset_setaffinity: a jail's CPUs.</summary>
+    public ICpusetLibc CpusetLibc { get; }
 
     /// <summary>The rctl(2) calls: resource limits and usage (RACCT).</summary>
     public IRctlLibc RctlLibc { get; }

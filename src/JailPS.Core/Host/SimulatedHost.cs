@@ -14,7 +14,7 @@ namespace JailPS.Core.Host;
 /// It implements the libc seams (ILibc, IMountLibc) by forwarding to the current kernel, so reloading the state file
 /// never invalidates a JailKernel built on it.
 /// </summary>
-public sealed unsafe class SimulatedHost : ILibc, IMountLibc, INetLibc, IRctlLibc, IDevfsNodeSource
+public sealed unsafe class SimulatedHost : ILibc, IMountLibc, INetLibc, IRctlLibc, ICpusetLibc, IDevfsNodeSource
 {
     public const string StateFolderName = ".simulation";
 
@@ -221,6 +221,8 @@ public sealed unsafe class SimulatedHost : ILibc, IMountLibc, INetLibc, IRctlLib
     public int RctlGetRacct(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Kernel.RctlGetRacct(inbuf, inbuflen, outbuf, outbuflen);
     public int RctlGetRules(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Kernel.RctlGetRules(inbuf, inbuflen, outbuf, outbuflen);
     public int RctlAddRule(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Transact(k => k.RctlAddRule(inbuf, inbuflen, outbuf, outbuflen));
+    public int CpusetGetAffinity(int level, int which, long id, nuint size, byte* mask) => Kernel.CpusetGetAffinity(level, which, id, size, mask);
+    public int CpusetSetAffinity(int level, int which, long id, nuint size, byte* mask) => Transact(k => k.CpusetSetAffinity(level, which, id, size, mask));
     public int RctlRemoveRule(byte* inbuf, nuint inbuflen, byte* outbuf, nuint outbuflen) => Transact(k => k.RctlRemoveRule(inbuf, inbuflen, outbuf, outbuflen));
 
     /// <summary>The kernel model's devfs nodes that are not hidden (what the jail would list).</summary>

@@ -279,6 +279,8 @@ public static class JailErrorClassifier
         "JailLimitInvalid" => JailErrorCategory.InvalidArgument,
         "JailLimitNotSupported" => JailErrorCategory.NotImplemented,
         "JailLimitNotFound" => JailErrorCategory.ObjectNotFound,
+        "JailCpuSetInvalid" => JailErrorCategory.InvalidArgument,
+        "JailCpuSetCannotWiden" => JailErrorCategory.InvalidOperation,
         "JailDistributionUnknown" => JailErrorCategory.InvalidArgument,
         "JailDistributionConflict" => JailErrorCategory.InvalidArgument,
         "JailLinuxAbiNotLoaded" => JailErrorCategory.NotEnabled,

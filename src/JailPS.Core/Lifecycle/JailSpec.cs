@@ -51,6 +51,9 @@ public sealed class JailSpec
     /// <summary>$jailps_pf_isolation: the jail's private loopback addresses are isolated by pf rules in its anchor.</summary>
     public bool PfIsolation { get; private set; }
 
+    /// <summary>The CPUs of $jailps_cpuset ("0-3"), set with cpuset_setaffinity when the jail starts; null for all the host's.</summary>
+    public IReadOnlyCollection<int>? CpuSet { get; private set; }
+
     /// <summary>ip_hostname: host.hostname's addresses are added to ip4.addr / ip6.addr when the jail is created.</summary>
     public bool IpHostname => Bool("ip_hostname");
 
@@ -199,6 +202,8 @@ public sealed class JailSpec
                     $"jail \"{definition.Name}\": ${JailPS.Core.Network.JailPfService.IsolationVariable} = \"{iso}\" is not yes or no; nothing was changed.", "Write yes or no."),
             };
         if (spec.PortForwards.Count > 0 || spec.PfIsolation) JailPS.Core.Network.JailPfService.AnchorOf(definition.Name);
+        if (definition.Variables.TryGetValue(JailPS.Core.Limits.JailCpuSetService.Variable, out string? cpus) && cpus.Trim().Length > 0)
+            spec.CpuSet = JailPS.Core.Limits.JailCpuSetService.ParseList(cpus, definition.Name);
         bool vnet = kernel.TryGetValue("vnet", out var vn) && vn.Value is JailSysMode.New;
         if ((spec.Epair is not null || spec.VnetInterfaces.Count > 0) && !vnet)
             throw new JailOperationException("JailVnetInvalid", definition.Name,

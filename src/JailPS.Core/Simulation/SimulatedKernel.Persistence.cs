@@ -43,6 +43,7 @@ public sealed partial class SimulatedKernel
         public List<SimulatedZfsDataset>? Zfs { get; set; }
         public List<string>? Immutable { get; set; }
         public List<string>? Rctl { get; set; }
+        public Dictionary<int, List<int>>? Cpusets { get; set; }
     }
 
     private sealed class InterfaceDto
@@ -226,6 +227,7 @@ public sealed partial class SimulatedKernel
             dto.Zfs = _zfs.Select(Copy).ToList();
             dto.Immutable = _immutable.Count == 0 ? null : _immutable.ToList();
             dto.Rctl = _rctl.Count == 0 ? null : SaveRctl();
+            dto.Cpusets = SaveCpusets();
             json = JsonSerializer.Serialize(dto, s_json);
         }
         string full = Path.GetFullPath(file);
@@ -395,6 +397,7 @@ public sealed partial class SimulatedKernel
             _zfs = dto.Zfs.Select(Copy).ToList();
         _immutable = new SortedSet<string>(dto.Immutable ?? new List<string>(), StringComparer.Ordinal);
         LoadRctl(dto.Rctl);
+        LoadCpusets(dto.Cpusets);
     }
 
     private static string RuleToText(JailPS.Native.DevfsRule rule)

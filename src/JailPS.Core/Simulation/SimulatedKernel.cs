@@ -45,7 +45,7 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
     {
         "jail_set", "jail_get", "jail_attach", "jail_remove", "sysctl", "sysctlbyname",
         "nmount", "unmount", "getfsstat", "open", "close", "ioctl", "socket", "getifaddrs", "jail_attach_jd", "jail_remove_jd",
-        "rctl_get_racct", "rctl_get_rules", "rctl_add_rule", "rctl_remove_rule",
+        "rctl_get_racct", "rctl_get_rules", "rctl_add_rule", "rctl_remove_rule", "cpuset_getaffinity", "cpuset_setaffinity",
     };
 
     /// <summary>SIGKILL (sys/sys/signal.h).</summary>
@@ -244,6 +244,7 @@ public sealed unsafe partial class SimulatedKernel : ILibc, IMountLibc
     {
         if (pr == _prison0 || pr.Refs != 0 || !_allprison.Contains(pr)) return;
         _allprison.Remove(pr);
+        ForgetCpuset(pr.Id);
         var parent = pr.Parent!;
         parent.Children.Remove(pr);
         pr.State = PrisonState.Invalid;

@@ -47,6 +47,9 @@ public sealed record SimulatedKernelOptions
     /// </summary>
     public bool RacctEnabled { get; init; } = true;
 
+    /// <summary>The host's CPUs (0 .. Cpus-1): what a new jail's root cpuset holds.</summary>
+    public int Cpus { get; init; } = 4;
+
     /// <summary>kern.hostname of the host (prison0's host.hostname).</summary>
     public string Hostname { get; init; } = "simulated-host";
 
