@@ -45,6 +45,7 @@
         'Get-JailResourceUsage'
         'Get-JailCpuSet'
         'Set-JailCpuSet'
+        'Test-Jail'
         'Update-Jail'
         'Get-JailDataset'
         'Get-JailSnapshot'

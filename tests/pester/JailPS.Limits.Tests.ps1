@@ -75,3 +75,28 @@ Describe 'CPUs of a jail' {
         Stop-Jail app
     }
 }
+
+Describe 'Drift' {
+    BeforeAll {
+        $script:root = New-TestHost
+        New-Item -ItemType Directory -Force (Join-Path $root 'usr/jails/web') | Out-Null
+        New-Jail web -Path /usr/jails/web -Hostname web.example.org -Persist | Out-Null
+        Start-Jail web
+    }
+    AfterAll { Stop-Jail web -Force -ErrorAction SilentlyContinue }
+
+    It 'is $true for a jail as its definition says, with nothing in detail' {
+        Test-Jail | Should -BeTrue
+        Test-Jail web -Detailed | Should -BeNullOrEmpty
+    }
+
+    It 'is $false after a live change, and names it' {
+        Set-Jail web -Parameter @{ 'host.hostname' = 'changed.example.org' }
+        Test-Jail web | Should -BeFalse
+        $d = Test-Jail web -Detailed
+        $d.Kind | Should -Be 'Parameter'
+        $d.Item | Should -Be 'host.hostname'
+        $d.Expected | Should -Be 'web.example.org'
+        $d.Actual | Should -Be 'changed.example.org'
+    }
+}
