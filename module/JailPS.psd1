@@ -46,6 +46,7 @@
         'Get-JailCpuSet'
         'Set-JailCpuSet'
         'Test-Jail'
+        'Import-BastilleJail'
         'Update-Jail'
         'Get-JailDataset'
         'Get-JailSnapshot'

@@ -100,3 +100,35 @@ Describe 'Drift' {
         $d.Actual | Should -Be 'changed.example.org'
     }
 }
+
+Describe 'Moving over from Bastille' {
+    BeforeAll {
+        $script:root = New-TestHost
+        $dir = Join-Path $root 'usr/local/bastille/jails/old'
+        New-Item -ItemType Directory -Force (Join-Path $dir 'root') | Out-Null
+        Set-Content (Join-Path $dir 'fstab') ''
+        Set-Content (Join-Path $dir 'jail.conf') "old {`n  host.hostname = old;`n  mount.fstab = /usr/local/bastille/jails/old/fstab;`n  path = /usr/local/bastille/jails/old/root;`n  persist;`n}"
+    }
+
+    It 'plans the takeover with -WhatIf and writes nothing' {
+        Import-BastilleJail -All -WhatIf | Should -BeNullOrEmpty
+        Test-Path (Join-Path $root 'etc/jail.conf.d/old.conf') | Should -BeFalse
+    }
+
+    It 'imports it as a plain jail.conf jail that starts and stops, Bastille''s file untouched' {
+        $before = Get-Content -Raw (Join-Path $root 'usr/local/bastille/jails/old/jail.conf')
+        $jail = Import-BastilleJail old
+        $jail.ManagedBy | Should -Be 'jail.conf'
+        $jail.ConfigFile | Should -Be '/etc/jail.conf.d/old.conf'
+        Get-Content -Raw (Join-Path $root 'usr/local/bastille/jails/old/jail.conf') | Should -Be $before
+        Start-Jail old
+        (Get-Jail old).State | Should -Be 'Running'
+        Test-Jail old | Should -BeTrue
+        Stop-Jail old
+    }
+
+    It 'refuses a name it does not keep, with a typed error' {
+        Import-BastilleJail nosuch -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'JailNotFound,*'
+    }
+}

@@ -280,6 +280,7 @@ public static class JailErrorClassifier
         "JailLimitNotSupported" => JailErrorCategory.NotImplemented,
         "JailLimitNotFound" => JailErrorCategory.ObjectNotFound,
         "JailCpuSetInvalid" => JailErrorCategory.InvalidArgument,
+        "JailImportInvalid" => JailErrorCategory.InvalidData,
         "JailCpuSetCannotWiden" => JailErrorCategory.InvalidOperation,
         "JailDistributionUnknown" => JailErrorCategory.InvalidArgument,
         "JailDistributionConflict" => JailErrorCategory.InvalidArgument,

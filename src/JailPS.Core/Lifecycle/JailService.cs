@@ -402,7 +402,8 @@ public sealed class JailService
         string[] depends = def is null ? Array.Empty<string>() : DependNames(def).ToArray();
         return new Jail(name, state, rec?.Jid, path, hostname, v4, v6, persist, parameters, depends,
             def?.SourceFile, def, _host.ComputerName, _host.IsSimulated, definitionError ?? (def is { IsFailed: true } ? def.Warnings[0] : null),
-            JailManagers.Detect(_host, name, path, rec?.Jid, def is not null || definitionError is not null));
+            def is not null && def.Variables.ContainsKey(JailImportService.ImportedVariable) ? JailManagers.JailConf
+                : JailManagers.Detect(_host, name, path, rec?.Jid, def is not null || definitionError is not null));
     }
 
     private static string[] BareAddresses(JailConfParameter? p)

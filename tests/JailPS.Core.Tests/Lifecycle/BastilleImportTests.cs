@@ -1,0 +1,92 @@
+using JailPS.Core.Kernel;
+using JailPS.Core.Lifecycle;
+using JailPS.Native;
+
+namespace JailPS.Core.Tests.Lifecycle;
+
+/// <summary>
+/// Import-BastilleJail: a jail as Bastille keeps it (BASTILLE/jails/NAME/jail.conf, root/, fstab)
+/// becomes a JailPS definition with the same parameters, root and fstab, Bastille's files untouched,
+/// a running jail left running, and it then starts and stops as any other.
+/// </summary>
+public sealed class BastilleImportTests : IDisposable
+{
+    private readonly SimulatedHostFixture _f = new();
+    private const string Dir = "/usr/local/bastille/jails/web";
+
+    private const string BastilleConf = """
+        web {
+          devfs_ruleset = 4;
+          enforce_statfs = 2;
+          exec.clean;
+          exec.consolelog = /var/log/bastille/web_console.log;
+          exec.start = '/bin/sh /etc/rc';
+          exec.stop = '/bin/sh /etc/rc.shutdown';
+          host.hostname = web;
+          mount.devfs;
+          mount.fstab = /usr/local/bastille/jails/web/fstab;
+          path = /usr/local/bastille/jails/web/root;
+          securelevel = 2;
+
+          ip4.addr = 10.1.0.5;
+          ip6 = disable;
+        }
+
+        """;
+
+    public BastilleImportTests()
+    {
+        _f.Host.Files.CreateDirectory(Dir + "/root/dev");
+        _f.Host.Files.CreateDirectory("/var/log/bastille");
+        _f.WriteFile(Dir + "/jail.conf", BastilleConf);
+        _f.WriteFile(Dir + "/fstab", "");
+    }
+
+    public void Dispose() => _f.Dispose();
+
+    [Fact]
+    public void A_running_Bastille_jail_is_taken_over_as_it_is_and_then_stops_and_starts_from_its_new_definition()
+    {
+        var c = _f.Host.Kernel.Catalog;
+        _f.Host.Kernel.Set(new List<JailParameterSetting> { new(c.Find("name")!, "web"), new(c.Find("path")!, Dir + "/root"), new(c.Find("persist")!, true) }, JailFlags.Create);
+        int jid = _f.Host.Kernel.GetByName("web")!.Jid;
+        _f.Service.Invalidate();
+        Assert.Equal("bastille", _f.Service.Get("web")!.ManagedBy);
+
+        var importer = new JailImportService(_f.Service);
+        var candidate = Assert.Single(importer.BastilleJails(null));
+        var plan = importer.PlanImport(candidate);
+        PlanRunner.Execute(plan, _f);
+        string conf = _f.Host.Files.ReadAllText("/etc/jail.conf.d/web.conf")!;
+        Assert.Contains("path = \"/usr/local/bastille/jails/web/root\";", conf);
+        Assert.Contains("mount.fstab = \"/usr/local/bastille/jails/web/fstab\";", conf);
+        Assert.Contains("securelevel = 2;", conf);
+        Assert.Contains("$jailps_imported = \"bastille /usr/local/bastille/jails/web/jail.conf\";", conf);
+        Assert.Equal(BastilleConf, _f.Host.Files.ReadAllText(Dir + "/jail.conf"));   // Bastille's file as it was
+        _f.Service.Invalidate();
+        var jail = _f.Service.Get("web")!;
+        Assert.Equal(("jail.conf", jid), (jail.ManagedBy, jail.Jid));   // the same jail, still running
+
+        var spec = _f.Spec(_f.Service.FindDefinition("web")!);
+        PlanRunner.Execute(_f.Lifecycle().PlanStop("web", jid, spec, 0, force: false), _f);
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(spec), _f);
+        Assert.Equal("web", _f.Host.Kernel.GetByName("web")!["host.hostname"]);
+
+        Assert.Equal("JailAlreadyExists", Assert.Throws<JailOperationException>(() => importer.PlanImport(candidate)).ErrorId);
+    }
+
+    [Fact]
+    public void A_file_whose_path_is_not_the_root_beside_it_is_refused_and_a_failed_write_leaves_nothing()
+    {
+        _f.WriteFile(Dir + "/jail.conf", BastilleConf.Replace("path = /usr/local/bastille/jails/web/root;", "path = /;"));
+        var importer = new JailImportService(_f.Service);
+        Assert.Equal("JailImportInvalid", Assert.Throws<JailOperationException>(() => importer.PlanImport(importer.BastilleJails(null).Single())).ErrorId);
+        Assert.False(_f.Host.Files.FileExists("/etc/jail.conf.d/web.conf"));
+
+        _f.WriteFile(Dir + "/jail.conf", BastilleConf);
+        var plan = importer.PlanImport(importer.BastilleJails(null).Single());
+        plan.Steps.Add(new PlanStep("fail", "injected", () => throw new JailOperationException("InjectedFault", "web", "injected")));
+        Assert.Throws<JailPlanException>(() => PlanRunner.Execute(plan, _f));
+        Assert.False(_f.Host.Files.FileExists("/etc/jail.conf.d/web.conf"));
+    }
+}
