@@ -47,6 +47,7 @@
         'Set-JailCpuSet'
         'Test-Jail'
         'Import-BastilleJail'
+        'Import-IocageJail'
         'Update-Jail'
         'Get-JailDataset'
         'Get-JailSnapshot'

@@ -132,3 +132,21 @@ Describe 'Moving over from Bastille' {
         $err[0].FullyQualifiedErrorId | Should -BeLike 'JailNotFound,*'
     }
 }
+
+Describe 'Moving over from iocage' {
+    BeforeAll {
+        $script:root = New-TestHost
+        New-Item -ItemType Directory -Force (Join-Path $root 'iocage/jails/db/root'), (Join-Path $root 'iocage/log') | Out-Null
+        Set-Content (Join-Path $root 'iocage/jails/db/fstab') ''
+        Set-Content (Join-Path $root 'iocage/jails/db/config.json') '{"host_hostname": "db", "vnet": "off", "exec_start": "/usr/bin/true"}'
+    }
+
+    It 'imports ioc-db with iocage''s parameters, and it starts' {
+        $jail = Import-IocageJail db
+        $jail.Name | Should -Be 'ioc-db'
+        $jail.Hostname | Should -Be 'db'
+        Start-Jail ioc-db
+        (Get-Jail ioc-db).State | Should -Be 'Running'
+        Stop-Jail ioc-db
+    }
+}

@@ -7,7 +7,11 @@ using JailPS.Core.Host;
 namespace JailPS.Core.Lifecycle;
 
 /// <summary>A jail another manager keeps, found for import: its name, the manager's file, the block it defines.</summary>
-public sealed record ImportCandidate(string Name, string Manager, string SourceFile, JailDefinition Definition);
+public sealed record ImportCandidate(string Name, string Manager, string SourceFile, JailDefinition Definition)
+{
+    /// <summary>Why this jail cannot be imported (iocage's VNET, say): thrown by PlanImport, so one such jail does not stop the others.</summary>
+    public JailOperationException? Refusal { get; init; }
+}
 
 /// <summary>
 /// Taking over jails another manager made, without rebuilding them: Bastille keeps each jail as
@@ -54,6 +58,111 @@ public sealed class JailImportService
         return found;
     }
 
+    /// <summary>Where iocage's dataset is mounted when -Root is not given: the first of these with a jails/ directory.</summary>
+    public static readonly string[] IocageDefaultRoots = { "/iocage", "/zroot/iocage" };
+
+    /// <summary>
+    /// iocage's jails: ROOT/jails/NAME/config.json (over ROOT/defaults.json, as iocage merges them),
+    /// turned into the parameters iocage_lib/ioc_start.py hands to `jail -c`: name ioc-NAME (the
+    /// jail's name in the kernel, so a running one stays the same jail), path ROOT/jails/NAME/root,
+    /// host.hostuuid NAME, mount.fstab ROOT/jails/NAME/fstab, exec.consolelog
+    /// ROOT/log/ioc-NAME-console.log, persist, and each property by ioc_start's mapping
+    /// (host_hostname → host.hostname, allow_raw_sockets → allow.raw_sockets, ip4_addr →
+    /// ip4.addr, exec_start → exec.start, ...). iocage's VNET (its own epairs) and jailed datasets
+    /// (jail_zfs) are refused: JailPS sets those up its own way, and a silent half import would
+    /// leave a jail without its network or data.
+    /// </summary>
+    public IReadOnlyList<ImportCandidate> IocageJails(string? root)
+    {
+        string? iocroot = root is not null ? HostPath.Normalize(root) : IocageDefaultRoots.FirstOrDefault(r => _host.Files.DirectoryExists(r + "/jails"));
+        if (iocroot is null) return Array.Empty<ImportCandidate>();
+        var defaults = ReadJson(iocroot + "/defaults.json", "iocage");
+        var found = new List<ImportCandidate>();
+        foreach (string file in _host.Files.Glob(iocroot + "/jails/*/config.json"))
+        {
+            string uuid = HostPath.GetFileName(HostPath.GetDirectoryName(file));
+            var conf = new Dictionary<string, string>(defaults, StringComparer.Ordinal);
+            foreach (var (k, v) in ReadJson(file, uuid)) conf[k] = v;
+            try { found.Add(new ImportCandidate("ioc-" + uuid, "iocage", file, IocageDefinition(iocroot, uuid, conf, file))); }
+            catch (JailOperationException ex) { found.Add(new ImportCandidate("ioc-" + uuid, "iocage", file, new JailDefinition("ioc-" + uuid, Array.Empty<JailConfParameter>(), file)) { Refusal = ex }); }
+        }
+        return found;
+    }
+
+    private Dictionary<string, string> ReadJson(string file, string what)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        string? text = _host.Files.ReadAllText(file);
+        if (text is null) return result;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(text);
+            foreach (var p in doc.RootElement.EnumerateObject())
+                result[p.Name] = p.Value.ValueKind == System.Text.Json.JsonValueKind.String ? p.Value.GetString()! : p.Value.GetRawText();
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new JailOperationException("JailImportInvalid", what, $"iocage's {file} is not JSON ({ex.Message}); nothing was imported.", "Fix the file (iocage get all NAME shows what iocage reads).") { TargetObject = file };
+        }
+        return result;
+    }
+
+    /// <summary>ioc_start.py's `jail -c` parameters from a merged config, as a definition.</summary>
+    private JailDefinition IocageDefinition(string iocroot, string uuid, Dictionary<string, string> conf, string file)
+    {
+        string name = "ioc-" + uuid, dir = $"{iocroot}/jails/{uuid}";
+        string? Get(string k) => conf.TryGetValue(k, out string? v) && v.Length > 0 && v != "none" ? v : null;
+        bool On(string k) => Get(k) is "1" or "on" or "yes" or "true";
+        if (On("vnet"))
+            throw new JailOperationException("JailImportInvalid", name, $"iocage jail {uuid} uses VNET (vnet=on), whose epairs iocage makes itself; it is not imported.",
+                "Make it again with New-Jail -Vnet -Bridge (the root can stay: -Path " + dir + "/root), or keep it under iocage.") { TargetObject = file };
+        if (On("jail_zfs"))
+            throw new JailOperationException("JailImportInvalid", name, $"iocage jail {uuid} is handed datasets (jail_zfs=on), which iocage does itself; it is not imported.",
+                "Add the datasets with zfs.dataset (FreeBSD 15) after importing by hand, or keep it under iocage.") { TargetObject = file };
+        var p = new List<JailConfParameter>();
+        void Add(string param, params string[] values) => p.Add(new JailConfParameter(param, values));
+        void Bool(string key, string param) { if (Get(key) is not null) p.Add(new JailConfParameter(On(key) ? param : JailPS.Core.Kernel.JailParameterInfo.NoNameOf(param), Array.Empty<string>())); }
+        void Value(string key, string param) { if (Get(key) is { } v) Add(param, v); }
+        Add("path", dir + "/root");
+        Add("host.hostuuid", uuid);
+        Value("host_hostname", "host.hostname");
+        Value("host_domainname", "host.domainname");
+        Value("securelevel", "securelevel");
+        Value("devfs_ruleset", "devfs_ruleset");
+        Value("enforce_statfs", "enforce_statfs");
+        Value("children_max", "children.max");
+        foreach (string a in new[] { "set_hostname", "sysvipc", "raw_sockets", "chflags", "mlock", "mount", "mount_devfs", "mount_fusefs", "mount_nullfs", "mount_procfs", "mount_tmpfs", "mount_zfs", "quotas", "socket_af" })
+            Bool("allow_" + a, a.StartsWith("mount_", StringComparison.Ordinal) ? "allow.mount." + a["mount_".Length..] : "allow." + a);
+        foreach (string sv in new[] { "sysvmsg", "sysvsem", "sysvshm" }) Value(sv, sv);
+        if (Get("ip4_addr") is { } ip4) Add("ip4.addr", ip4.Split(',', StringSplitOptions.TrimEntries));
+        if (Get("ip6_addr") is { } ip6) Add("ip6.addr", ip6.Split(',', StringSplitOptions.TrimEntries));
+        Value("ip4_saddrsel", "ip4.saddrsel");
+        Value("ip6_saddrsel", "ip6.saddrsel");
+        Value("ip4", "ip4");
+        Value("ip6", "ip6");
+        Value("exec_prestart", "exec.prestart");
+        Value("exec_start", "exec.start");
+        Value("exec_poststart", "exec.poststart");
+        Value("exec_prestop", "exec.prestop");
+        Value("exec_stop", "exec.stop");
+        Value("exec_poststop", "exec.poststop");
+        Bool("exec_clean", "exec.clean");
+        Value("exec_timeout", "exec.timeout");
+        Value("stop_timeout", "stop.timeout");
+        Add("mount.fstab", dir + "/fstab");
+        Bool("mount_devfs", "mount.devfs");
+        Bool("mount_fdescfs", "mount.fdescfs");
+        Bool("mount_procfs", "mount.procfs");
+        Add("exec.consolelog", $"{iocroot}/log/{name}-console.log");
+        Add("persist");
+        // ioc_start.py passes allow.mount.fusefs=0 and the like whatever is loaded; a "no" of a
+        // parameter this kernel does not have (its module not loaded) is the default, so it is left out.
+        var catalog = _host.Kernel.Catalog;
+        p.RemoveAll(x => x.Values.Count == 0 && x.Name[(x.Name.LastIndexOf('.') + 1)..].StartsWith("no", StringComparison.Ordinal)
+            && !JailConfNames.IsPseudoParameter(x.Name) && catalog.Resolve(x.Name, out _) is null);
+        return new JailDefinition(name, p, file);
+    }
+
     /// <summary>
     /// The plan that imports one jail: its block written to JAILCONF_D/NAME.conf. Refused when a
     /// definition JailPS reads already defines the name, and when the block's path is not the
@@ -61,11 +170,15 @@ public sealed class JailImportService
     /// </summary>
     public JailPlan PlanImport(ImportCandidate c)
     {
+        if (c.Refusal is { } refused) throw refused;
         if (_service.FindDefinition(c.Name) is { } existing)
             throw new JailOperationException("JailAlreadyExists", c.Name,
                 $"jail \"{c.Name}\" is already defined in {existing.SourceFile}; nothing was imported.",
                 "Remove or rename that definition first, or leave this jail to its manager.") { TargetObject = c.Name };
         string root = HostPath.Combine(HostPath.GetDirectoryName(c.SourceFile), "root");
+        if (!_host.Files.DirectoryExists(root))
+            throw new JailOperationException("JailImportInvalid", c.Name, $"jail \"{c.Name}\": {root}, its root beside {c.SourceFile}, does not exist; nothing was imported.",
+                "Mount its dataset (zfs mount), then import again.") { TargetObject = root };
         string? path = c.Definition.Get("path")?.Values.LastOrDefault();
         if (path is null || HostPath.Normalize(path) != root)
             throw new JailOperationException("JailImportInvalid", c.Name,
@@ -74,7 +187,7 @@ public sealed class JailImportService
         var parameters = c.Definition.Parameters.Where(p => !p.Name.StartsWith('$') && p.Name != "name").ToList();   // the evaluator's implicit name comes from the block
         parameters.Add(new JailConfParameter("$" + ImportedVariable, new[] { $"{c.Manager} {c.SourceFile}" }));
         string file = HostPath.Combine(_host.JailConfDirectory, c.Name + ".conf");
-        string block = $"# Imported from {c.Manager} ({c.SourceFile}) by Import-{(c.Manager == "bastille" ? "Bastille" : c.Manager)}Jail; that file is left as it was.\n"
+        string block = $"# Imported from {c.Manager} ({c.SourceFile}) by Import-{(c.Manager == "bastille" ? "Bastille" : "Iocage")}Jail; that file is left as it was.\n"
             + JailConfWriter.FormatBlock(c.Name, parameters);
         // Checked as New-Jail checks what it writes: each parameter as the kernel's catalog types it.
         JailSpec.Resolve(JailConfLoader.Evaluate(new[] { JailConfDocument.Parse(block, file) }).First(d => d.Name == c.Name), _host.Kernel.Catalog);
