@@ -107,6 +107,7 @@ Describe 'Moving over from Bastille' {
         $dir = Join-Path $root 'usr/local/bastille/jails/old'
         New-Item -ItemType Directory -Force (Join-Path $dir 'root') | Out-Null
         Set-Content (Join-Path $dir 'fstab') ''
+        Set-Content (Join-Path $dir 'rctl.conf') "jail:old:maxproc:deny=200/jail`njail:old:maxproc:log=200/jail"
         Set-Content (Join-Path $dir 'jail.conf') "old {`n  host.hostname = old;`n  mount.fstab = /usr/local/bastille/jails/old/fstab;`n  path = /usr/local/bastille/jails/old/root;`n  persist;`n}"
     }
 
@@ -121,8 +122,10 @@ Describe 'Moving over from Bastille' {
         $jail.ManagedBy | Should -Be 'jail.conf'
         $jail.ConfigFile | Should -Be '/etc/jail.conf.d/old.conf'
         Get-Content -Raw (Join-Path $root 'usr/local/bastille/jails/old/jail.conf') | Should -Be $before
+        (Get-JailLimit old).Rule | Should -Be @('jail:old:maxproc:deny=200', 'jail:old:maxproc:log=200')
         Start-Jail old
         (Get-Jail old).State | Should -Be 'Running'
+        (Get-JailLimit old).Source | Should -Be @('Both', 'Both')
         Test-Jail old | Should -BeTrue
         Stop-Jail old
     }

@@ -58,6 +58,29 @@ public sealed class JailImportService
         return found;
     }
 
+    /// <summary>
+    /// Bastille's limits (BASTILLE/jails/NAME/rctl.conf: `bastille limits` writes a deny and a log
+    /// rule per resource, `jail:NAME:RES:deny=VALUE/jail`, limits.sh) into /etc/rctl.conf, where
+    /// Start-Jail applies them; the kernel's rules are left as Bastille set them. A line that is not
+    /// a rule of this jail is left out, with a warning.
+    /// </summary>
+    private void AddBastilleLimits(JailPlan plan, ImportCandidate c)
+    {
+        string file = HostPath.Combine(HostPath.GetDirectoryName(c.SourceFile), "rctl.conf");
+        string? text = _host.Files.ReadAllText(file);
+        if (text is null) return;
+        var rules = new List<JailPS.Core.Limits.JailLimitRule>();
+        foreach (string line in text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
+        {
+            JailPS.Core.Limits.JailLimitRule? rule = null;
+            try { rule = JailPS.Core.Limits.JailLimitService.Parse(line.Split(new[] { ' ', '\t' }, 2)[0]); }
+            catch (JailOperationException) { }
+            if (rule is not null && rule.Jail == c.Name) rules.Add(rule);
+            else plan.Notes.Add($"{file}: \"{line}\" is not an rctl rule of jail {c.Name}; it is not imported.");
+        }
+        new JailPS.Core.Limits.JailLimitService(_host, NullJailOutput.Instance).AddPersistStep(plan, rules, $"from {file}");
+    }
+
     /// <summary>Where iocage's dataset is mounted when -Root is not given: the first of these with a jails/ directory.</summary>
     public static readonly string[] IocageDefaultRoots = { "/iocage", "/zroot/iocage" };
 
@@ -206,6 +229,7 @@ public sealed class JailImportService
                 _service.Invalidate();
             },
             $"delete {file}");
+        if (c.Manager == "bastille") AddBastilleLimits(plan, c);
         return plan;
     }
 }

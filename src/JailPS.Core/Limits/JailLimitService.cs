@@ -250,6 +250,21 @@ public sealed class JailLimitService
         return plan;
     }
 
+    /// <summary>
+    /// A step that writes rules to /etc/rctl.conf only (the kernel left as it is: a jail another
+    /// manager runs has its rules there already), each as <see cref="WithRule"/> writes one; the undo
+    /// puts the file back.
+    /// </summary>
+    public void AddPersistStep(JailPlan plan, IReadOnlyList<JailLimitRule> rules, string why)
+    {
+        if (rules.Count == 0) return;
+        HostFileEdit? written = null;
+        plan.Add("rctl.conf", $"write {string.Join(", ", rules.Select(r => r.Text))} to {RctlConf} ({why})",
+            () => written = _host.Files.Edit(RctlConf, current => rules.Aggregate(current, (text, r) => WithRule(text, r))),
+            () => { if (written is { } w) _host.Files.Edit(RctlConf, current => current == w.After ? w.Before : current); },
+            $"put {RctlConf} back as it was");
+    }
+
     /// <summary>The plan that removes a jail's matching rules from the kernel and, with <paramref name="persist"/>, from /etc/rctl.conf.</summary>
     public JailPlan PlanRemove(string jail, IReadOnlyList<JailLimitRule> rules, bool persist)
     {

@@ -15,7 +15,7 @@ namespace JailPS.Core.Simulation;
 /// on a deniable resource or memoryuse, throttle only on a decaying one but pcpu, per=process
 /// refused on a sloppy one; a second deny rule that differs only in its amount replaces the first;
 /// remove with nothing matched is ESRCH; an answer that does not fit is ERANGE. Usage accounts what
-/// the model has: a jail's processes (maxproc, nthr); everything else reads 0.
+/// the model has: a jail's processes (maxproc, nthr); the rest reads 0 unless a test sets it (SetRacctUsage).
 /// </summary>
 public sealed unsafe partial class SimulatedKernel : IRctlLibc
 {
@@ -34,6 +34,17 @@ public sealed unsafe partial class SimulatedKernel : IRctlLibc
     }
 
     private readonly List<RctlRule> _rctl = new();
+
+    /// <summary>Usage a test (or a runbook's simulated host) tells the model to report for a jail name, by resource; not saved.</summary>
+    private readonly Dictionary<(string Jail, int Resource), long> _racctUsage = new();
+
+    /// <summary>Makes rctl_get_racct report this usage of a resource for the jail (the model counts only processes by itself).</summary>
+    public void SetRacctUsage(string jail, string resource, long value)
+    {
+        int id = RctlConstants.ResourceId(resource);
+        if (id < 0) throw new ArgumentException($"no rctl resource {resource}", nameof(resource));
+        lock (_lock) _racctUsage[(jail, id)] = value;
+    }
 
     /// <summary>The rules in the kernel, as rctl(8) lists them.</summary>
     public IReadOnlyList<string> RctlRules { get { lock (_lock) return _rctl.Select(r => r.ToString()).ToList(); } }
@@ -60,6 +71,8 @@ public sealed unsafe partial class SimulatedKernel : IRctlLibc
                 int procs = _procs.Values.Count(p => p.Prison.IsAlive && InJailNamed(p.Prison, f.SubjectId));
                 values[RctlConstants.ResourceId("maxproc")] = procs;
                 values[RctlConstants.ResourceId("nthr")] = procs;
+                foreach (var ((j, r), v) in _racctUsage)
+                    if (j == f.SubjectId) values[r] = v;
             }
             return (0, string.Join(",", RctlConstants.Resources.Select((r, i) => $"{r.Name}={values[i]}")));
         });

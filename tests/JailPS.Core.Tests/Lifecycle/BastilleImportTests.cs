@@ -40,6 +40,8 @@ public sealed class BastilleImportTests : IDisposable
         _f.Host.Files.CreateDirectory("/var/log/bastille");
         _f.WriteFile(Dir + "/jail.conf", BastilleConf);
         _f.WriteFile(Dir + "/fstab", "");
+        // bastille limits web memoryuse 1G (limits.sh): a deny and a log rule.
+        _f.WriteFile(Dir + "/rctl.conf", "jail:web:memoryuse:deny=1G/jail\njail:web:memoryuse:log=1G/jail\n");
     }
 
     public void Dispose() => _f.Dispose();
@@ -63,6 +65,7 @@ public sealed class BastilleImportTests : IDisposable
         Assert.Contains("securelevel = 2;", conf);
         Assert.Contains("$jailps_imported = \"bastille /usr/local/bastille/jails/web/jail.conf\";", conf);
         Assert.Equal(BastilleConf, _f.Host.Files.ReadAllText(Dir + "/jail.conf"));   // Bastille's file as it was
+        Assert.Equal("jail:web:memoryuse:deny=1073741824\njail:web:memoryuse:log=1073741824\n", _f.Host.Files.ReadAllText("/etc/rctl.conf"));
         _f.Service.Invalidate();
         var jail = _f.Service.Get("web")!;
         Assert.Equal(("jail.conf", jid), (jail.ManagedBy, jail.Jid));   // the same jail, still running
@@ -88,5 +91,6 @@ public sealed class BastilleImportTests : IDisposable
         plan.Steps.Add(new PlanStep("fail", "injected", () => throw new JailOperationException("InjectedFault", "web", "injected")));
         Assert.Throws<JailPlanException>(() => PlanRunner.Execute(plan, _f));
         Assert.False(_f.Host.Files.FileExists("/etc/jail.conf.d/web.conf"));
+        Assert.Null(_f.Host.Files.ReadAllText("/etc/rctl.conf"));   // the limits' step was taken back too
     }
 }

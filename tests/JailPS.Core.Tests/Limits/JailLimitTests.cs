@@ -132,8 +132,10 @@ public sealed class JailLimitTests : IDisposable
         PlanRunner.Execute(start, _f);
         Assert.Equal(new[] { "jail:web:memoryuse:deny=2147483648" }, _f.Sim.Kernel.RctlRules);
         Limits().Add(JailLimitService.Rule("web", "maxproc", "deny", 100, null));   // as rctl -a would, by hand
+        _f.Sim.Kernel.SetRacctUsage("web", "memoryuse", 123L << 20);
         var usage = Limits().Usage("web");
         Assert.Equal(25, usage.Count);
+        Assert.Equal(123L << 20, usage["memoryuse"]);
         int jid = _f.Host.Kernel.GetByName("web")!.Jid;
         PlanRunner.Execute(_f.Lifecycle().PlanStop("web", jid, spec, 0, force: false), _f);
         Assert.Equal(new[] { "jail:web:maxproc:deny=100" }, _f.Sim.Kernel.RctlRules);
