@@ -46,6 +46,7 @@
         'Get-JailCpuSet'
         'Set-JailCpuSet'
         'Test-Jail'
+        'Repair-Jail'
         'Import-BastilleJail'
         'Import-IocageJail'
         'Update-Jail'

@@ -99,6 +99,14 @@ Describe 'Drift' {
         $d.Expected | Should -Be 'web.example.org'
         $d.Actual | Should -Be 'changed.example.org'
     }
+
+    It 'puts it back with Repair-Jail, after showing the plan' {
+        Repair-Jail web -WhatIf | Should -BeNullOrEmpty
+        Test-Jail web | Should -BeFalse
+        Repair-Jail web | Should -BeNullOrEmpty        # nothing left that needs a restart
+        Test-Jail web | Should -BeTrue
+        (Get-Jail web).Hostname | Should -Be 'web.example.org'
+    }
 }
 
 Describe 'Moving over from Bastille' {

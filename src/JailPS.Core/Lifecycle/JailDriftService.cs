@@ -105,4 +105,53 @@ public sealed class JailDriftService
         }
         return string.Join(",", parts.Count > 1 ? parts.OrderBy(p => p, StringComparer.Ordinal) : parts);
     }
+
+    /// <summary>
+    /// Repair-Jail: the plan that brings a running jail back in line with its definition, as far as
+    /// a running jail can be changed: parameters the kernel changes live (jail_set JAIL_UPDATE, as
+    /// Set-Jail does, with its undo), the rctl rules /etc/rctl.conf keeps and the kernel lost, and a
+    /// CPU set that only needs narrowing. What needs the jail made anew (create-only parameters,
+    /// mounts, addresses, a wider CPU set) is left, each in <paramref name="needsRestart"/>, for
+    /// Restart-Jail. A rule only the kernel has was added by hand and is never removed.
+    /// </summary>
+    public JailPlan PlanRepair(Jail jail, out List<JailDrift> needsRestart)
+    {
+        needsRestart = new List<JailDrift>();
+        var drift = Differences(jail);
+        var plan = new JailPlan(jail.Name, "repair");
+        if (drift.Count == 0 || jail.Jid is not int jid) return plan;
+        var spec = _service.SpecOf(jail)!;
+        var live = new System.Collections.Hashtable();
+        foreach (var d in drift.Where(d => d.Kind == "Parameter"))
+        {
+            var setting = spec.KernelSettings.FirstOrDefault(s => s.Info.Name == d.Item);
+            if (setting.Info is null || setting.Info.Access == JailParameterAccess.CreateOnly) needsRestart.Add(d);
+            else live[setting.Info.Name] = setting.Value;
+        }
+        if (live.Count > 0) plan = _service.PlanUpdate(jail, live, null);
+        var limits = new JailLimitService(_host, _output);
+        foreach (var d in drift.Where(d => d.Kind == "Limit"))
+        {
+            if (d.Expected is null)
+            {
+                plan.Notes.Add($"{d.Actual} is only in the kernel (added by hand, or without -Persist); it is left as it is (Remove-JailLimit {jail.Name} -Resource {d.Item} takes it away).");
+                continue;
+            }
+            var rule = JailLimitService.Parse(d.Expected)!;
+            plan.Add("rctl", $"rctl_add_rule {rule.Text} (from {JailLimitService.RctlConf})", () => limits.Add(rule), () => limits.Remove(rule.Text, jail.Name), $"rctl_remove_rule {rule.Text}");
+        }
+        foreach (var d in drift.Where(d => d.Kind == "CpuSet"))
+        {
+            var wanted = JailCpuSetService.ParseList(d.Expected!, jail.Name);
+            var have = d.Actual is { Length: > 0 } a ? JailCpuSetService.ParseList(a, jail.Name) : new SortedSet<int>();
+            if (wanted.IsSubsetOf(have))
+                plan.Add("cpuset", $"cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_JAIL, {jid}, {d.Expected})   # cpuset -l {d.Expected} -j {jail.Name}",
+                    () => new JailCpuSetService(_host).Apply(jail.Name, jid, wanted));
+            else needsRestart.Add(d);   // the kernel narrows a running jail's set only
+        }
+        needsRestart.AddRange(drift.Where(d => d.Kind is "Mount" or "Address" or "Definition"));
+        foreach (var d in needsRestart)
+            plan.Notes.Add($"{d.Kind} {d.Item}: expected {d.Expected ?? "(none)"}, actual {d.Actual ?? "(none)"}: needs the jail made anew (Restart-Jail {jail.Name}).");
+        return plan;
+    }
 }

@@ -41,6 +41,14 @@ public sealed class JailDriftTests : IDisposable
         var cpus = Assert.Single(drift, d => d.Kind == "CpuSet");
         Assert.Equal(("0-1", "1"), (cpus.Expected, cpus.Actual));
         Assert.Equal(3, drift.Count);
+
+        // Repair-Jail: what changes live is put back; the wider CPU set needs the jail made anew.
+        var repair = new JailDriftService(_f.Service, _f).PlanRepair(_f.Current("web"), out var left);
+        PlanRunner.Execute(repair, _f);
+        Assert.Equal("CpuSet", Assert.Single(left).Kind);
+        Assert.Equal("web.example.org", _f.Host.Kernel.GetByName("web")!["host.hostname"]);
+        Assert.Contains("jail:web:memoryuse:deny=1073741824", _f.Sim.Kernel.RctlRules);
+        Assert.Equal("CpuSet", Assert.Single(Drift("web")).Kind);
     }
 
     [Fact]
