@@ -111,6 +111,14 @@ public sealed class JailCpuSetService
         return plan;
     }
 
+    /// <summary>A jail's CPUs as Get-JailCpuSet shows them: the running jail's set (one cpuset_getaffinity) and its definition's list.</summary>
+    public JailCpuSet Describe(Jail jail)
+    {
+        var live = jail.Jid is int jid ? JailCpus(jail.Name, jid) : null;
+        string? configured = jail.Definition is { } d && d.Variables.TryGetValue(Variable, out string? v) ? v.Trim() : null;
+        return new JailCpuSet(jail.Name, jail.Jid, live is null ? null : Format(live), live?.Count ?? 0, configured, _host.ComputerName);
+    }
+
     private static JailOperationException Invalid(string jail, string why)
         => new("JailCpuSetInvalid", jail, $"jail \"{jail}\": {why}; nothing was changed.", "Give -Cpu as cpuset -l takes it: 0-3, or 0,2,4-7, of the host's CPUs (cpuset -g).") { TargetObject = jail };
 

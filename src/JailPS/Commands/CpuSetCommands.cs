@@ -9,13 +9,7 @@ namespace JailPS.Commands;
 [OutputType(typeof(JailCpuSet))]
 public sealed class GetJailCpuSetCommand : JailReportCmdletBase
 {
-    protected override void Report(Jail jail)
-    {
-        var cpus = new JailCpuSetService(JailHost);
-        var live = jail.Jid is int jid ? cpus.JailCpus(jail.Name, jid) : null;
-        string? configured = jail.Definition is { } d && d.Variables.TryGetValue(JailCpuSetService.Variable, out string? v) ? v.Trim() : null;
-        WriteObject(new JailCpuSet(jail.Name, jail.Jid, live is null ? null : JailCpuSetService.Format(live), live?.Count ?? 0, configured, JailHost.ComputerName));
-    }
+    protected override void Report(Jail jail) => WriteObject(new JailCpuSetService(JailHost).Describe(jail));
 }
 
 /// <summary>
@@ -44,11 +38,8 @@ public sealed class SetJailCpuSetCommand : JailTargetCmdletBase
                 var jail = Current(target);
                 var service = new JailCpuSetService(JailHost);
                 var cpus = JailCpuSetService.ParseList(Cpu, jail.Name);
-                if (!RunPlan(service.PlanSet(Service, jail, cpus, Persist), "Set cpuset")) return;
-                var now = Service.Refresh(jail.Name);
-                var live = now.Jid is int jid ? service.JailCpus(now.Name, jid) : null;
-                string? configured = now.Definition is { } d && d.Variables.TryGetValue(JailCpuSetService.Variable, out string? v) ? v.Trim() : null;
-                WriteObject(new JailCpuSet(now.Name, now.Jid, live is null ? null : JailCpuSetService.Format(live), live?.Count ?? 0, configured, JailHost.ComputerName));
+                if (RunPlan(service.PlanSet(Service, jail, cpus, Persist), "Set cpuset"))
+                    WriteObject(service.Describe(Service.Refresh(jail.Name)));
             });
     }
 }
