@@ -71,6 +71,13 @@ public sealed class JailDriftService
             else if (a.StateKind == JailIPAddressState.AliasMissing) Add("Address", a.Address.ToString(), address, $"{a.Address} in the jail, not on {a.Interface}");
             else if (a.SourceKind == JailIPAddressSource.Live) Add("Address", a.Address.ToString(), null, address);
         }
+        // VNET: what the definition moves into the jail is not on the host's list (getifaddrs shows
+        // the host's vnet only), and the host side of its epair is.
+        var hostNames = _interfaces.Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (string iface in spec.VnetInterfaces)
+            if (hostNames.Contains(iface)) Add("Interface", iface, "in the jail (vnet.interface)", "on the host");
+        if (spec.Epair is { } epair && !hostNames.Contains(epair.HostSide))
+            Add("Interface", epair.HostSide, $"on the host (the epair of {jail.Name}" + (epair.Bridge is null ? ")" : $", on {epair.Bridge})"), null);
         var limits = new JailLimitService(_host, _output);
         var persisted = limits.PersistedRules(jail.Name);
         if (persisted.Count > 0)
@@ -149,7 +156,7 @@ public sealed class JailDriftService
                     () => new JailCpuSetService(_host).Apply(jail.Name, jid, wanted));
             else needsRestart.Add(d);   // the kernel narrows a running jail's set only
         }
-        needsRestart.AddRange(drift.Where(d => d.Kind is "Mount" or "Address" or "Definition"));
+        needsRestart.AddRange(drift.Where(d => d.Kind is "Mount" or "Address" or "Interface" or "Definition"));
         foreach (var d in needsRestart)
             plan.Notes.Add($"{d.Kind} {d.Item}: expected {d.Expected ?? "(none)"}, actual {d.Actual ?? "(none)"}: needs the jail made anew (Restart-Jail {jail.Name}).");
         return plan;

@@ -18,7 +18,7 @@ public sealed class JailDrift
 
     public string Jail { get; }
 
-    /// <summary>Parameter, Mount, Address, Limit, CpuSet or Definition.</summary>
+    /// <summary>Parameter, Mount, Address, Interface (VNET), Limit, CpuSet or Definition.</summary>
     public string Kind { get; }
 
     /// <summary>The parameter, mount point, address or resource.</summary>

@@ -257,4 +257,17 @@ public sealed class VnetLifecycleTests : IDisposable
         Stop("db");
         Assert.Contains(_f.Sim.Kernel.InterfaceSummary, l => l == "lo1"); // the clone stays, without the jail's address
     }
+
+    [Fact]
+    public void Drift_sees_a_vnet_jail_whose_epair_was_destroyed_by_hand()
+    {
+        var def = NewVnetJail();
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(_f.Spec(def)), _f);
+        var drift = new JailDriftService(_f.Service, _f);
+        Assert.Empty(drift.Differences(_f.Current("app")));
+        _f.Host.Network.DestroyInterface("e0a_app");   // ifconfig e0a_app destroy, behind JailPS's back
+        var d = Assert.Single(new JailDriftService(_f.Service, _f).Differences(_f.Current("app")));
+        Assert.Equal(("Interface", "e0a_app"), (d.Kind, d.Item));
+        Assert.Null(d.Actual);
+    }
 }
