@@ -40,12 +40,56 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
                 record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = ex.RecommendedAction };
             ThrowTerminatingError(record);
         }
+        if (PipelineOrigin.NamedByHand(MyInvocation.BoundParameters.Keys) is { } typed)
+            ThrowTerminatingError(ErrorRecordFor(new JailOperationException("JailComputerNameNotSupported", null,
+                $"-{typed} is not a parameter of {MyInvocation.MyCommand.Name}: JailPS acts on the host it runs on.",
+                $"To act on another host, run the command there: Invoke-Command -HostName HOST {{ {MyInvocation.MyCommand.Name} ... }}, " +
+                "or with a session from New-PSSession: Invoke-Command -Session $session { ... }. See about_JailPS_Remoting."), null));
+        // Before any pipeline item is bound, the bound parameters are exactly those on the command line.
+        _origin = new PipelineOrigin(this, MyInvocation.BoundParameters.Keys);
         _service = new JailService(_host!, this);
         if (_host!.IsSimulated)
             WriteDebug($"JailPS: acting on the simulated host {_host.ComputerName}");
     }
 
     protected override void EndProcessing() => _host?.Commit();
+
+    /// <summary>
+    /// The ComputerName of a piped object (every JailPS object has one). Bound by property name only,
+    /// and hidden: it is how a command knows where a piped object came from, never a way to choose a
+    /// host (JailPS acts on the host it runs on; a -ComputerName typed by hand is refused).
+    /// </summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("ComputerName")]
+    public string? PipedComputerName { get; set; }
+
+    /// <summary>The PSComputerName remoting adds to a piped object: the name its host was reached by.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("PSComputerName")]
+    public string? PipedPSComputerName { get; set; }
+
+    private PipelineOrigin? _origin;
+
+    /// <summary>
+    /// Sealed so that every pipeline item passes one check before a command sees it: an object from
+    /// another host (see <see cref="JailObjectOrigin"/>) is refused as JailObjectFromOtherHost unless
+    /// the user named the target again on the command line. The command's own work is
+    /// <see cref="ProcessJailRecord"/>.
+    /// </summary>
+    protected sealed override void ProcessRecord()
+    {
+        if (_origin?.Refusal(_host!) is { } refusal)
+        {
+            WriteJailError(refusal, refusal.TargetObject);
+            return;
+        }
+        ProcessJailRecord();
+    }
+
+    /// <summary>What a command does with one pipeline item (or, without pipeline input, once).</summary>
+    protected virtual void ProcessJailRecord()
+    {
+    }
 
     protected override void StopProcessing() => _cancel.Cancel();
 

@@ -35,7 +35,7 @@ public abstract class JailReportCmdletBase : JailCmdletBase
     /// <summary>Writes the report's objects for one jail.</summary>
     protected abstract void Report(Jail jail);
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         try
         {

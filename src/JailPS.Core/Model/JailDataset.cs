@@ -10,7 +10,7 @@ public sealed class JailDataset
     {
         JailName = jailName;
         Dataset = dataset;
-        Role = role;
+        RoleKind = role;
         Used = used;
         Available = available;
         Referenced = referenced;
@@ -25,7 +25,10 @@ public sealed class JailDataset
     /// <summary>pool/path, as zfs list names it.</summary>
     public string Dataset { get; }
 
-    public JailDatasetRole Role { get; }
+    /// <summary>Root, Child or Delegated, by name: a string so that it stays a name through remoting and Export-Clixml (an enum comes back as its number).</summary>
+    public string Role => RoleKind.ToString();
+
+    internal JailDatasetRole RoleKind { get; }
 
     /// <summary>Bytes the dataset and its children use of their own (for a clone: what differs from its origin).</summary>
     public long Used { get; }

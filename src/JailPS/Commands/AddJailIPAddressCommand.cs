@@ -32,7 +32,7 @@ public sealed class AddJailIPAddressCommand : JailTargetCmdletBase
 
     private JailAddressService? _addresses;
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         _addresses ??= new JailAddressService(Service);
         foreach (var target in ResolveTargets())

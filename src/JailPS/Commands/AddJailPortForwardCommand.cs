@@ -45,7 +45,7 @@ public sealed class AddJailPortForwardCommand : JailTargetCmdletBase
 
     private JailPortForwardService? _forwards;
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         _forwards ??= new JailPortForwardService(Service, this);
         foreach (var target in ResolveTargets())

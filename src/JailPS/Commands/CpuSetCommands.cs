@@ -30,7 +30,7 @@ public sealed class SetJailCpuSetCommand : JailTargetCmdletBase
     [Parameter]
     public SwitchParameter Persist { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (var target in ResolveTargets())
             ForItem(target.Name, () =>

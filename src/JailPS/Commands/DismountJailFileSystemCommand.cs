@@ -54,7 +54,7 @@ public sealed class DismountJailFileSystemCommand : JailCmdletBase
 
     private readonly List<JailMount> _piped = new();
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         if (ParameterSetName == ByObjectSet)
         {

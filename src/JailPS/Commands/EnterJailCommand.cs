@@ -37,7 +37,7 @@ public sealed class EnterJailCommand : JailCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Shell { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         string name = InputObject?.Name ?? Name;
         ThrowIfUserFromHostWithoutUser(UserFromHost, User);

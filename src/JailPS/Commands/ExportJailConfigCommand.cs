@@ -24,7 +24,7 @@ public sealed class ExportJailConfigCommand : JailTargetCmdletBase
     [Parameter]
     public SwitchParameter NoClobber { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (var jail in ResolveTargets())
             ForItem(jail.Name, () =>

@@ -24,7 +24,7 @@ public sealed class GetDevfsRulesetCommand : DevfsCmdletBase
     [ValidateNotNullOrEmpty]
     public string[]? Name { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         try
         {

@@ -32,7 +32,7 @@ public sealed class GetJailCommand : JailCmdletBase
     [Parameter]
     public SwitchParameter IncludeDying { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         try
         {

@@ -73,7 +73,7 @@ public sealed class NewJailSnapshotCommand : JailTargetCmdletBase
     [ValidateNotNullOrEmpty]
     public string? SnapshotName { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         var service = new JailDatasetService(Service);
         string name = SnapshotName ?? DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH.mm.ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
@@ -98,7 +98,7 @@ public sealed class RestoreJailSnapshotCommand : JailTargetCmdletBase
     [ValidateNotNullOrEmpty]
     public string SnapshotName { get; set; } = "";
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         var service = new JailDatasetService(Service);
         foreach (var target in ResolveTargets())
@@ -117,7 +117,7 @@ public sealed class RemoveJailSnapshotCommand : JailTargetCmdletBase
     [SupportsWildcards]
     public string[] SnapshotName { get; set; } = Array.Empty<string>();
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         var service = new JailDatasetService(Service);
         foreach (var target in ResolveTargets())

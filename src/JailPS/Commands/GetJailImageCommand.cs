@@ -17,7 +17,7 @@ public sealed class GetJailImageCommand : JailCmdletBase
     [ArgumentCompleter(typeof(JailImageCompleter))]
     public string[]? Reference { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         try
         {

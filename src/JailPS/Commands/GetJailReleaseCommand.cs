@@ -16,7 +16,7 @@ public sealed class GetJailReleaseCommand : JailCmdletBase
     [Alias("Release")]
     public string[]? Name { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         try
         {

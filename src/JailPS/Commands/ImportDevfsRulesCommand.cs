@@ -16,7 +16,7 @@ public sealed class ImportDevfsRulesCommand : DevfsCmdletBase
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = { DevfsRulesetService.RulesFile };
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (string raw in Path)
             DevfsForItem(raw, () =>

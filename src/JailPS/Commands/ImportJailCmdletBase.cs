@@ -37,7 +37,7 @@ public abstract class ImportJailCmdletBase : JailCmdletBase
     /// <summary>What a failure to read the manager's files is reported against.</summary>
     protected abstract object? Source { get; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         try
         {

@@ -77,7 +77,7 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
         }
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         if (ParameterSetName is TextSet or TextAsTextSet)
         {

@@ -139,7 +139,7 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
         Timeout = Timeout is int t ? TimeSpan.FromSeconds(t) : null,
     };
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         if (StandardInput != null)
         {

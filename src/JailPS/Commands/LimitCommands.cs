@@ -71,7 +71,7 @@ public sealed class SetJailLimitCommand : JailTargetCmdletBase
     [Parameter]
     public SwitchParameter Persist { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (var target in ResolveTargets())
             ForItem(target.Name, () =>
@@ -102,7 +102,7 @@ public sealed class RemoveJailLimitCommand : JailTargetCmdletBase
     [ValidateNotNullOrEmpty]
     public string? Action { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (var target in ResolveTargets())
             ForItem(target.Name, () =>

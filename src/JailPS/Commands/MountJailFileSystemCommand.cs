@@ -70,7 +70,7 @@ public sealed class MountJailFileSystemCommand : JailTargetCmdletBase
         }
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (var target in ResolveTargets())
             ForItem(target.Name, () => MountInto(Current(target)));

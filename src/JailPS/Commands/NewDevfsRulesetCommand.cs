@@ -38,7 +38,7 @@ public sealed class NewDevfsRulesetCommand : DevfsCmdletBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         if (ParameterSetName == ByObjectSet)
         {

@@ -113,7 +113,7 @@ public sealed class NewJailCommand : JailCmdletBase
     [ValidateNotNullOrEmpty]
     public string? ConfigFile { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         if (WildcardPattern.ContainsWildcardCharacters(Name))
         {

@@ -19,7 +19,7 @@ public sealed class RemoveDevfsRulesetCommand : DevfsCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (int n in Number)
             DevfsForItem(n, () => RunDevfsPlan(Devfs.PlanRemove(n, Force, Force ? null : JailPS.Core.Devfs.DevfsRulesetService.UsersOf(JailHost, n)), "Remove"));

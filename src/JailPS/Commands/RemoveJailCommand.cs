@@ -63,7 +63,7 @@ public sealed class RemoveJailCommand : JailTargetCmdletBase
             RunStopPlan(cleanup);
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (var target in ResolveTargets())
             ForItem(target.Name, () =>

@@ -26,7 +26,7 @@ public sealed class RemoveJailIPAddressCommand : JailTargetCmdletBase
 
     private JailAddressService? _addresses;
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         _addresses ??= new JailAddressService(Service);
         foreach (var target in ResolveTargets())

@@ -24,7 +24,7 @@ public sealed class RemoveJailImageCommand : JailCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         var service = new JailImageService(JailHost, this);
         foreach (string text in Reference)

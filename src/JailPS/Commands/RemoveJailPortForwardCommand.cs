@@ -34,7 +34,7 @@ public sealed class RemoveJailPortForwardCommand : JailTargetCmdletBase
 
     private JailPortForwardService? _forwards;
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         _forwards ??= new JailPortForwardService(Service, this);
         foreach (var target in ResolveTargets())

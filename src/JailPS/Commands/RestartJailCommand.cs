@@ -27,7 +27,7 @@ public sealed class RestartJailCommand : JailTargetCmdletBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord() => _targets.AddRange(ResolveTargets());
+    protected override void ProcessJailRecord() => _targets.AddRange(ResolveTargets());
 
     protected override void EndProcessing()
     {

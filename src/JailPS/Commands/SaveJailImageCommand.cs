@@ -53,7 +53,7 @@ public sealed class SaveJailImageCommand : JailCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         ForItem(Path ?? Reference, () =>
         {

@@ -52,7 +52,7 @@ public sealed class SaveJailReleaseCommand : JailCmdletBase
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         ForItem(Release, () =>
         {

@@ -49,7 +49,7 @@ public sealed class SetDevfsRulesetCommand : DevfsCmdletBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         switch (ParameterSetName)
         {

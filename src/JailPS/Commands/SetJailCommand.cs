@@ -30,7 +30,7 @@ public sealed class SetJailCommand : JailTargetCmdletBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         var changes = NewJailCommand.Unwrap(Parameter)!;
         foreach (var target in ResolveTargets())

@@ -29,7 +29,7 @@ public sealed class StartJailCommand : JailTargetCmdletBase
     [ValidateNotNullOrEmpty]
     public string? JidFile { get; set; }
 
-    protected override void ProcessRecord() => _targets.AddRange(ResolveTargets());
+    protected override void ProcessJailRecord() => _targets.AddRange(ResolveTargets());
 
     protected override void EndProcessing()
     {

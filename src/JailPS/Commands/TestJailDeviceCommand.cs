@@ -32,7 +32,7 @@ public sealed class TestJailDeviceCommand : DevfsCmdletBase
     [Parameter]
     public SwitchParameter Quiet { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         foreach (var jail in JailsNamed(Name))
         {

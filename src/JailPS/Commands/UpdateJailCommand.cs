@@ -23,7 +23,7 @@ public sealed class UpdateJailCommand : JailTargetCmdletBase
     [ValidateSet("amd64", "aarch64", "arm64", "i386")]
     public string? Architecture { get; set; }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         var updater = new JailReleaseUpdater(Service, this);
         foreach (var target in ResolveTargets())

@@ -23,6 +23,6 @@ public sealed class UpdateJailReleaseCommand : JailCmdletBase
     [ValidateSet("amd64", "aarch64", "arm64", "i386")]
     public string Architecture { get; set; } = "amd64";
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
         => ForItem(Release, () => RunPlan(new JailReleaseUpdater(Service, this).PlanUpdate(Release, Architecture), "Update"));
 }

@@ -47,7 +47,7 @@ public sealed class WaitJailCommand : JailTargetCmdletBase
         if (Timeout >= 0) _deadline = DateTime.UtcNow.AddSeconds(Timeout);
     }
 
-    protected override void ProcessRecord()
+    protected override void ProcessJailRecord()
     {
         if (ParameterSetName == ByNameSet)
         {

@@ -42,9 +42,9 @@ public sealed class JailSnapshotTests : IDisposable
         int before = _f.Sim.Processes.Log.Count;
         var ds = Service.DatasetsOf(_f.Service.GetAll().ToList()).ToList();
         Assert.Equal(new[] { ("web", "zroot/jails/shared", JailDatasetRole.Delegated), ("web", "zroot/jails/web", JailDatasetRole.Root), ("web", "zroot/jails/web/data", JailDatasetRole.Child) },
-            ds.Select(d => (d.JailName, d.Dataset, d.Role)).OrderBy(x => x.Dataset));
+            ds.Select(d => (d.JailName, d.Dataset, d.RoleKind)).OrderBy(x => x.Dataset));
         Assert.Equal(1, _f.Sim.Processes.Log.Count - before);     // one zfs list for every jail
-        Assert.Equal("/usr/jails/web/data", ds.Single(d => d.Role == JailDatasetRole.Child).Mountpoint);
+        Assert.Equal("/usr/jails/web/data", ds.Single(d => d.RoleKind == JailDatasetRole.Child).Mountpoint);
     }
 
     [Fact]

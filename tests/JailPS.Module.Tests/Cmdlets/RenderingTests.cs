@@ -117,6 +117,95 @@ public sealed class RenderingTests : IDisposable
         Assert.Equal("Running", Ok("(Get-Jail web | ConvertTo-Json | ConvertFrom-Json).State").Output.Single().ToString());
     }
 
+    /// <summary>One command for every output type the fixture's host can produce (releases, images, datasets and port forwards: their own Pester files).</summary>
+    public static TheoryData<string> RemoteCommands => new()
+    {
+        "Get-Jail",
+        "Get-JailMount",
+        "Get-DevfsRuleset 4",
+        "Test-JailDevice web -Required null",
+        "Invoke-JailCommand web -Command ls",
+        "Invoke-JailCommand web -Command uptime | Out-Null; Get-JailSimulatedCommand",
+        "Get-JailIPAddress",
+        "New-Jail -Name vnet1 -Path /usr/jails/vnet1 -Vnet -Persist | Start-Jail; Get-JailNetworkAdapter",
+        "Set-JailLimit web -Resource memoryuse -Amount 512MB; Set-JailLimit web -Resource maxproc -Amount 100 -Action Log; Get-JailLimit",
+        "Get-JailResourceUsage",
+        "Get-JailCpuSet",
+        "Set-Jail web -Parameter @{ 'host.hostname' = 'changed.example.org' }; Test-Jail -Detailed",
+        "New-JailSimulatedHost -NoSelect -Path (Join-Path $env:JAILPS_SIMULATED_HOST 'lab')",
+        "Import-JailConfig -InputObject 'lab { path = /usr/jails/lab; }'",
+    };
+
+    /// <summary>
+    /// What Invoke-Command does to objects (PSSerializer at the remoting depth, then PSComputerName
+    /// added) keeps every JailPS output type usable: the Deserialized type name, the same view as
+    /// the live object (plus the PSComputerName column PowerShell adds), every state and role by
+    /// name, every list still a list of the same length, and nothing a user filters on turned into a
+    /// type name by a depth that was too small.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RemoteCommands))]
+    public void Every_output_type_survives_remoting_with_its_view_and_its_properties(string command)
+    {
+        var r = Ok($$"""
+            $live = @({{command}})
+            if ($live.Count -eq 0) { throw "no output" }
+            $problems = [System.Collections.Generic.List[string]]::new()
+            $copies = foreach ($o in $live) {
+                $c = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($o))
+                $type = $o.PSObject.TypeNames[0]
+                if ($c.PSObject.TypeNames[0] -ne "Deserialized.$type") { $problems.Add("type: $($c.PSObject.TypeNames[0])") }
+                foreach ($p in $o.PSObject.Properties) {
+                    if ($p.MemberType -ne 'Property' -or $null -eq $p.Value) { continue }
+                    $v = $p.Value; $cv = $c.($p.Name)
+                    if ($null -eq $c.PSObject.Properties[$p.Name]) { $problems.Add("$type.$($p.Name): not serialized"); continue }
+                    if ($v -is [enum]) { $problems.Add("$type.$($p.Name): an enum comes back as a number"); continue }
+                    if ($v -is [string] -or $v -is [ValueType]) {
+                        if ("$cv" -ne "$v") { $problems.Add("$type.$($p.Name): '$cv' instead of '$v'") }
+                        continue
+                    }
+                    if ($v -is [System.Collections.IEnumerable]) {
+                        if (@($cv).Count -ne @($v).Count) { $problems.Add("$type.$($p.Name): $(@($cv).Count) items instead of $(@($v).Count)") }
+                        $item = @($v)[0]; $copyItem = @($cv)[0]
+                        if ($null -ne $item -and $item -isnot [string] -and $item -isnot [ValueType] -and $copyItem -is [string]) { $problems.Add("$type.$($p.Name): items flattened to '$copyItem'") }
+                        continue
+                    }
+                    if ($cv -is [string] -and $cv -ne "$v") { $problems.Add("$type.$($p.Name): flattened to '$cv'") }
+                }
+                $c | Add-Member -NotePropertyName PSComputerName -NotePropertyValue 'bsd2' -PassThru
+            }
+            $problems -join '; '
+            # Invoke-Command -HideComputerName: exactly the live view.
+            ($live | Out-String -Width 250) -eq ($copies | Out-String -Width 250)
+            # Invoke-Command: the same view, and PowerShell adds the PSComputerName column (or line).
+            $copies | Add-Member -NotePropertyName PSShowComputerName -NotePropertyValue $true
+            ($copies | Out-String -Width 250) -match 'PSComputerName\s*:\s*bsd2|PSComputerName[^\n]*\n(.*\n)*.*bsd2'
+            """);
+        Assert.True(r.Output[0].ToString() == "", r.Output[0].ToString());
+        Assert.True((bool)r.Output[1].BaseObject, "a deserialized copy renders differently from the live object");
+        Assert.True((bool)r.Output[2].BaseObject, "no PSComputerName in the remote rendering");
+    }
+
+    /// <summary>
+    /// The output types the fixture cannot produce (releases, images, datasets, snapshots, port
+    /// forwards) obey the same rule by construction: no public property is an enum, which
+    /// deserializes as its number, so Where-Object State -eq Running would match nothing remotely.
+    /// </summary>
+    [Fact]
+    public void No_output_type_has_an_enum_property()
+    {
+        var r = Ok("""
+            $types = @([JailPS.Jail].Assembly, [JailPS.Commands.JailCmdletBase].Assembly) | ForEach-Object { $_.GetExportedTypes() } |
+                Where-Object { $_.IsClass -and $_.Namespace -eq 'JailPS' }
+            @($types | Where-Object Name -eq 'JailDataset').Count
+            foreach ($t in $types) { foreach ($p in $t.GetProperties()) {
+                $pt = [Nullable]::GetUnderlyingType($p.PropertyType); if (-not $pt) { $pt = $p.PropertyType }
+                if ($pt.IsEnum) { "$($t.Name).$($p.Name)" } } }
+            """);
+        Assert.Equal(1, Convert.ToInt32(r.Output[0].BaseObject));
+        Assert.Empty(r.Output.Skip(1).Select(o => o.ToString()));
+    }
+
     [Fact]
     public void Export_Clixml_round_trip_keeps_names_and_renders_the_same_view()
     {

@@ -134,7 +134,9 @@ public static class CmdletCatalog
                             [pscustomobject]@{
                                 Name = $_.Name
                                 IsDefault = $_.IsDefault
-                                Parameters = @($_.Parameters | ForEach-Object {
+                                # Hidden parameters (the origin marks every JailPS cmdlet binds from a piped
+                                # object, see about_JailPS_Remoting) are not typed by users: no help page lists them.
+                                Parameters = @($_.Parameters | Where-Object { -not @($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) } | ForEach-Object {
                                     [pscustomobject]@{
                                         Name = $_.Name
                                         Type = $_.ParameterType
