@@ -49,6 +49,7 @@
         'Repair-Jail'
         'Import-BastilleJail'
         'Import-IocageJail'
+        'Invoke-JailRollout'
         'Update-Jail'
         'Get-JailDataset'
         'Get-JailSnapshot'

@@ -1,0 +1,122 @@
+using System;
+using System.Collections.Generic;
+using System.Collections.ObjectModel;
+using System.Diagnostics;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Runspaces;
+
+namespace JailPS.Commands;
+
+/// <summary>
+/// Invoke-JailRollout: a script block on several hosts, one host at a time, in the order given,
+/// stopping at the first host where it fails. Invoke-Command -ThrottleLimit 1 also goes one host at a
+/// time, but it goes on after a failure, so a rolling restart that breaks the first host breaks them
+/// all. This is thin over Invoke-Command: each host's run is Invoke-Command -Session with the same
+/// script block, and its output, errors, warnings and information come back as Invoke-Command
+/// returns them. It does not act on this host and needs no JailPS on it beyond this command.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Invoke, "JailRollout", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(JailRolloutStep))]
+public sealed class InvokeJailRolloutCommand : PSCmdlet
+{
+    /// <summary>The hosts, in the order to go through them (New-PSSession -HostName ...).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public PSSession[] Session { get; set; } = Array.Empty<PSSession>();
+
+    /// <summary>What to run on each host, as with Invoke-Command; $using: works.</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNull]
+    public ScriptBlock ScriptBlock { get; set; } = null!;
+
+    /// <summary>Arguments for the script block's param() block, the same on every host.</summary>
+    [Parameter]
+    [Alias("Args")]
+    public object[]? ArgumentList { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var sessions = Session;
+        int done = 0;
+        string activity = $"Rolling out to {sessions.Length} host{(sessions.Length == 1 ? "" : "s")}";
+        for (int i = 0; i < sessions.Length; i++)
+        {
+            var session = sessions[i];
+            string host = HostOf(session);
+            WriteProgress(new ProgressRecord(1, activity, $"{host} ({i + 1} of {sessions.Length})")
+            {
+                PercentComplete = 100 * i / sessions.Length,
+            });
+            if (!ShouldProcess(host, "Run the script block"))
+            {
+                WriteObject(new JailRolloutStep(host, i + 1, JailRolloutStep.Skipped, Array.Empty<PSObject>(), Array.Empty<ErrorRecord>(), TimeSpan.Zero, null));
+                continue;
+            }
+            var step = RunOn(session, host, i + 1);
+            WriteObject(step);
+            if (step.Status == JailRolloutStep.Done)
+            {
+                done++;
+                continue;
+            }
+            for (int j = i + 1; j < sessions.Length; j++)
+                WriteObject(new JailRolloutStep(HostOf(sessions[j]), j + 1, JailRolloutStep.NotRun, Array.Empty<PSObject>(), Array.Empty<ErrorRecord>(), TimeSpan.Zero, null));
+            WriteError(Stopped(sessions, i, step));
+            break;
+        }
+        WriteProgress(new ProgressRecord(1, activity, $"{done} of {sessions.Length} done") { RecordType = ProgressRecordType.Completed });
+    }
+
+    private JailRolloutStep RunOn(PSSession session, string host, int position)
+    {
+        var clock = Stopwatch.StartNew();
+        using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
+        ps.AddCommand("Microsoft.PowerShell.Core\\Invoke-Command")
+            .AddParameter("Session", session)
+            .AddParameter("ScriptBlock", ScriptBlock);
+        if (ArgumentList is { Length: > 0 })
+            ps.AddParameter("ArgumentList", ArgumentList);
+        Collection<PSObject> output = new();
+        string? failure = null;
+        try
+        {
+            output = ps.Invoke();
+        }
+        catch (RuntimeException ex)
+        {
+            // A terminating error on the host (throw, -ErrorAction Stop) or a broken session.
+            failure = ex.Message;
+            WriteError(new ErrorRecord(ex.ErrorRecord, ex));
+        }
+        foreach (var w in ps.Streams.Warning) WriteWarning(w.Message);
+        foreach (var v in ps.Streams.Verbose) WriteVerbose(v.Message);
+        foreach (var info in ps.Streams.Information) WriteInformation(info);
+        var errors = ps.Streams.Error.ToArray();
+        foreach (var e in errors) WriteError(e);
+        clock.Stop();
+        bool failed = failure != null || errors.Length > 0;
+        return new JailRolloutStep(host, position, failed ? JailRolloutStep.Failed : JailRolloutStep.Done, output.ToArray(), errors, clock.Elapsed,
+            failure ?? errors.FirstOrDefault()?.ToString());
+    }
+
+    private static string HostOf(PSSession session) => session.ComputerName;
+
+    private static ErrorRecord Stopped(PSSession[] sessions, int failedAt, JailRolloutStep step)
+    {
+        string doneHosts = failedAt == 0 ? "none" : string.Join(", ", sessions.Take(failedAt).Select(HostOf));
+        string left = failedAt == sessions.Length - 1 ? "none" : string.Join(", ", sessions.Skip(failedAt + 1).Select(HostOf));
+        string next = failedAt == sessions.Length - 1 ? $"$sessions[{failedAt}]" : $"$sessions[{failedAt}..{sessions.Length - 1}]";
+        var ex = new InvalidOperationException(
+            $"The rollout stopped at {step.ComputerName} (host {failedAt + 1} of {sessions.Length}): {step.Reason} " +
+            $"Done: {doneHosts}. Not run: {left}.");
+        return new ErrorRecord(ex, "JailRolloutStopped", ErrorCategory.OperationStopped, step)
+        {
+            ErrorDetails = new ErrorDetails(ex.Message)
+            {
+                RecommendedAction = $"Fix {step.ComputerName} (its errors are above and in the step's Errors), then go on from it: " +
+                    $"Invoke-JailRollout -Session {next} -ScriptBlock {{ ... }}.",
+            },
+        };
+    }
+}
