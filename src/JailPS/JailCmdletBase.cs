@@ -78,13 +78,20 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
     /// </summary>
     protected sealed override void ProcessRecord()
     {
-        if (_origin?.Refusal(_host!) is { } refusal)
+        if (PipelineInputNamesThings && _origin?.Refusal(_host!) is { } refusal)
         {
             WriteJailError(refusal, refusal.TargetObject);
             return;
         }
         ProcessJailRecord();
     }
+
+    /// <summary>
+    /// Whether this command's pipeline input names things on the host (jails, mounts, files), so
+    /// that input from another host must be refused. False only where the input is content, such as
+    /// jail.conf text copied from another host into Import-JailConfig.
+    /// </summary>
+    protected virtual bool PipelineInputNamesThings => true;
 
     /// <summary>What a command does with one pipeline item (or, without pipeline input, once).</summary>
     protected virtual void ProcessJailRecord()

@@ -44,6 +44,12 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
     [AllowEmptyCollection]
     public string[] InputObject { get; set; } = Array.Empty<string>();
 
+    /// <summary>
+    /// jail.conf text is content, not a name: text from another host (Invoke-Command bsd1 { Get-Content
+    /// /etc/jail.conf.d/web.conf }) is read as this host's configuration. A path from another host is refused.
+    /// </summary>
+    protected override bool PipelineInputNamesThings => ParameterSetName is not (TextSet or TextAsTextSet);
+
     /// <summary>Writes the lines of jail -e instead of Jail objects.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathAsTextSet)]
     [Parameter(Mandatory = true, ParameterSetName = TextAsTextSet)]

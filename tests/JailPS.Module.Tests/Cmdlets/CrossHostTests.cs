@@ -27,9 +27,9 @@ public sealed class CrossHostTests : IDisposable
             function Use-Host($path) { $env:JAILPS_SIMULATED_HOST = $path }
             function ConvertTo-Remote($object, $computer) {
                 $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($object))
-                $copy | Add-Member -NotePropertyName PSComputerName -NotePropertyValue $computer
-                $copy | Add-Member -NotePropertyName PSShowComputerName -NotePropertyValue $true
-                $copy
+                # -PassThru: a string or number comes back wrapped, as Invoke-Command returns it.
+                $copy | Add-Member -NotePropertyName PSComputerName -NotePropertyValue $computer -PassThru |
+                    Add-Member -NotePropertyName PSShowComputerName -NotePropertyValue $true -PassThru
             }
             foreach ($h in $there, $here) {
                 Use-Host $h
@@ -161,6 +161,24 @@ public sealed class CrossHostTests : IDisposable
         Assert.Empty(r.Output.Where(o => o is not null && o.BaseObject is not bool));
         Assert.Equal("Running", StateHere("web"));
         Assert.Equal(log, Ok("Use-Host $here; (Get-JailSimulatedCommand).Count").Output.Single().ToString());
+    }
+
+    [Fact]
+    public void Remote_names_are_refused_but_remote_jail_conf_text_is_content_to_read_here()
+    {
+        // Names that came back from another host name that host's jails.
+        var r = _s.Run("Use-Host $there; $names = ConvertTo-Remote 'web' 'bsd2'; Use-Host $here; $names | Stop-Jail");
+        Assert.Equal("JailObjectFromOtherHost,JailPS.Commands.StopJailCommand", Assert.Single(r.Errors).FullyQualifiedErrorId);
+        Assert.Equal("Running", StateHere("web"));
+        // A definition's text copied from another host is read as this host's configuration.
+        var copied = Ok("""
+            Use-Host $there; $text = ConvertTo-Remote 'app { path = /usr/jails/app; persist; }' 'bsd2'
+            Use-Host $here; $text | Import-JailConfig | ForEach-Object { $_.Name; $_.ComputerName }
+            """);
+        Assert.Equal(new[] { "app", "simulated:" + _s.SimulatedHostPath }, copied.Output.Select(o => o.ToString()).ToArray());
+        // A path from another host names a file there.
+        var path = _s.Run("Use-Host $there; $file = ConvertTo-Remote ([pscustomobject]@{ FullName = '/etc/jail.conf' }) 'bsd2'; Use-Host $here; $file | Import-JailConfig");
+        Assert.Equal("JailObjectFromOtherHost,JailPS.Commands.ImportJailConfigCommand", Assert.Single(path.Errors).FullyQualifiedErrorId);
     }
 
     [Fact]
