@@ -42,6 +42,8 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
         string activity = $"Rolling out to {sessions.Length} host{(sessions.Length == 1 ? "" : "s")}";
         for (int i = 0; i < sessions.Length; i++)
         {
+            if (Stopping)
+                return;
             var session = sessions[i];
             string host = HostOf(session);
             WriteProgress(new ProgressRecord(1, activity, $"{host} ({i + 1} of {sessions.Length})")
@@ -72,6 +74,7 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
     {
         var clock = Stopwatch.StartNew();
         using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
+        _running = ps;
         ps.AddCommand("Microsoft.PowerShell.Core\\Invoke-Command")
             .AddParameter("Session", session)
             .AddParameter("ScriptBlock", ScriptBlock);
@@ -82,6 +85,10 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
         try
         {
             output = ps.Invoke();
+        }
+        catch (PipelineStoppedException)
+        {
+            throw;   // Ctrl+C: no step for this host, and no later host
         }
         catch (RuntimeException ex)
         {
@@ -99,6 +106,11 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
         return new JailRolloutStep(host, position, failed ? JailRolloutStep.Failed : JailRolloutStep.Done, output.ToArray(), errors, clock.Elapsed,
             failure ?? errors.FirstOrDefault()?.ToString());
     }
+
+    private volatile PowerShell? _running;
+
+    /// <summary>Ctrl+C stops the host being run (its Invoke-Command); no later host is started.</summary>
+    protected override void StopProcessing() => _running?.Stop();
 
     private static string HostOf(PSSession session) => session.ComputerName;
 
