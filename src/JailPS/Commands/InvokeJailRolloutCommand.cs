@@ -77,11 +77,15 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
         _running = ps;
         ps.AddCommand("Microsoft.PowerShell.Core\\Invoke-Command")
             .AddParameter("Session", session)
-            .AddParameter("ScriptBlock", ScriptBlock);
+            .AddParameter("ScriptBlock", ScriptBlock)
+            // Every error the host writes is collected and written on below, whatever the caller's
+            // $ErrorActionPreference: with Stop, the nested Invoke-Command would otherwise throw at
+            // the host's first error and lose the rest. -ErrorAction on this command still applies.
+            .AddParameter("ErrorAction", ActionPreference.Continue);
         if (ArgumentList is { Length: > 0 })
             ps.AddParameter("ArgumentList", ArgumentList);
         Collection<PSObject> output = new();
-        string? failure = null;
+        ErrorRecord? thrown = null;
         try
         {
             output = ps.Invoke();
@@ -92,19 +96,20 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
         }
         catch (RuntimeException ex)
         {
-            // A terminating error on the host (throw, -ErrorAction Stop) or a broken session.
-            failure = ex.Message;
-            WriteError(new ErrorRecord(ex.ErrorRecord, ex));
+            // A terminating error on the host (throw, -ErrorAction Stop there) or a broken session.
+            thrown = ex.ErrorRecord;
         }
+        clock.Stop();
+        var errors = ps.Streams.Error.ToList();
+        if (thrown != null && !errors.Contains(thrown))
+            errors.Add(thrown);
+        var step = new JailRolloutStep(host, position, errors.Count > 0 ? JailRolloutStep.Failed : JailRolloutStep.Done, output.ToArray(), errors.ToArray(),
+            clock.Elapsed, errors.FirstOrDefault()?.ToString());
         foreach (var w in ps.Streams.Warning) WriteWarning(w.Message);
         foreach (var v in ps.Streams.Verbose) WriteVerbose(v.Message);
         foreach (var info in ps.Streams.Information) WriteInformation(info);
-        var errors = ps.Streams.Error.ToArray();
         foreach (var e in errors) WriteError(e);
-        clock.Stop();
-        bool failed = failure != null || errors.Length > 0;
-        return new JailRolloutStep(host, position, failed ? JailRolloutStep.Failed : JailRolloutStep.Done, output.ToArray(), errors, clock.Elapsed,
-            failure ?? errors.FirstOrDefault()?.ToString());
+        return step;
     }
 
     private volatile PowerShell? _running;
