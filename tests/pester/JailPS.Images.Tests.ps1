@@ -59,6 +59,7 @@ Describe 'An OCI image, then a jail from it' {
         $image.Boots | Should -BeTrue
         (($out | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message -join "`n") | Should -Match 'SHA-256 matches'
         (Get-JailImage freebsd-runtime:15.0-RELEASE-amd64).Digest | Should -Be $image.Digest
+        Get-RemotingProblem @($image) | Should -BeNullOrEmpty
     }
 
     It 'refuses a file its checksum does not match, with a typed error' {

@@ -66,6 +66,8 @@ Describe 'Seed 003: jails on lo1 with pf isolation and a port forward' {
         $f | Should -HaveCount 2
         $f.State | Should -Be @('Active', 'Active')
         $f.JailAddress.IPAddressToString | Should -Be @('192.0.2.11', '192.0.2.11')
+        Get-RemotingProblem $f | Should -BeNullOrEmpty
+        ($f | ConvertTo-RemoteCopy | Where-Object State -eq Active).Count | Should -Be 2
         (Get-SimKernel).PfAnchors['jailps/web'] | Should -Contain 'rdr pass on em0 inet proto tcp from any to 192.0.2.2 port 443 -> 192.0.2.11 port 443'
         Get-Content -Raw (Join-Path $root 'etc/jail.conf.d/web.conf') | Should -Match '\$jailps_rdr = "tcp 192\.0\.2\.2:80 -> 192\.0\.2\.11:80; tcp 192\.0\.2\.2:443 -> 192\.0\.2\.11:443";'
     }

@@ -37,6 +37,9 @@ Describe 'A release, then a thick jail from it' {
         $r.Verified | Should -BeTrue
         $r.Distributions | Should -Be 'base.txz'
         (Get-JailRelease 14.*).Name | Should -Be '14.3-RELEASE'
+        # What Invoke-Command brings back of a release keeps its view and its properties.
+        Get-RemotingProblem @($r) | Should -BeNullOrEmpty
+        Get-RemotingProblem @(Get-JailRelease) | Should -BeNullOrEmpty
     }
 
     It 'refuses a release it does not have with a typed error' {
@@ -119,12 +122,15 @@ Describe 'Jails on ZFS: base.txz into a dataset, clones, snapshots, destroy (see
         $app.Role | Should -Be 'Root'
         $app.Origin | Should -Be 'zroot/jails/releases/14.3-RELEASE@jailps-app'
         $app.Used | Should -BeLessThan $app.Referenced
+        Get-RemotingProblem @(Get-JailDataset) | Should -BeNullOrEmpty
+        (Get-JailDataset app | ConvertTo-RemoteCopy).Role | Should -Be 'Root'
         Get-Content (Join-Path $root 'usr/jails/app/etc/motd') | Should -Be 'FreeBSD 14.3-RELEASE (JailPS test fixture)'
     }
 
     It 'starts the clone and refuses to roll it back while it runs' {
         Start-Jail web
         New-JailSnapshot web -SnapshotName before-change | Select-Object -ExpandProperty FullName | Should -Be 'zroot/jails/web@before-change'
+        Get-RemotingProblem @(Get-JailSnapshot web) | Should -BeNullOrEmpty
         Restore-JailSnapshot web before-change -Confirm:$false -ErrorAction SilentlyContinue -ErrorVariable err
         $err[0].FullyQualifiedErrorId | Should -BeLike 'JailIsRunning,*'
         Stop-Jail web

@@ -12,6 +12,8 @@ if (($env:PSModulePath -split [System.IO.Path]::PathSeparator) -notcontains $lay
     $env:PSModulePath = $layout + [System.IO.Path]::PathSeparator + $env:PSModulePath
 }
 
+. (Join-Path $PSScriptRoot 'RoundTrip.ps1')
+
 function New-TestHost {
     (New-JailSimulatedHost).Path
 }
