@@ -116,6 +116,7 @@ Describe 'Moving over from Bastille' {
         New-Item -ItemType Directory -Force (Join-Path $dir 'root') | Out-Null
         Set-Content (Join-Path $dir 'fstab') ''
         Set-Content (Join-Path $dir 'rctl.conf') "jail:old:maxproc:deny=200/jail`njail:old:maxproc:log=200/jail"
+        Set-Content (Join-Path $dir 'cpuset.conf') '1,2'
         Set-Content (Join-Path $dir 'jail.conf') "old {`n  host.hostname = old;`n  mount.fstab = /usr/local/bastille/jails/old/fstab;`n  path = /usr/local/bastille/jails/old/root;`n  persist;`n}"
     }
 
@@ -134,6 +135,8 @@ Describe 'Moving over from Bastille' {
         Start-Jail old
         (Get-Jail old).State | Should -Be 'Running'
         (Get-JailLimit old).Source | Should -Be @('Both', 'Both')
+        (Get-JailCpuSet old).Cpu | Should -Be '1-2'
+        (Get-JailCpuSet old).Configured | Should -Be '1-2'
         Test-Jail old | Should -BeTrue
         Stop-Jail old
     }

@@ -209,6 +209,9 @@ public sealed class JailImportService
                 "Check the file (bastille edit NAME): JailPS imports a jail only with the root its manager made.") { TargetObject = c.SourceFile };
         var parameters = c.Definition.Parameters.Where(p => !p.Name.StartsWith('$') && p.Name != "name").ToList();   // the evaluator's implicit name comes from the block
         parameters.Add(new JailConfParameter("$" + ImportedVariable, new[] { $"{c.Manager} {c.SourceFile}" }));
+        var notes = new List<string>();
+        if (c.Manager == "bastille" && BastilleCpuSet(c, notes) is { } cpus)
+            parameters.Add(new JailConfParameter("$" + JailPS.Core.Limits.JailCpuSetService.Variable, new[] { cpus }));
         string file = HostPath.Combine(_host.JailConfDirectory, c.Name + ".conf");
         string block = $"# Imported from {c.Manager} ({c.SourceFile}) by Import-{(c.Manager == "bastille" ? "Bastille" : "Iocage")}Jail; that file is left as it was.\n"
             + JailConfWriter.FormatBlock(c.Name, parameters);
@@ -229,7 +232,41 @@ public sealed class JailImportService
                 _service.Invalidate();
             },
             $"delete {file}");
+        plan.Notes.AddRange(notes);
         if (c.Manager == "bastille") AddBastilleLimits(plan, c);
         return plan;
+    }
+
+    /// <summary>
+    /// Bastille's CPU set (BASTILLE/jails/NAME/cpuset.conf, one cpuset(1) list per line: `bastille
+    /// limits NAME cpu 2,3` appends one, limits.sh), as the list the jail ends up on: start.sh runs
+    /// `cpuset -l LINE -j NAME` for each line in order, and the kernel only narrows a jail's set, so
+    /// a line that is not within the set before it fails there and is left out here too, with a
+    /// note. Null when there is no such file or no line applies.
+    /// </summary>
+    private string? BastilleCpuSet(ImportCandidate c, List<string> notes)
+    {
+        string file = HostPath.Combine(HostPath.GetDirectoryName(c.SourceFile), "cpuset.conf");
+        string? text = _host.Files.ReadAllText(file);
+        if (text is null) return null;
+        SortedSet<int>? current = null;
+        foreach (string line in text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
+        {
+            SortedSet<int> cpus;
+            try { cpus = JailPS.Core.Limits.JailCpuSetService.ParseList(line, c.Name); }
+            catch (JailOperationException)
+            {
+                notes.Add($"{file}: \"{line}\" is not a CPU list; it is not imported.");
+                continue;
+            }
+            if (current is not null && !cpus.IsSubsetOf(current))
+            {
+                notes.Add($"{file}: \"{line}\" is not within {JailPS.Core.Limits.JailCpuSetService.Format(current)}, the set the line before it leaves; " +
+                    "cpuset fails for it when Bastille starts the jail, so it is not imported.");
+                continue;
+            }
+            current = cpus;
+        }
+        return current is null ? null : JailPS.Core.Limits.JailCpuSetService.Format(current);
     }
 }
