@@ -152,15 +152,18 @@ Describe 'Moving over from iocage' {
         $script:root = New-TestHost
         New-Item -ItemType Directory -Force (Join-Path $root 'iocage/jails/db/root'), (Join-Path $root 'iocage/log') | Out-Null
         Set-Content (Join-Path $root 'iocage/jails/db/fstab') ''
-        Set-Content (Join-Path $root 'iocage/jails/db/config.json') '{"host_hostname": "db", "vnet": "off", "exec_start": "/usr/bin/true"}'
+        Set-Content (Join-Path $root 'iocage/jails/db/config.json') '{"host_hostname": "db", "vnet": "off", "exec_start": "/usr/bin/true", "memoryuse": "deny=1G", "cpuset": "0,2"}'
     }
 
     It 'imports ioc-db with iocage''s parameters, and it starts' {
         $jail = Import-IocageJail db
         $jail.Name | Should -Be 'ioc-db'
         $jail.Hostname | Should -Be 'db'
+        (Get-JailLimit ioc-db).Rule | Should -Be 'jail:ioc-db:memoryuse:deny=1073741824'
         Start-Jail ioc-db
         (Get-Jail ioc-db).State | Should -Be 'Running'
+        (Get-JailLimit ioc-db).Source | Should -Be 'Both'
+        (Get-JailCpuSet ioc-db).Cpu | Should -Be '0,2'
         Stop-Jail ioc-db
     }
 }

@@ -11,6 +11,9 @@ public sealed record ImportCandidate(string Name, string Manager, string SourceF
 {
     /// <summary>Why this jail cannot be imported (iocage's VNET, say): thrown by PlanImport, so one such jail does not stop the others.</summary>
     public JailOperationException? Refusal { get; init; }
+
+    /// <summary>iocage's merged settings (config.json over defaults.json), for its limits and CPU set; null for Bastille.</summary>
+    public IReadOnlyDictionary<string, string>? IocageSettings { get; init; }
 }
 
 /// <summary>
@@ -69,16 +72,45 @@ public sealed class JailImportService
         string file = HostPath.Combine(HostPath.GetDirectoryName(c.SourceFile), "rctl.conf");
         string? text = _host.Files.ReadAllText(file);
         if (text is null) return;
+        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(new[] { ' ', '\t' }, 2)[0]);
+        AddLimits(plan, c, lines, file);
+    }
+
+    /// <summary>
+    /// iocage's limits: each rctl property (IOCRCTL.types in iocage_lib/ioc_json.py: memoryuse,
+    /// pcpu, maxproc ...) that is not "off" holds "action=amount", which ioc_start.py adds at start
+    /// as `rctl -a jail:ioc-NAME:PROPERTY:VALUE`; the same rules go to /etc/rctl.conf.
+    /// </summary>
+    private void AddIocageLimits(JailPlan plan, ImportCandidate c)
+    {
+        if (c.IocageSettings is not { } conf) return;
+        var lines = IocageRctlProperties.Where(k => conf.TryGetValue(k, out string? v) && v.Length > 0 && v is not ("off" or "none"))
+            .Select(k => $"jail:{c.Name}:{k}:{conf[k]}");
+        AddLimits(plan, c, lines, c.SourceFile);
+    }
+
+    /// <summary>iocage's rctl properties (IOCRCTL.types, iocage_lib/ioc_json.py), in a fixed order.</summary>
+    private static readonly string[] IocageRctlProperties =
+    {
+        "cputime", "datasize", "stacksize", "coredumpsize", "memoryuse", "memorylocked", "maxproc", "openfiles",
+        "vmemoryuse", "pseudoterminals", "swapuse", "nthr", "msgqqueued", "msgqsize", "nmsgq", "nsem", "nsemop",
+        "nshm", "shmsize", "wallclock", "pcpu", "readbps", "writebps", "readiops", "writeiops",
+    };
+
+    /// <summary>A manager's rctl rules of this jail into /etc/rctl.conf in the plan; a line that is not one is left out with a note.</summary>
+    private void AddLimits(JailPlan plan, ImportCandidate c, IEnumerable<string> lines, string file)
+    {
         var rules = new List<JailPS.Core.Limits.JailLimitRule>();
-        foreach (string line in text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
+        foreach (string line in lines)
         {
             JailPS.Core.Limits.JailLimitRule? rule = null;
-            try { rule = JailPS.Core.Limits.JailLimitService.Parse(line.Split(new[] { ' ', '\t' }, 2)[0]); }
+            try { rule = JailPS.Core.Limits.JailLimitService.Parse(line); }
             catch (JailOperationException) { }
             if (rule is not null && rule.Jail == c.Name) rules.Add(rule);
             else plan.Notes.Add($"{file}: \"{line}\" is not an rctl rule of jail {c.Name}; it is not imported.");
         }
-        new JailPS.Core.Limits.JailLimitService(_host, NullJailOutput.Instance).AddPersistStep(plan, rules, $"from {file}");
+        if (rules.Count > 0)
+            new JailPS.Core.Limits.JailLimitService(_host, NullJailOutput.Instance).AddPersistStep(plan, rules, $"from {file}");
     }
 
     /// <summary>Where iocage's dataset is mounted when -Root is not given: the first of these with a jails/ directory.</summary>
@@ -106,7 +138,7 @@ public sealed class JailImportService
             string uuid = HostPath.GetFileName(HostPath.GetDirectoryName(file));
             var conf = new Dictionary<string, string>(defaults, StringComparer.Ordinal);
             foreach (var (k, v) in ReadJson(file, uuid)) conf[k] = v;
-            try { found.Add(new ImportCandidate("ioc-" + uuid, "iocage", file, IocageDefinition(iocroot, uuid, conf, file))); }
+            try { found.Add(new ImportCandidate("ioc-" + uuid, "iocage", file, IocageDefinition(iocroot, uuid, conf, file)) { IocageSettings = conf }); }
             catch (JailOperationException ex) { found.Add(new ImportCandidate("ioc-" + uuid, "iocage", file, new JailDefinition("ioc-" + uuid, Array.Empty<JailConfParameter>(), file)) { Refusal = ex }); }
         }
         return found;
@@ -210,7 +242,7 @@ public sealed class JailImportService
         var parameters = c.Definition.Parameters.Where(p => !p.Name.StartsWith('$') && p.Name != "name").ToList();   // the evaluator's implicit name comes from the block
         parameters.Add(new JailConfParameter("$" + ImportedVariable, new[] { $"{c.Manager} {c.SourceFile}" }));
         var notes = new List<string>();
-        if (c.Manager == "bastille" && BastilleCpuSet(c, notes) is { } cpus)
+        if ((c.Manager == "bastille" ? BastilleCpuSet(c, notes) : IocageCpuSet(c, notes)) is { } cpus)
             parameters.Add(new JailConfParameter("$" + JailPS.Core.Limits.JailCpuSetService.Variable, new[] { cpus }));
         string file = HostPath.Combine(_host.JailConfDirectory, c.Name + ".conf");
         string block = $"# Imported from {c.Manager} ({c.SourceFile}) by Import-{(c.Manager == "bastille" ? "Bastille" : "Iocage")}Jail; that file is left as it was.\n"
@@ -234,7 +266,24 @@ public sealed class JailImportService
             $"delete {file}");
         plan.Notes.AddRange(notes);
         if (c.Manager == "bastille") AddBastilleLimits(plan, c);
+        else AddIocageLimits(plan, c);
         return plan;
+    }
+
+    /// <summary>
+    /// iocage's cpuset property: "off" (none), "all" (all CPUs, which is no list), or a list ioc_start.py
+    /// hands to `cpuset -l VALUE -j ioc-NAME` at start. A value that is not a CPU list is left out with a note.
+    /// </summary>
+    private static string? IocageCpuSet(ImportCandidate c, List<string> notes)
+    {
+        if (c.IocageSettings is not { } conf || !conf.TryGetValue("cpuset", out string? value) || value is "" or "off" or "all" or "none")
+            return null;
+        try { return JailPS.Core.Limits.JailCpuSetService.Format(JailPS.Core.Limits.JailCpuSetService.ParseList(value, c.Name)); }
+        catch (JailOperationException)
+        {
+            notes.Add($"{c.SourceFile}: cpuset \"{value}\" is not a CPU list; it is not imported.");
+            return null;
+        }
     }
 
     /// <summary>

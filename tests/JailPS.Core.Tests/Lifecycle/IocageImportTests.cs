@@ -50,4 +50,24 @@ public sealed class IocageImportTests : IDisposable
         Assert.Contains("VNET", refused.Message);
         Assert.False(_f.Host.Files.FileExists("/etc/jail.conf.d/ioc-net.conf"));
     }
+
+    [Fact]
+    public void Iocages_rctl_properties_and_cpuset_become_persisted_limits_and_the_cpu_list_that_start_jail_applies()
+    {
+        // iocage set memoryuse=deny=4G pcpu=log=80 cpuset=0-1 db (values as IOCRCTL.validate_rctl_props takes them);
+        // maxproc=off is no rule; the old iocage's "4G:deny" form is not one ioc_start.py can add.
+        _f.WriteFile("/iocage/jails/db/config.json", """{"host_hostname": "db", "memoryuse": "deny=4G", "pcpu": "log=80", "maxproc": "off", "openfiles": "1000:deny", "cpuset": "0-1"}""");
+        var importer = new JailImportService(_f.Service);
+        var plan = importer.PlanImport(importer.IocageJails(null).Single(x => x.Name == "ioc-db"));
+        Assert.Contains(plan.Notes, n => n.Contains("\"jail:ioc-db:openfiles:1000:deny\" is not an rctl rule", StringComparison.Ordinal));
+        PlanRunner.Execute(plan, _f);
+        Assert.Equal("jail:ioc-db:memoryuse:deny=4294967296\njail:ioc-db:pcpu:log=80\n", _f.Host.Files.ReadAllText("/etc/rctl.conf"));
+        Assert.Contains("$jailps_cpuset = 0-1;", _f.Host.Files.ReadAllText("/etc/jail.conf.d/ioc-db.conf")!);
+
+        _f.Service.Invalidate();
+        PlanRunner.Execute(_f.Lifecycle().PlanStart(_f.Spec(_f.Service.FindDefinition("ioc-db")!)), _f);
+        var jail = _f.Service.Get("ioc-db")!;
+        Assert.Equal("0-1", new JailPS.Core.Limits.JailCpuSetService(_f.Host).Describe(jail).Cpu);
+        Assert.Contains(_f.Host.Simulation!.Kernel.RctlRules, r => r.Contains("jail:ioc-db:memoryuse:deny=4294967296", StringComparison.Ordinal));
+    }
 }
