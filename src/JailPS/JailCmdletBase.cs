@@ -40,13 +40,10 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
                 record.ErrorDetails = new ErrorDetails(ex.Message) { RecommendedAction = ex.RecommendedAction };
             ThrowTerminatingError(record);
         }
-        if (PipelineOrigin.NamedByHand(MyInvocation.BoundParameters.Keys) is { } typed)
-            ThrowTerminatingError(ErrorRecordFor(new JailOperationException("JailComputerNameNotSupported", null,
-                $"-{typed} is not a parameter of {MyInvocation.MyCommand.Name}: JailPS acts on the host it runs on.",
-                $"To act on another host, run the command there: Invoke-Command -HostName HOST {{ {MyInvocation.MyCommand.Name} ... }}, " +
-                "or with a session from New-PSSession: Invoke-Command -Session $session { ... }. See about_JailPS_Remoting."), null));
-        // Before any pipeline item is bound, the bound parameters are exactly those on the command line.
-        _origin = new PipelineOrigin(this, MyInvocation.BoundParameters.Keys);
+        // A JailPS object from another host typed on the command line (Stop-Jail -InputObject $jail).
+        if (PipelineOrigin.CommandLineRefusal(this, _host!, ContentParameters) is { } typed)
+            ThrowTerminatingError(ErrorRecordFor(typed, typed.TargetObject));
+        _commandLine = new HashSet<string>(MyInvocation.BoundParameters.Keys, StringComparer.OrdinalIgnoreCase);
         _service = new JailService(_host!, this);
         if (_host!.IsSimulated)
             WriteDebug($"JailPS: acting on the simulated host {_host.ComputerName}");
@@ -54,36 +51,31 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
 
     protected override void EndProcessing() => _host?.Commit();
 
-    /// <summary>
-    /// The ComputerName of a piped object (every JailPS object has one). Bound by property name only,
-    /// and hidden: it is how a command knows where a piped object came from, never a way to choose a
-    /// host (JailPS acts on the host it runs on; a -ComputerName typed by hand is refused).
-    /// </summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-    [Alias("ComputerName")]
-    public string? PipedComputerName { get; set; }
+    private HashSet<string> _commandLine = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The PSComputerName remoting adds to a piped object: the name its host was reached by.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
-    [Alias("PSComputerName")]
-    public string? PipedPSComputerName { get; set; }
-
-    private PipelineOrigin? _origin;
+    /// <summary>Whether a parameter was given on the command line (not bound from the pipeline).</summary>
+    protected bool OnCommandLine(string parameter) => _commandLine.Contains(parameter);
 
     /// <summary>
     /// Sealed so that every pipeline item passes one check before a command sees it: an object from
-    /// another host (see <see cref="JailObjectOrigin"/>) is refused as JailObjectFromOtherHost unless
-    /// the user named the target again on the command line. The command's own work is
-    /// <see cref="ProcessJailRecord"/>.
+    /// another host (see <see cref="JailObjectOrigin"/> and <see cref="PipelineOrigin"/>) is refused as
+    /// JailObjectFromOtherHost; to act on this host's jail of that name, the user names it (-Name)
+    /// instead of piping the other host's object. The command's own work is <see cref="ProcessJailRecord"/>.
     /// </summary>
     protected sealed override void ProcessRecord()
     {
-        if (PipelineInputNamesThings && _origin?.Refusal(_host!) is { } refusal)
+        if (PipelineInputNamesThings && PipelineOrigin.PipelineRefusal(this, _host!) is { } refusal)
         {
             WriteJailError(refusal, refusal.TargetObject);
+            PipelineItemRefused();
             return;
         }
         ProcessJailRecord();
+    }
+
+    /// <summary>Called for a pipeline item refused as another host's, for a command that reports on all its items (Test-Jail).</summary>
+    protected virtual void PipelineItemRefused()
+    {
     }
 
     /// <summary>
@@ -92,6 +84,9 @@ public abstract class JailCmdletBase : PSCmdlet, IJailCommandSink, IDisposable
     /// jail.conf text copied from another host into Import-JailConfig.
     /// </summary>
     protected virtual bool PipelineInputNamesThings => true;
+
+    /// <summary>Parameters whose values are content, not names (standard input, jail.conf text): never refused for their origin.</summary>
+    protected virtual IReadOnlyCollection<string> ContentParameters => Array.Empty<string>();
 
     /// <summary>What a command does with one pipeline item (or, without pipeline input, once).</summary>
     protected virtual void ProcessJailRecord()

@@ -1,9 +1,9 @@
 using System;
 using System.Collections;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
+using System.Management.Automation.Internal;
 using System.Reflection;
 using JailPS.Core.Host;
 using JailPS.Core.Lifecycle;
@@ -11,128 +11,91 @@ using JailPS.Core.Lifecycle;
 namespace JailPS.Commands;
 
 /// <summary>
-/// Which of a command's parameters the current pipeline item bound, and where that item came from.
-/// PowerShell does not say which parameters an item bound (BoundParameters keeps the keys of earlier
-/// items), but it puts every pipeline parameter back to its default before it binds the next item:
-/// so a pipeline parameter that is not on the command line and holds something other than its
-/// default was bound by this item.
+/// Where the object a command received from the pipeline came from, and where the JailPS objects
+/// typed on its command line came from (see <see cref="JailObjectOrigin"/>).
+///
+/// The pipeline object is read from the engine's CurrentPipelineObject: the object as it was piped,
+/// before parameter binding took it apart. PowerShell has no public way for a compiled cmdlet to
+/// see it: the property is internal, but it is how delay-bind script blocks ({ $_.Name }) see $_,
+/// and a test checks it is there in the pwsh this module is tested with. The first way this was
+/// built, hidden parameters that bound ComputerName and PSComputerName by property name, changed
+/// which parameter set PowerShell picks (an object with a ComputerName no longer bound -Name by
+/// property name), which broke ordinary local pipelines.
 /// </summary>
-internal sealed class PipelineOrigin
+internal static class PipelineOrigin
 {
-    private const string ComputerNameParameter = nameof(JailCmdletBase.PipedComputerName);
-    private const string PSComputerNameParameter = nameof(JailCmdletBase.PipedPSComputerName);
+    private static readonly PropertyInfo? s_currentPipelineObject =
+        typeof(InternalCommand).GetProperty("CurrentPipelineObject", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
 
-    private static readonly ConcurrentDictionary<Type, PipelineParameter[]> s_parameters = new();
+    /// <summary>Whether this PowerShell lets a command see its pipeline object (false would mean the check cannot run).</summary>
+    public static bool CanSeePipelineObjects => s_currentPipelineObject?.GetMethod is not null;
 
-    private readonly JailCmdletBase _cmdlet;
-    private readonly PipelineParameter[] _parameters;
-    private readonly PipelineParameter[] _fromPipeline;
-
-    public PipelineOrigin(JailCmdletBase cmdlet, IEnumerable<string> commandLine)
+    /// <summary>The object the command is processing now, as piped; null without pipeline input.</summary>
+    public static PSObject? CurrentPipelineObject(Cmdlet cmdlet)
     {
-        _cmdlet = cmdlet;
-        var typed = new HashSet<string>(commandLine, StringComparer.OrdinalIgnoreCase);
-        // A parameter on the command line cannot come from the pipeline; one that is and still
-        // differs from its default is the user's own.
-        _parameters = ParametersOf(cmdlet.GetType());
-        _fromPipeline = _parameters.Where(p => !typed.Contains(p.Property.Name)).ToArray();
-    }
-
-    /// <summary>The hidden origin parameter (or alias) if the user typed one, such as -ComputerName.</summary>
-    public static string? NamedByHand(IEnumerable<string> commandLine)
-    {
-        foreach (string name in commandLine)
-            if (name.Equals(ComputerNameParameter, StringComparison.OrdinalIgnoreCase) || name.Equals(PSComputerNameParameter, StringComparison.OrdinalIgnoreCase))
-                return name.Equals(ComputerNameParameter, StringComparison.OrdinalIgnoreCase) ? "ComputerName" : "PSComputerName";
-        return null;
+        if (s_currentPipelineObject is null) return null;
+        var value = s_currentPipelineObject.GetValue(cmdlet) as PSObject;
+        return value is null || value == AutomationNull.Value ? null : value;
     }
 
     /// <summary>
-    /// The refusal of the current item when it came from another host and supplied what the command
-    /// acts on; null otherwise. An item that bound only the origin marks (every target named on the
-    /// command line) is the user naming the jail again, and is not refused.
+    /// The refusal of the current pipeline object (or of one of its items, when an array was piped
+    /// as one object) when it came from another host; null when it did not, or when nothing was piped.
     /// </summary>
-    public JailOperationException? Refusal(JailHost host)
+    public static JailOperationException? PipelineRefusal(PSCmdlet cmdlet, JailHost host)
+        => CurrentPipelineObject(cmdlet) is { } item ? Refusal(item, host, cmdlet.MyInvocation.MyCommand.Name) : null;
+
+    /// <summary>The refusal of a value typed on the command line (Stop-Jail -InputObject $jailFromBsd2), or null.</summary>
+    public static JailOperationException? CommandLineRefusal(PSCmdlet cmdlet, JailHost host, IReadOnlyCollection<string> content)
     {
-        string commandName = _cmdlet.MyInvocation.MyCommand.Name;
-        string? computerName = null, psComputerName = null, target = null;
-        bool suppliedTarget = false;
-        foreach (var p in _fromPipeline)
+        foreach (var (parameter, value) in cmdlet.MyInvocation.BoundParameters)
+            if (value is not null && !content.Contains(parameter, StringComparer.OrdinalIgnoreCase) &&
+                Refusal(value, host, cmdlet.MyInvocation.MyCommand.Name) is { } refusal)
+                return refusal;
+        return null;
+    }
+
+    private static JailOperationException? Refusal(object value, JailHost host, string commandName)
+    {
+        foreach (var item in Items(value))
         {
-            object? value = p.Property.GetValue(_cmdlet);
-            if (p.IsDefault(value))
-                continue;
-            switch (p.Property.Name)
+            var (computerName, psComputerName, name) = Marks(item);
+            if (JailObjectOrigin.Refusal(host, computerName, psComputerName, commandName, name) is { } refusal)
+                return refusal;
+        }
+        return null;
+    }
+
+    /// <summary>The object, or the items of a collection piped or typed as one value.</summary>
+    private static IEnumerable<PSObject> Items(object value)
+    {
+        var p = PSObject.AsPSObject(value);
+        if (p.BaseObject is IEnumerable e and not string and not IDictionary)
+        {
+            foreach (object? o in e)
+                if (o is not null) yield return PSObject.AsPSObject(o);
+            yield break;
+        }
+        yield return p;
+    }
+
+    /// <summary>
+    /// An object's marks: ComputerName only from a JailPS object (live or deserialized), whose
+    /// ComputerName is its host; PSComputerName from any object remoting brought (a string too).
+    /// A property that cannot be read is no mark.
+    /// </summary>
+    private static (string? ComputerName, string? PSComputerName, string? Name) Marks(PSObject item)
+    {
+        string? Read(string property)
+        {
+            try { return item.Properties[property]?.Value?.ToString(); }
+            catch (Exception ex) when (ex is ExtendedTypeSystemException or AmbiguousMatchException or InvalidOperationException)
             {
-                case ComputerNameParameter: computerName = value as string; continue;
-                case PSComputerNameParameter: psComputerName = value as string; continue;
+                return null;
             }
-            suppliedTarget = true;
-            target ??= TargetText(value);
         }
-        // A typed JailPS object (a Jail bound to -InputObject, piped or typed) carries its own
-        // ComputerName, and is never "named again": only -Name is.
-        foreach (var p in _parameters)
-        {
-            if (p.Property.Name is ComputerNameParameter or PSComputerNameParameter)
-                continue;
-            object? value = p.Property.GetValue(_cmdlet);
-            if (p.IsDefault(value))
-                continue;
-            foreach (object item in Items(value!))
-                if (ComputerNameOf(item) is { } own &&
-                    JailObjectOrigin.Refusal(host, own, psComputerName, commandName, NameOf(item)) is { } itemRefusal)
-                    return itemRefusal;
-        }
-        return suppliedTarget ? JailObjectOrigin.Refusal(host, computerName, psComputerName, commandName, target) : null;
-    }
-
-    private static IEnumerable<object> Items(object value) => value is IEnumerable e and not string
-        ? e.Cast<object?>().Where(o => o is not null)!
-        : new[] { value };
-
-    private static string? TargetText(object value)
-    {
-        var names = Items(value).Select(o => NameOf(o) ?? (o is PSObject p ? p.BaseObject : o).ToString()).Where(n => !string.IsNullOrEmpty(n)).ToList();
-        return names.Count == 0 ? null : string.Join(", ", names);
-    }
-
-    private static string? NameOf(object item) => StringProperty(item, "Name") ?? StringProperty(item, "JailName");
-
-    private static string? ComputerNameOf(object item) => StringProperty(item, "ComputerName");
-
-    private static string? StringProperty(object item, string name)
-    {
-        object target = item is PSObject p ? p.BaseObject : item;
-        if (target is string || target.GetType().IsPrimitive)
-            return null;
-        return target.GetType().GetProperty(name, BindingFlags.Public | BindingFlags.Instance)?.GetValue(target) as string;
-    }
-
-    private static PipelineParameter[] ParametersOf(Type type) => s_parameters.GetOrAdd(type, t =>
-    {
-        // A fresh instance holds each parameter's default, the value PowerShell puts back between items.
-        object fresh = Activator.CreateInstance(t)!;
-        try
-        {
-            return t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-                .Where(p => p.GetCustomAttributes<ParameterAttribute>().Any(a => a.ValueFromPipeline || a.ValueFromPipelineByPropertyName))
-                .Select(p => new PipelineParameter(p, p.GetValue(fresh)))
-                .ToArray();
-        }
-        finally
-        {
-            (fresh as IDisposable)?.Dispose();
-        }
-    });
-
-    private sealed record PipelineParameter(PropertyInfo Property, object? Default)
-    {
-        public bool IsDefault(object? value) => value switch
-        {
-            null => true,
-            ICollection c when c.Count == 0 => true,
-            _ => Equals(value, Default),
-        };
+        bool isJailPS = item.TypeNames.Any(t => t.StartsWith("JailPS.", StringComparison.Ordinal) || t.StartsWith("Deserialized.JailPS.", StringComparison.Ordinal));
+        string? name = item.BaseObject is string s ? s : Read("JailName") ?? Read("Name");
+        return (isJailPS ? Read("ComputerName") : null, Read("PSComputerName"), name);
     }
 }

@@ -81,7 +81,7 @@ Describe 'A fleet over SSH remoting' {
         (Invoke-Command $sessions[0] { Get-Jail web })[0].PSObject.TypeNames[0] | Should -Be 'Deserialized.JailPS.Jail'
     }
 
-    It 'refuses a jail from another host piped into a local Stop-Jail, and acts when it is named again' {
+    It 'refuses a jail from another host piped into a local Stop-Jail, and acts on this host''s jail when it is named' {
         $remote = Invoke-Command $sessions[1] { Get-Jail web }
         $remote | Stop-Jail -ErrorAction SilentlyContinue -ErrorVariable err
         $err.Count | Should -Be 1
@@ -97,7 +97,9 @@ Describe 'A fleet over SSH remoting' {
         Import-Clixml $file | Restart-Jail -ErrorAction SilentlyContinue -ErrorVariable err2
         $err2[0].FullyQualifiedErrorId | Should -BeLike 'JailObjectFromOtherHost,*'
 
-        $remote | Stop-Jail -Name web
+        # The recommended action: name the jail (without piping the other host's object).
+        $err[0].ErrorDetails.RecommendedAction | Should -Match ([regex]::Escape("Stop-Jail -Name 'web'"))
+        Stop-Jail -Name web
         (Get-Jail web).State | Should -Be 'Stopped'
         (Invoke-Command $sessions[1] { (Get-Jail web).State }) | Should -Be 'Running'
         Start-Jail web
@@ -129,6 +131,18 @@ Describe 'A fleet over SSH remoting' {
         # -WhatIf names the hosts and runs nothing on them.
         (Invoke-JailRollout $sessions { Stop-Jail web } -WhatIf).Status | Should -Be @('Skipped', 'Skipped', 'Skipped')
         Invoke-Command $sessions { (Get-Jail web).State } | Should -Be @('Running', 'Running', 'Running')
+    }
+
+    It 'keeps every step under -ErrorAction Stop, and passes the hosts'' information records on' {
+        $steps = $null
+        try { Invoke-JailRollout $sessions { if ($env:JAILPS_SIMULATED_HOST -like '*bsd2*') { Write-Error 'bsd2 is not ready' } } -ErrorAction Stop -OutVariable steps | Out-Null }
+        catch { $stopped = $_ }
+        $stopped.Exception.Message | Should -Match 'bsd2 is not ready'
+        $steps.Status | Should -Be @('Done', 'Failed', 'NotRun')
+
+        $out = Invoke-JailRollout $sessions[0] { Write-Information 'note' -Tags fleet; 42 } -InformationVariable iv
+        $out.Output | Should -Be 42
+        ($iv | Where-Object { $_.Tags -contains 'fleet' }).MessageData | Should -Be 'note'
     }
 
     It 'finds drift across the fleet from one boolean per host' {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Net;
 using System.Net.NetworkInformation;
@@ -47,6 +48,20 @@ public static class JailObjectOrigin
         { TargetObject = targetName };
     }
 
+    private static string[] NamesOfThisMachine()
+    {
+        var names = new List<string> { Environment.MachineName };
+        try { names.Add(Dns.GetHostName()); }
+        catch (System.Net.Sockets.SocketException) { }
+        try
+        {
+            string domain = IPGlobalProperties.GetIPGlobalProperties().DomainName;
+            if (!string.IsNullOrEmpty(domain)) names.Add(Environment.MachineName + "." + domain.TrimEnd('.'));
+        }
+        catch (Exception e) when (e is NetworkInformationException or PlatformNotSupportedException) { }
+        return names.Where(x => !string.IsNullOrEmpty(x)).Select(x => x.TrimEnd('.')).ToArray();
+    }
+
     /// <summary>
     /// Whether a name the caller used to reach a host is this machine: a loopback name or address,
     /// this machine's name (short or qualified), or one of its interface addresses. A session to this
@@ -59,9 +74,9 @@ public static class JailObjectOrigin
             n = n[1..^1];
         if (n.Equals("localhost", StringComparison.OrdinalIgnoreCase) || n.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
             return true;
-        string machine = Environment.MachineName;
-        if (n.Equals(machine, StringComparison.OrdinalIgnoreCase) ||
-            n.StartsWith(machine + ".", StringComparison.OrdinalIgnoreCase))
+        // This machine's names: the short one, the whole hostname and the short one in its DNS domain.
+        // Not "any name whose first label is this one": a clone in another domain has that too.
+        if (NamesOfThisMachine().Any(m => n.Equals(m, StringComparison.OrdinalIgnoreCase)))
             return true;
         if (!IPAddress.TryParse(n, out var address))
             return false;

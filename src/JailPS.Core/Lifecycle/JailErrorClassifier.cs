@@ -190,7 +190,7 @@ public static class JailErrorClassifier
         "JailMountsPresent" => JailErrorCategory.ResourceBusy,
         "JailInvalidName" or "JailPathNotAbsolute" or "JailPathMissing" or "JailNameContainsWildcard" => JailErrorCategory.InvalidArgument,
         "JailNameWildcardInvalid" or "JailPathInvalid" => JailErrorCategory.InvalidArgument,
-        "JailObjectFromOtherHost" or "JailComputerNameNotSupported" => JailErrorCategory.InvalidArgument,
+        "JailObjectFromOtherHost" => JailErrorCategory.InvalidArgument,
         "JailLocked" => JailErrorCategory.ResourceBusy,
         "JailJidFileFailed" => JailErrorCategory.WriteError,
         "JailSimulatedHostNotFound" or "JailSimulatedHostNotSelected" => JailErrorCategory.ObjectNotFound,

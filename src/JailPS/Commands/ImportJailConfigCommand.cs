@@ -50,6 +50,8 @@ public sealed class ImportJailConfigCommand : JailCmdletBase
     /// </summary>
     protected override bool PipelineInputNamesThings => ParameterSetName is not (TextSet or TextAsTextSet);
 
+    protected override IReadOnlyCollection<string> ContentParameters => new[] { nameof(InputObject) };
+
     /// <summary>Writes the lines of jail -e instead of Jail objects.</summary>
     [Parameter(Mandatory = true, ParameterSetName = PathAsTextSet)]
     [Parameter(Mandatory = true, ParameterSetName = TextAsTextSet)]

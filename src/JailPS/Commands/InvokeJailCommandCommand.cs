@@ -112,6 +112,15 @@ public sealed class InvokeJailCommandCommand : JailCmdletBase
     [ValidateRange(1, 1024)]
     public int ThrottleLimit { get; set; } = 32;
 
+    /// <summary>
+    /// With the jail named on the command line, what comes down the pipeline is standard input:
+    /// content, which lines from another host may be (Invoke-Command bsd2 { Get-Content f } |
+    /// Invoke-JailCommand web -Command 'cat > f'). Otherwise the pipeline names the jails.
+    /// </summary>
+    protected override bool PipelineInputNamesThings => !(OnCommandLine(nameof(Name)) || OnCommandLine(nameof(InputObject)));
+
+    protected override IReadOnlyCollection<string> ContentParameters => new[] { nameof(StandardInput) };
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();

@@ -55,22 +55,33 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
                 WriteObject(new JailRolloutStep(host, i + 1, JailRolloutStep.Skipped, Array.Empty<PSObject>(), Array.Empty<ErrorRecord>(), TimeSpan.Zero, null));
                 continue;
             }
-            var step = RunOn(session, host, i + 1);
+            var (step, streams) = RunOn(session, host, i + 1);
             WriteObject(step);
             if (step.Status == JailRolloutStep.Done)
             {
+                ForwardStreams(streams);
                 done++;
                 continue;
             }
+            // Every step first, then the host's errors and the stop: under -ErrorAction Stop the
+            // first error ends this command, and the steps must already say what was done.
             for (int j = i + 1; j < sessions.Length; j++)
                 WriteObject(new JailRolloutStep(HostOf(sessions[j]), j + 1, JailRolloutStep.NotRun, Array.Empty<PSObject>(), Array.Empty<ErrorRecord>(), TimeSpan.Zero, null));
+            WriteProgress(new ProgressRecord(1, activity, $"stopped at {host}") { RecordType = ProgressRecordType.Completed });
+            ForwardStreams(streams);
             WriteError(Stopped(sessions, i, step));
-            break;
+            return;
         }
         WriteProgress(new ProgressRecord(1, activity, $"{done} of {sessions.Length} done") { RecordType = ProgressRecordType.Completed });
     }
 
-    private JailRolloutStep RunOn(PSSession session, string host, int position)
+    /// <summary>
+    /// One host's run. The streams of the nested Invoke-Command are merged into its output, so the
+    /// host's errors, verbose and information records are kept in order and written on by
+    /// <see cref="ForwardStreams"/>. Warnings and Write-Host text are shown by the remote host as it
+    /// writes them (a host call), as with Invoke-Command, and do not come through here.
+    /// </summary>
+    private (JailRolloutStep Step, List<object> Streams) RunOn(PSSession session, string host, int position)
     {
         var clock = Stopwatch.StartNew();
         using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
@@ -78,17 +89,29 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
         ps.AddCommand("Microsoft.PowerShell.Core\\Invoke-Command")
             .AddParameter("Session", session)
             .AddParameter("ScriptBlock", ScriptBlock)
-            // Every error the host writes is collected and written on below, whatever the caller's
-            // $ErrorActionPreference: with Stop, the nested Invoke-Command would otherwise throw at
-            // the host's first error and lose the rest. -ErrorAction on this command still applies.
-            .AddParameter("ErrorAction", ActionPreference.Continue);
+            // Every error the host writes is collected, whatever the caller's $ErrorActionPreference:
+            // with Stop, the nested Invoke-Command would otherwise throw at the host's first error.
+            .AddParameter("ErrorAction", ActionPreference.Continue)
+            .AddParameter("WarningAction", ActionPreference.Continue)
+            .AddParameter("InformationAction", ActionPreference.Continue);
         if (ArgumentList is { Length: > 0 })
             ps.AddParameter("ArgumentList", ArgumentList);
-        Collection<PSObject> output = new();
-        ErrorRecord? thrown = null;
+        ps.Commands.Commands[0].MergeMyResults(PipelineResultTypes.All, PipelineResultTypes.Output);
+        var output = new List<PSObject>();
+        var streams = new List<object>();
+        var errors = new List<ErrorRecord>();
         try
         {
-            output = ps.Invoke();
+            foreach (var item in ps.Invoke())
+            {
+                switch (item?.BaseObject)
+                {
+                    case ErrorRecord e: errors.Add(e); streams.Add(e); break;
+                    case WarningRecord or VerboseRecord or DebugRecord or InformationRecord: streams.Add(item.BaseObject); break;
+                    case null: break;
+                    default: output.Add(item); break;
+                }
+            }
         }
         catch (PipelineStoppedException)
         {
@@ -97,19 +120,34 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
         catch (RuntimeException ex)
         {
             // A terminating error on the host (throw, -ErrorAction Stop there) or a broken session.
-            thrown = ex.ErrorRecord;
+            errors.Add(ex.ErrorRecord);
+            streams.Add(ex.ErrorRecord);
+        }
+        foreach (var e in ps.Streams.Error.Where(e => !errors.Contains(e)))
+        {
+            errors.Add(e);
+            streams.Add(e);
         }
         clock.Stop();
-        var errors = ps.Streams.Error.ToList();
-        if (thrown != null && !errors.Contains(thrown))
-            errors.Add(thrown);
         var step = new JailRolloutStep(host, position, errors.Count > 0 ? JailRolloutStep.Failed : JailRolloutStep.Done, output.ToArray(), errors.ToArray(),
             clock.Elapsed, errors.FirstOrDefault()?.ToString());
-        foreach (var w in ps.Streams.Warning) WriteWarning(w.Message);
-        foreach (var v in ps.Streams.Verbose) WriteVerbose(v.Message);
-        foreach (var info in ps.Streams.Information) WriteInformation(info);
-        foreach (var e in errors) WriteError(e);
-        return step;
+        return (step, streams);
+    }
+
+    /// <summary>The host's warnings, verbose, debug, information and errors, in the order it wrote them.</summary>
+    private void ForwardStreams(List<object> streams)
+    {
+        foreach (object record in streams)
+        {
+            switch (record)
+            {
+                case ErrorRecord e: WriteError(e); break;
+                case WarningRecord w: WriteWarning(w.Message); break;
+                case VerboseRecord v: WriteVerbose(v.Message); break;
+                case DebugRecord d: WriteDebug(d.Message); break;
+                case InformationRecord info: WriteInformation(info); break;
+            }
+        }
     }
 
     private volatile PowerShell? _running;

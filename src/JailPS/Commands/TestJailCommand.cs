@@ -38,6 +38,9 @@ public sealed class TestJailCommand : JailReportCmdletBase
         }
     }
 
+    /// <summary>A jail piped from another host was not compared, so it is not known to be in sync.</summary>
+    protected override void PipelineItemRefused() => _inSync = false;
+
     protected override void EndProcessing()
     {
         if (!Detailed) WriteObject(_inSync);

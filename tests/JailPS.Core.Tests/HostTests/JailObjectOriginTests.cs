@@ -30,7 +30,9 @@ public sealed class JailObjectOriginTests : IDisposable
     public void This_machines_name_short_or_qualified_is_this_machine_and_another_name_is_not()
     {
         Assert.True(JailObjectOrigin.NamesThisMachine(Environment.MachineName));
-        Assert.True(JailObjectOrigin.NamesThisMachine(Environment.MachineName.ToUpperInvariant() + ".example.org"));
+        Assert.True(JailObjectOrigin.NamesThisMachine(System.Net.Dns.GetHostName().ToUpperInvariant()));
+        // A clone in another domain keeps this machine's short name: its full name is not this machine.
+        Assert.False(JailObjectOrigin.NamesThisMachine(Environment.MachineName + ".clone.invalid"));
         Assert.False(JailObjectOrigin.NamesThisMachine("bsd2"));
         Assert.False(JailObjectOrigin.NamesThisMachine(Environment.MachineName + "x"));
         Assert.False(JailObjectOrigin.NamesThisMachine("192.0.2.77"));   // TEST-NET-1: never an address of this machine

@@ -134,8 +134,7 @@ public static class CmdletCatalog
                             [pscustomobject]@{
                                 Name = $_.Name
                                 IsDefault = $_.IsDefault
-                                # Hidden parameters (the origin marks every JailPS cmdlet binds from a piped
-                                # object, see about_JailPS_Remoting) are not typed by users: no help page lists them.
+                                # Hidden (DontShow) parameters are not typed by users: no help page lists them.
                                 Parameters = @($_.Parameters | Where-Object { -not @($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) } | ForEach-Object {
                                     [pscustomobject]@{
                                         Name = $_.Name
