@@ -106,6 +106,10 @@ public sealed class JailImportService
             JailPS.Core.Limits.JailLimitRule? rule = null;
             try { rule = JailPS.Core.Limits.JailLimitService.Parse(line); }
             catch (JailOperationException) { }
+            // A resource or action rctl does not have would only fail later, at Start-Jail.
+            if (rule is not null && (JailPS.Native.RctlConstants.ResourceId(rule.Resource) < 0 ||
+                !(JailPS.Native.RctlConstants.NonSignalActions.Contains(rule.Action) || rule.Action.StartsWith("sig", StringComparison.Ordinal))))
+                rule = null;
             if (rule is not null && rule.Jail == c.Name) rules.Add(rule);
             else plan.Notes.Add($"{file}: \"{line}\" is not an rctl rule of jail {c.Name}; it is not imported.");
         }

@@ -56,10 +56,11 @@ public sealed class IocageImportTests : IDisposable
     {
         // iocage set memoryuse=deny=4G pcpu=log=80 cpuset=0-1 db (values as IOCRCTL.validate_rctl_props takes them);
         // maxproc=off is no rule; the old iocage's "4G:deny" form is not one ioc_start.py can add.
-        _f.WriteFile("/iocage/jails/db/config.json", """{"host_hostname": "db", "memoryuse": "deny=4G", "pcpu": "log=80", "maxproc": "off", "openfiles": "1000:deny", "cpuset": "0-1"}""");
+        _f.WriteFile("/iocage/jails/db/config.json", """{"host_hostname": "db", "memoryuse": "deny=4G", "pcpu": "log=80", "maxproc": "off", "openfiles": "1000:deny", "swapuse": "forbid=1G", "cpuset": "0-1"}""");
         var importer = new JailImportService(_f.Service);
         var plan = importer.PlanImport(importer.IocageJails(null).Single(x => x.Name == "ioc-db"));
         Assert.Contains(plan.Notes, n => n.Contains("\"jail:ioc-db:openfiles:1000:deny\" is not an rctl rule", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Contains("\"jail:ioc-db:swapuse:forbid=1G\" is not an rctl rule", StringComparison.Ordinal));   // no such action
         PlanRunner.Execute(plan, _f);
         Assert.Equal("jail:ioc-db:memoryuse:deny=4294967296\njail:ioc-db:pcpu:log=80\n", _f.Host.Files.ReadAllText("/etc/rctl.conf"));
         Assert.Contains("$jailps_cpuset = 0-1;", _f.Host.Files.ReadAllText("/etc/jail.conf.d/ioc-db.conf")!);
