@@ -68,10 +68,11 @@ Describe 'CPUs of a jail' {
         (Get-JailCpuSet app).Cpu | Should -Be '1-2'
     }
 
-    It 'narrows a running jail, and refuses to widen it with a typed error' {
+    It 'narrows and widens a running jail, and refuses a CPU the host lacks with a typed error' {
         (Set-JailCpuSet app -Cpu 2).Cpu | Should -Be '2'
-        Set-JailCpuSet app -Cpu 0-3 -ErrorAction SilentlyContinue -ErrorVariable err
-        $err[0].FullyQualifiedErrorId | Should -BeLike 'JailCpuSetCannotWiden,*'
+        (Set-JailCpuSet app -Cpu 0-3).Cpu | Should -Be '0-3'
+        Set-JailCpuSet app -Cpu 0-7 -ErrorAction SilentlyContinue -ErrorVariable err
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'JailCpuSetInvalid,*'
         Stop-Jail app
     }
 }

@@ -116,9 +116,9 @@ public sealed class JailDriftService
     /// <summary>
     /// Repair-Jail: the plan that brings a running jail back in line with its definition, as far as
     /// a running jail can be changed: parameters the kernel changes live (jail_set JAIL_UPDATE, as
-    /// Set-Jail does, with its undo), the rctl rules /etc/rctl.conf keeps and the kernel lost, and a
-    /// CPU set that only needs narrowing. What needs the jail made anew (create-only parameters,
-    /// mounts, addresses, a wider CPU set) is left, each in <paramref name="needsRestart"/>, for
+    /// Set-Jail does, with its undo), the rctl rules /etc/rctl.conf keeps and the kernel lost, and the
+    /// CPU set (cpuset_setaffinity takes any set within the host's CPUs for a running jail). What
+    /// needs the jail made anew (create-only parameters, mounts, addresses) is left, each in <paramref name="needsRestart"/>, for
     /// Restart-Jail. A rule only the kernel has was added by hand and is never removed.
     /// </summary>
     public JailPlan PlanRepair(Jail jail, out List<JailDrift> needsRestart)
@@ -150,11 +150,11 @@ public sealed class JailDriftService
         foreach (var d in drift.Where(d => d.Kind == "CpuSet"))
         {
             var wanted = JailCpuSetService.ParseList(d.Expected!, jail.Name);
-            var have = d.Actual is { Length: > 0 } a ? JailCpuSetService.ParseList(a, jail.Name) : new SortedSet<int>();
-            if (wanted.IsSubsetOf(have))
-                plan.Add("cpuset", $"cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_JAIL, {jid}, {d.Expected})   # cpuset -l {d.Expected} -j {jail.Name}",
-                    () => new JailCpuSetService(_host).Apply(jail.Name, jid, wanted));
-            else needsRestart.Add(d);   // the kernel narrows a running jail's set only
+            var have = d.Actual is { Length: > 0 } a ? JailCpuSetService.ParseList(a, jail.Name) : null;
+            plan.Add("cpuset", $"cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_JAIL, {jid}, {d.Expected})   # cpuset -l {d.Expected} -j {jail.Name}",
+                () => new JailCpuSetService(_host).Apply(jail.Name, jid, wanted),
+                () => { if (have is not null) new JailCpuSetService(_host).Apply(jail.Name, jid, have); },
+                $"cpuset_setaffinity back to {d.Actual}");
         }
         needsRestart.AddRange(drift.Where(d => d.Kind is "Mount" or "Address" or "Interface" or "Definition"));
         foreach (var d in needsRestart)

@@ -282,7 +282,6 @@ public static class JailErrorClassifier
         "JailLimitNotFound" => JailErrorCategory.ObjectNotFound,
         "JailCpuSetInvalid" => JailErrorCategory.InvalidArgument,
         "JailImportInvalid" => JailErrorCategory.InvalidData,
-        "JailCpuSetCannotWiden" => JailErrorCategory.InvalidOperation,
         "JailDistributionUnknown" => JailErrorCategory.InvalidArgument,
         "JailDistributionConflict" => JailErrorCategory.InvalidArgument,
         "JailLinuxAbiNotLoaded" => JailErrorCategory.NotEnabled,

@@ -293,9 +293,9 @@ public sealed class JailImportService
     /// <summary>
     /// Bastille's CPU set (BASTILLE/jails/NAME/cpuset.conf, one cpuset(1) list per line: `bastille
     /// limits NAME cpu 2,3` appends one, limits.sh), as the list the jail ends up on: start.sh runs
-    /// `cpuset -l LINE -j NAME` for each line in order, and the kernel only narrows a jail's set, so
-    /// a line that is not within the set before it fails there and is left out here too, with a
-    /// note. Null when there is no such file or no line applies.
+    /// `cpuset -l LINE -j NAME` for each line in order, each replacing the set before it (the kernel
+    /// takes any set within the host's CPUs), so the last CPU list wins; a line that is not one is
+    /// left out with a note. Null when there is no such file or no line is a list.
     /// </summary>
     private string? BastilleCpuSet(ImportCandidate c, List<string> notes)
     {
@@ -312,12 +312,8 @@ public sealed class JailImportService
                 notes.Add($"{file}: \"{line}\" is not a CPU list; it is not imported.");
                 continue;
             }
-            if (current is not null && !cpus.IsSubsetOf(current))
-            {
-                notes.Add($"{file}: \"{line}\" is not within {JailPS.Core.Limits.JailCpuSetService.Format(current)}, the set the line before it leaves; " +
-                    "cpuset fails for it when Bastille starts the jail, so it is not imported.");
-                continue;
-            }
+            if (current is not null)
+                notes.Add($"{file}: \"{line}\" replaces {JailPS.Core.Limits.JailCpuSetService.Format(current)} from the line before it, as when Bastille starts the jail.");
             current = cpus;
         }
         return current is null ? null : JailPS.Core.Limits.JailCpuSetService.Format(current);

@@ -91,7 +91,8 @@ public sealed class JailCpuSetService
     /// <summary>
     /// Set-JailCpuSet: with <paramref name="persist"/> the list goes into the definition
     /// ($jailps_cpuset, through the one definition editor); a running jail gets it at once, as
-    /// the last step (a CPU set cannot be widened back, so nothing after it needs undoing).
+    /// the last step, whose undo puts back the set it had (the kernel takes any set within the
+    /// host's CPUs for a running jail, narrower or wider).
     /// </summary>
     public JailPlan PlanSet(JailService service, Jail jail, IReadOnlyCollection<int> cpus, bool persist)
     {
@@ -106,8 +107,13 @@ public sealed class JailCpuSetService
             ? service.PlanUpdate(jail, new System.Collections.Hashtable(), new System.Collections.Hashtable { ["$" + Variable] = Format(cpus) })
             : new JailPlan(jail.Name, "set cpuset");
         if (jail.Jid is int jid)
+        {
+            IReadOnlyCollection<int>? before = null;
             plan.Add("cpuset", $"cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_JAIL, {jid}, {Format(cpus)})   # cpuset -l {Format(cpus)} -j {jail.Name}",
-                () => Apply(jail.Name, jid, cpus));
+                () => { before = JailCpus(jail.Name, jid); Apply(jail.Name, jid, cpus); },
+                () => { if (before is not null) Apply(jail.Name, jid, before); },
+                $"cpuset_setaffinity back to the set it had");
+        }
         return plan;
     }
 
@@ -124,9 +130,11 @@ public sealed class JailCpuSetService
 
     private static JailOperationException Failed(string call, string jail, int errno, string? cpus) => errno switch
     {
-        Errno.EINVAL when cpus is not null => new JailOperationException("JailCpuSetCannotWiden", jail,
-            $"jail \"{jail}\": {call} {cpus} refused (EINVAL): the kernel takes a running jail's CPU set only within the set it has (kern_cpuset.c cpuset_modify), so it narrows but is not widened again.",
-            "Keep the new list in the definition (-Persist) and restart the jail (Restart-Jail): a new jail starts with all the host's CPUs, and Start-Jail applies the list.") { TargetObject = cpus },
+        Errno.EINVAL when cpus is not null => new JailOperationException("JailCpuSetInvalid", jail,
+            $"jail \"{jail}\": {call} {cpus} refused (EINVAL): a jail's set must be within the set it was made in (kern_cpuset.c cpuset_modify checks its parent's CPUs); nothing was changed.",
+            "Give CPUs the host's set has (cpuset -g shows them).") { TargetObject = cpus },
+        Errno.EDEADLK => new JailOperationException("JailCpuSetInvalid", jail, $"jail \"{jail}\": {call} {cpus}: the set would leave the jail no CPU (EDEADLK); nothing was changed.",
+            "Give at least one of the host's CPUs.") { TargetObject = cpus },
         Errno.ESRCH => new JailOperationException("JailNotRunning", jail, $"jail \"{jail}\" is not running ({call}: ESRCH).", "Start it first, or give -Persist to keep the list for its next start.") { TargetObject = jail },
         Errno.EPERM => new JailOperationException("JailPermissionDenied", jail, $"{call}: not permitted (EPERM).", "Run as root on the host.") { TargetObject = jail },
         _ => new JailOperationException("JailCpuSetInvalid", jail, $"jail \"{jail}\": {call} failed ({Errno.Name(errno)}).", "Check the CPU list against cpuset -g.") { TargetObject = jail },

@@ -9,9 +9,11 @@ namespace JailPS.Core.Simulation;
 /// cpuset(2) for jails behind <see cref="ICpusetLibc"/>, as sys/kern/kern_cpuset.c answers: a size
 /// below the kernel's set (128 bytes, amd64's MAXCPU) or above CPU_MAXSIZE/8 is ERANGE; a jail that
 /// is not there ESRCH; setting needs root (PRIV_SCHED_CPUSET: EPERM); each jail has a root set of
-/// its own, made with the host's CPUs at creation, and cpuset_modify takes a mask only within the
-/// root set it changes (cpuset_getroot), so a running jail's set narrows but is not widened again
-/// (EINVAL) until the jail is made anew. CPU_LEVEL_ROOT with CPU_WHICH_PID -1 is the host's CPUs.
+/// its own, made with the host's CPUs at creation and parented to cpuset 1. cpuset_modify checks a
+/// jail's root set against its parent (cs_parent: "cpuset_getroot() cannot work here", FreeBSD 14's
+/// kern_cpuset.c), so a running jail's set can be narrowed and widened again within the host's
+/// CPUs; a CPU the parent lacks is EINVAL and an empty mask EDEADLK (cpuset_testupdate).
+/// CPU_LEVEL_ROOT with CPU_WHICH_PID -1 is the host's CPUs.
 /// </summary>
 public sealed unsafe partial class SimulatedKernel : ICpusetLibc
 {
@@ -62,7 +64,8 @@ public sealed unsafe partial class SimulatedKernel : ICpusetLibc
             var wanted = new SortedSet<int>();
             for (int c = 0; c < (int)size * 8; c++)
                 if ((mask[c / 8] & (1 << (c % 8))) != 0) wanted.Add(c);
-            if (!wanted.IsSubsetOf(CpusOf(pr))) return Fail(Errno.EINVAL);
+            if (!wanted.IsSubsetOf(HostCpus())) return Fail(Errno.EINVAL);   // CPU_SUBSET(&set->cs_parent->cs_mask, mask)
+            if (wanted.Count == 0) return Fail(Errno.EDEADLK);                // cpuset_testupdate: CPU_EMPTY
             _jailCpus[pr.Id] = wanted;
             Touch();
             return 0;

@@ -5,7 +5,7 @@ namespace JailPS.Commands;
 
 /// <summary>
 /// Repair-Jail: brings running jails back in line with their definitions as far as a running jail
-/// can change (live parameters, lost rctl rules, a CPU set to narrow), as a plan -WhatIf shows;
+/// can change (live parameters, lost rctl rules, the CPU set), as a plan -WhatIf shows;
 /// writes what is left, which needs a restart, as JailPS.JailDrift objects.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Repair, "Jail", DefaultParameterSetName = ByNameSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]

@@ -98,12 +98,12 @@ public sealed class BastilleImportTests : IDisposable
     [Fact]
     public void Bastilles_cpuset_conf_becomes_the_definitions_cpu_list_as_its_start_would_leave_it_and_start_jail_applies_it()
     {
-        // bastille limits web cpu 1,2,3 then cpu 2,3 then cpu 0-3 (limits.sh appends each): start.sh
-        // runs cpuset -l for each line in order; the third is wider than the second and fails there.
-        _f.WriteFile(Dir + "/cpuset.conf", "1,2,3\n2,3\n0-3\nlots\n");
+        // bastille limits web cpu 1,2,3 then cpu 0-3 then cpu 2,3 (limits.sh appends each): start.sh
+        // runs cpuset -l for each line in order, each replacing the one before, so the last wins.
+        _f.WriteFile(Dir + "/cpuset.conf", "1,2,3\n0-3\n2,3\nlots\n");
         var importer = new JailImportService(_f.Service);
         var plan = importer.PlanImport(importer.BastilleJails(null).Single());
-        Assert.Contains(plan.Notes, n => n.Contains("\"0-3\" is not within 2-3", StringComparison.Ordinal));
+        Assert.Contains(plan.Notes, n => n.Contains("\"2,3\" replaces 0-3", StringComparison.Ordinal));
         Assert.Contains(plan.Notes, n => n.Contains("\"lots\" is not a CPU list", StringComparison.Ordinal));
         PlanRunner.Execute(plan, _f);
         string importedConf = _f.Host.Files.ReadAllText("/etc/jail.conf.d/web.conf")!;

@@ -8,7 +8,7 @@ namespace JailPS.Core.Tests.Limits;
 
 /// <summary>
 /// A jail's CPUs through cpuset(2): the simulated kernel answers as kern_cpuset.c does (ERANGE,
-/// ESRCH, a running jail's set narrowed but not widened), the list is kept in the definition and
+/// ESRCH, a running jail's set narrowed and widened within the host's CPUs), the list is kept in the definition and
 /// applied on start with no process.
 /// </summary>
 public sealed class JailCpuSetTests : IDisposable
@@ -57,7 +57,7 @@ public sealed class JailCpuSetTests : IDisposable
     }
 
     [Fact]
-    public void Start_applies_the_definitions_list_and_a_running_jail_narrows_but_does_not_widen()
+    public void Start_applies_the_definitions_list_and_a_running_jail_narrows_and_widens_within_the_hosts_cpus()
     {
         _f.Define("web", "persist;\n\t$jailps_cpuset = \"1-2\";");
         _f.Sim.Kernel.ResetCounts();
@@ -73,9 +73,15 @@ public sealed class JailCpuSetTests : IDisposable
         var jail = _f.Current("web");
         PlanRunner.Execute(CpuSets().PlanSet(_f.Service, jail, new[] { 2 }, persist: false), _f);
         Assert.Equal(new[] { 2 }, _f.Sim.Kernel.JailCpus(jid));
-        var ex = Assert.Throws<JailPlanException>(() => PlanRunner.Execute(CpuSets().PlanSet(_f.Service, _f.Current("web"), new[] { 0, 1, 2, 3 }, persist: true), _f));
-        Assert.Equal("JailCpuSetCannotWiden", ((JailOperationException)ex.InnerException!).ErrorId);
+        // FreeBSD 14's cpuset_modify checks a jail's root set against its parent: wider is fine.
+        PlanRunner.Execute(CpuSets().PlanSet(_f.Service, _f.Current("web"), new[] { 0, 1, 2, 3 }, persist: false), _f);
+        Assert.Equal(new[] { 0, 1, 2, 3 }, _f.Sim.Kernel.JailCpus(jid));
+        // A kernel refusal rolls the definition edit back, and the set stays as it was.
+        _f.Sim.Kernel.InjectFault("cpuset_setaffinity", 1, Errno.EINVAL);
+        var ex = Assert.Throws<JailPlanException>(() => PlanRunner.Execute(CpuSets().PlanSet(_f.Service, _f.Current("web"), new[] { 3 }, persist: true), _f));
+        Assert.Equal("JailCpuSetInvalid", ((JailOperationException)ex.InnerException!).ErrorId);
         Assert.Contains("$jailps_cpuset = \"1-2\";", _f.Host.Files.ReadAllText("/etc/jail.conf.d/web.conf"));   // the definition edit was rolled back
+        Assert.Equal(new[] { 0, 1, 2, 3 }, _f.Sim.Kernel.JailCpus(jid));
         Assert.Equal("JailCpuSetInvalid", Assert.Throws<JailOperationException>(() => CpuSets().PlanSet(_f.Service, _f.Current("web"), new[] { 9 }, persist: true)).ErrorId);
     }
 
