@@ -86,6 +86,9 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
         var clock = Stopwatch.StartNew();
         using var ps = PowerShell.Create(RunspaceMode.CurrentRunspace);
         _running = ps;
+        // Ctrl+C between the last check and here found nothing running to stop: start no host.
+        if (Stopping)
+            throw new PipelineStoppedException();
         ps.AddCommand("Microsoft.PowerShell.Core\\Invoke-Command")
             .AddParameter("Session", session)
             .AddParameter("ScriptBlock", ScriptBlock)
