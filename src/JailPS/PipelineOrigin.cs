@@ -27,9 +27,6 @@ internal static class PipelineOrigin
     private static readonly PropertyInfo? s_currentPipelineObject =
         typeof(InternalCommand).GetProperty("CurrentPipelineObject", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public);
 
-    /// <summary>Whether this PowerShell lets a command see its pipeline object (false would mean the check cannot run).</summary>
-    public static bool CanSeePipelineObjects => s_currentPipelineObject?.GetMethod is not null;
-
     /// <summary>The object the command is processing now, as piped; null without pipeline input.</summary>
     public static PSObject? CurrentPipelineObject(Cmdlet cmdlet)
     {

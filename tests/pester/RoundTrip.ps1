@@ -1,5 +1,6 @@
 # What Invoke-Command does to objects, and what must survive it. Dot-sourced by the Pester files
-# (through TestHost.ps1) and by the xUnit RenderingTests, so both check one rule.
+# (through TestHost.ps1) and by the xUnit RenderingTests and CrossHostTests, so all make remote
+# copies one way and check one rule.
 
 # A copy of an object as Invoke-Command returns it: serialized at the remoting depth (or the
 # type's own SerializationDepth), deserialized, with PSComputerName added (PSShowComputerName only

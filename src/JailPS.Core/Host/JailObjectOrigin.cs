@@ -48,6 +48,9 @@ public static class JailObjectOrigin
         { TargetObject = targetName };
     }
 
+    /// <summary>Read once per process: every remote object in a pipeline asks, and the answer does not change under it.</summary>
+    private static readonly Lazy<string[]> s_namesOfThisMachine = new(NamesOfThisMachine);
+
     private static string[] NamesOfThisMachine()
     {
         var names = new List<string> { Environment.MachineName };
@@ -76,7 +79,7 @@ public static class JailObjectOrigin
             return true;
         // This machine's names: the short one, the whole hostname and the short one in its DNS domain.
         // Not "any name whose first label is this one": a clone in another domain has that too.
-        if (NamesOfThisMachine().Any(m => n.Equals(m, StringComparison.OrdinalIgnoreCase)))
+        if (s_namesOfThisMachine.Value.Any(m => n.Equals(m, StringComparison.OrdinalIgnoreCase)))
             return true;
         if (!IPAddress.TryParse(n, out var address))
             return false;

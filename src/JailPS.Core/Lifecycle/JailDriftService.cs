@@ -148,14 +148,7 @@ public sealed class JailDriftService
             plan.Add("rctl", $"rctl_add_rule {rule.Text} (from {JailLimitService.RctlConf})", () => limits.Add(rule), () => limits.Remove(rule.Text, jail.Name), $"rctl_remove_rule {rule.Text}");
         }
         foreach (var d in drift.Where(d => d.Kind == "CpuSet"))
-        {
-            var wanted = JailCpuSetService.ParseList(d.Expected!, jail.Name);
-            var have = d.Actual is { Length: > 0 } a ? JailCpuSetService.ParseList(a, jail.Name) : null;
-            plan.Add("cpuset", $"cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_JAIL, {jid}, {d.Expected})   # cpuset -l {d.Expected} -j {jail.Name}",
-                () => new JailCpuSetService(_host).Apply(jail.Name, jid, wanted),
-                () => { if (have is not null) new JailCpuSetService(_host).Apply(jail.Name, jid, have); },
-                $"cpuset_setaffinity back to {d.Actual}");
-        }
+            new JailCpuSetService(_host).AddSetStep(plan, jail.Name, jid, JailCpuSetService.ParseList(d.Expected!, jail.Name));
         needsRestart.AddRange(drift.Where(d => d.Kind is "Mount" or "Address" or "Interface" or "Definition"));
         foreach (var d in needsRestart)
             plan.Notes.Add($"{d.Kind} {d.Item}: expected {d.Expected ?? "(none)"}, actual {d.Actual ?? "(none)"}: needs the jail made anew (Restart-Jail {jail.Name}).");

@@ -112,7 +112,7 @@ public sealed class JailLifecycle
         AddHostCommands(plan, spec, "exec.created", () => jid);
         AddLimitStep(plan, spec.Name, start: true);
         if (spec.CpuSet is { } cpus)
-            plan.Add("cpuset", $"cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_JAIL, <jid>, {Limits.JailCpuSetService.Format(cpus)})   # cpuset -l {Limits.JailCpuSetService.Format(cpus)} -j {spec.Name}",
+            plan.Add("cpuset", Limits.JailCpuSetService.StepText(spec.Name, "<jid>", cpus),
                 () => new Limits.JailCpuSetService(_host).Apply(spec.Name, jid, cpus));
         AddZfsDatasetSteps(plan, spec, () => jid);
         if (spec.VnetInterfaces.Count > 0)

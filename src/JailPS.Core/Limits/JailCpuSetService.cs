@@ -107,14 +107,25 @@ public sealed class JailCpuSetService
             ? service.PlanUpdate(jail, new System.Collections.Hashtable(), new System.Collections.Hashtable { ["$" + Variable] = Format(cpus) })
             : new JailPlan(jail.Name, "set cpuset");
         if (jail.Jid is int jid)
-        {
-            IReadOnlyCollection<int>? before = null;
-            plan.Add("cpuset", $"cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_JAIL, {jid}, {Format(cpus)})   # cpuset -l {Format(cpus)} -j {jail.Name}",
-                () => { before = JailCpus(jail.Name, jid); Apply(jail.Name, jid, cpus); },
-                () => { if (before is not null) Apply(jail.Name, jid, before); },
-                $"cpuset_setaffinity back to the set it had");
-        }
+            AddSetStep(plan, jail.Name, jid, cpus);
         return plan;
+    }
+
+    /// <summary>The plan step text for putting a jail on <paramref name="cpus"/> (<paramref name="jid"/> may be a placeholder such as "&lt;jid&gt;").</summary>
+    public static string StepText(string jail, string jid, IEnumerable<int> cpus)
+        => $"cpuset_setaffinity(CPU_LEVEL_WHICH, CPU_WHICH_JAIL, {jid}, {Format(cpus)})   # cpuset -l {Format(cpus)} -j {jail}";
+
+    /// <summary>
+    /// A step that puts a running jail on <paramref name="cpus"/>, whose undo puts back the set it had
+    /// when the step ran (the kernel takes any set within the host's CPUs, narrower or wider).
+    /// </summary>
+    public void AddSetStep(JailPlan plan, string jail, int jid, IReadOnlyCollection<int> cpus)
+    {
+        IReadOnlyCollection<int>? before = null;
+        plan.Add("cpuset", StepText(jail, jid.ToString(CultureInfo.InvariantCulture), cpus),
+            () => { before = JailCpus(jail, jid); Apply(jail, jid, cpus); },
+            () => { if (before is not null) Apply(jail, jid, before); },
+            "cpuset_setaffinity back to the set it had");
     }
 
     /// <summary>A jail's CPUs as Get-JailCpuSet shows them: the running jail's set (one cpuset_getaffinity) and its definition's list.</summary>

@@ -52,7 +52,7 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
             });
             if (!ShouldProcess(host, "Run the script block"))
             {
-                WriteObject(new JailRolloutStep(host, i + 1, JailRolloutStep.Skipped, Array.Empty<PSObject>(), Array.Empty<ErrorRecord>(), TimeSpan.Zero, null));
+                WriteObject(JailRolloutStep.NotStarted(host, i + 1, JailRolloutStep.Skipped));
                 continue;
             }
             var (step, streams) = RunOn(session, host, i + 1);
@@ -66,7 +66,7 @@ public sealed class InvokeJailRolloutCommand : PSCmdlet
             // Every step first, then the host's errors and the stop: under -ErrorAction Stop the
             // first error ends this command, and the steps must already say what was done.
             for (int j = i + 1; j < sessions.Length; j++)
-                WriteObject(new JailRolloutStep(HostOf(sessions[j]), j + 1, JailRolloutStep.NotRun, Array.Empty<PSObject>(), Array.Empty<ErrorRecord>(), TimeSpan.Zero, null));
+                WriteObject(JailRolloutStep.NotStarted(HostOf(sessions[j]), j + 1, JailRolloutStep.NotRun));
             WriteProgress(new ProgressRecord(1, activity, $"stopped at {host}") { RecordType = ProgressRecordType.Completed });
             ForwardStreams(streams);
             WriteError(Stopped(sessions, i, step));

@@ -45,5 +45,9 @@ public sealed class JailRolloutStep
     /// <summary>Why it failed: the first error's message; null when it did not fail.</summary>
     public string? Reason { get; }
 
+    /// <summary>A host the rollout did not run the script block on (NotRun, Skipped): no output, no errors.</summary>
+    public static JailRolloutStep NotStarted(string computerName, int position, string status)
+        => new(computerName, position, status, Array.Empty<PSObject>(), Array.Empty<ErrorRecord>(), TimeSpan.Zero, null);
+
     public override string ToString() => $"{ComputerName}: {Status}";
 }

@@ -22,15 +22,12 @@ public sealed class CrossHostTests : IDisposable
     {
         _s.SetVariable("here", _s.SimulatedHostPath);
         _s.SetVariable("there", _there);
+        // ConvertTo-RemoteCopy (tests/pester/RoundTrip.ps1): an object as Invoke-Command returns it.
+        _s.SetVariable("roundTrip", Path.Combine(RepoPaths.Root, "tests", "pester", "RoundTrip.ps1"));
         // One jail called web on each host, both running.
         Ok("""
+            . $roundTrip
             function Use-Host($path) { $env:JAILPS_SIMULATED_HOST = $path }
-            function ConvertTo-Remote($object, $computer) {
-                $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($object))
-                # -PassThru: a string or number comes back wrapped, as Invoke-Command returns it.
-                $copy | Add-Member -NotePropertyName PSComputerName -NotePropertyValue $computer -PassThru |
-                    Add-Member -NotePropertyName PSShowComputerName -NotePropertyValue $true -PassThru
-            }
             foreach ($h in $there, $here) {
                 Use-Host $h
                 New-Jail -Name web -Path /usr/jails/web -Persist | Out-Null
@@ -60,7 +57,7 @@ public sealed class CrossHostTests : IDisposable
     public void A_jail_from_another_host_piped_into_Stop_Jail_is_refused_and_this_hosts_jail_keeps_running()
     {
         var r = _s.Run("""
-            Use-Host $there; $remote = ConvertTo-Remote (Get-Jail web) 'bsd2'
+            Use-Host $there; $remote = ConvertTo-RemoteCopy (Get-Jail web) 'bsd2'
             Use-Host $here; $remote | Stop-Jail
             """);
         var e = Assert.Single(r.Errors);
@@ -79,7 +76,7 @@ public sealed class CrossHostTests : IDisposable
     public void The_recommended_command_names_the_jail_and_acts_on_this_host_only()
     {
         var r = _s.Run("""
-            Use-Host $there; $remote = ConvertTo-Remote (Get-Jail web) 'bsd2'
+            Use-Host $there; $remote = ConvertTo-RemoteCopy (Get-Jail web) 'bsd2'
             Use-Host $here; $remote | Stop-Jail -ErrorVariable refused -ErrorAction SilentlyContinue
             $refused[0].ErrorDetails.RecommendedAction -replace '^.*name it again: ', '' -replace '\.$', ''
             """);
@@ -119,7 +116,7 @@ public sealed class CrossHostTests : IDisposable
     public void An_array_piped_as_one_object_is_refused_for_its_items()
     {
         var r = _s.Run("""
-            Use-Host $there; $remote = @(ConvertTo-Remote (Get-Jail web) 'bsd2')
+            Use-Host $there; $remote = @(ConvertTo-RemoteCopy (Get-Jail web) 'bsd2')
             Use-Host $here; ,$remote | Stop-Jail; Write-Output -NoEnumerate $remote | Restart-Jail
             """);
         Assert.Equal(new[] { "JailObjectFromOtherHost", "JailObjectFromOtherHost" }, r.Errors.Select(e => e.FullyQualifiedErrorId.Split(',')[0]).ToArray());
@@ -130,20 +127,20 @@ public sealed class CrossHostTests : IDisposable
     public void Lines_from_another_host_are_standard_input_when_the_jail_is_named()
     {
         var r = Ok("""
-            Use-Host $there; $lines = ConvertTo-Remote 'hello' 'bsd2'
+            Use-Host $there; $lines = ConvertTo-RemoteCopy 'hello' 'bsd2'
             Use-Host $here; $lines | Invoke-JailCommand web -Command cat | ForEach-Object ExitCode
             Invoke-JailCommand web -Command cat -StandardInput $lines | ForEach-Object ExitCode
             """);
         Assert.Equal(new[] { "0", "0" }, r.Output.Select(o => o.ToString()).ToArray());
         // Without a name, what is piped names the jail: another host's.
-        var named = _s.Run("Use-Host $there; $remote = ConvertTo-Remote (Get-Jail web) 'bsd2'; Use-Host $here; $remote | Invoke-JailCommand -Command uptime");
+        var named = _s.Run("Use-Host $there; $remote = ConvertTo-RemoteCopy (Get-Jail web) 'bsd2'; Use-Host $here; $remote | Invoke-JailCommand -Command uptime");
         Assert.Equal("JailObjectFromOtherHost", Assert.Single(named.Errors).FullyQualifiedErrorId.Split(',')[0]);
     }
 
     [Fact]
     public void Test_Jail_does_not_call_a_refused_jail_in_sync()
     {
-        var r = _s.Run("Use-Host $there; $remote = ConvertTo-Remote (Get-Jail web) 'bsd2'; Use-Host $here; $remote | Test-Jail");
+        var r = _s.Run("Use-Host $there; $remote = ConvertTo-RemoteCopy (Get-Jail web) 'bsd2'; Use-Host $here; $remote | Test-Jail");
         Assert.Equal("JailObjectFromOtherHost", Assert.Single(r.Errors).FullyQualifiedErrorId.Split(',')[0]);
         Assert.False((bool)r.Output.Single().BaseObject);
     }
@@ -172,7 +169,7 @@ public sealed class CrossHostTests : IDisposable
     public void Only_the_foreign_items_of_a_mixed_pipeline_are_refused()
     {
         var r = _s.Run("""
-            Use-Host $there; $remote = ConvertTo-Remote (Get-Jail web) 'bsd2'
+            Use-Host $there; $remote = ConvertTo-RemoteCopy (Get-Jail web) 'bsd2'
             Use-Host $here; @($remote, (Get-Jail db), [pscustomobject]@{ Name = 'web' }) | Stop-Jail
             """);
         Assert.Equal("JailObjectFromOtherHost", Assert.Single(r.Errors).FullyQualifiedErrorId.Split(',')[0]);
@@ -188,7 +185,7 @@ public sealed class CrossHostTests : IDisposable
             $file = Join-Path $here 'inventory.xml'
             Get-Jail web | Export-Clixml $file
             Import-Clixml $file | Stop-Jail
-            ConvertTo-Remote (Get-Jail db) 'localhost' | Stop-Jail
+            ConvertTo-RemoteCopy (Get-Jail db) 'localhost' | Stop-Jail
             """);
         Assert.Equal("Stopped", StateHere("web"));
         Assert.Equal("Stopped", StateHere("db"));
@@ -198,7 +195,7 @@ public sealed class CrossHostTests : IDisposable
     public void Another_machine_reached_by_name_is_refused_even_when_it_calls_itself_like_this_host()
     {
         // Cloned hosts keep their hostname: the object says "this host", the session says another machine.
-        var r = _s.Run("Use-Host $here; ConvertTo-Remote (Get-Jail web) 'bsd2.example.org' | Stop-Jail");
+        var r = _s.Run("Use-Host $here; ConvertTo-RemoteCopy (Get-Jail web) 'bsd2.example.org' | Stop-Jail");
         var e = Assert.Single(r.Errors);
         Assert.Equal("JailObjectFromOtherHost,JailPS.Commands.StopJailCommand", e.FullyQualifiedErrorId);
         Assert.Contains("bsd2.example.org, which is not this machine", e.Exception.Message, StringComparison.Ordinal);
@@ -226,7 +223,7 @@ public sealed class CrossHostTests : IDisposable
     public void Every_command_refuses_a_piped_jail_from_another_host(string command)
     {
         string log = Ok("Use-Host $here; (Get-JailSimulatedCommand).Count").Output.Single().ToString()!;
-        var r = _s.Run($"Use-Host $there; $remote = ConvertTo-Remote (Get-Jail web) 'bsd2'; Use-Host $here; $remote | {command} -WarningAction SilentlyContinue");
+        var r = _s.Run($"Use-Host $there; $remote = ConvertTo-RemoteCopy (Get-Jail web) 'bsd2'; Use-Host $here; $remote | {command} -WarningAction SilentlyContinue");
         Assert.Equal("JailObjectFromOtherHost", Assert.Single(r.Errors).FullyQualifiedErrorId.Split(',')[0]);
         Assert.Empty(r.Output.Where(o => o is not null && o.BaseObject is not bool));
         Assert.Equal("Running", StateHere("web"));
@@ -237,17 +234,17 @@ public sealed class CrossHostTests : IDisposable
     public void Remote_names_are_refused_but_remote_jail_conf_text_is_content_to_read_here()
     {
         // Names that came back from another host name that host's jails.
-        var r = _s.Run("Use-Host $there; $names = ConvertTo-Remote 'web' 'bsd2'; Use-Host $here; $names | Stop-Jail");
+        var r = _s.Run("Use-Host $there; $names = ConvertTo-RemoteCopy 'web' 'bsd2'; Use-Host $here; $names | Stop-Jail");
         Assert.Equal("JailObjectFromOtherHost,JailPS.Commands.StopJailCommand", Assert.Single(r.Errors).FullyQualifiedErrorId);
         Assert.Equal("Running", StateHere("web"));
         // A definition's text copied from another host is read as this host's configuration.
         var copied = Ok("""
-            Use-Host $there; $text = ConvertTo-Remote 'app { path = /usr/jails/app; persist; }' 'bsd2'
+            Use-Host $there; $text = ConvertTo-RemoteCopy 'app { path = /usr/jails/app; persist; }' 'bsd2'
             Use-Host $here; $text | Import-JailConfig | ForEach-Object { $_.Name; $_.ComputerName }
             """);
         Assert.Equal(new[] { "app", "simulated:" + _s.SimulatedHostPath }, copied.Output.Select(o => o.ToString()).ToArray());
         // A path from another host names a file there.
-        var path = _s.Run("Use-Host $there; $file = ConvertTo-Remote ([pscustomobject]@{ FullName = '/etc/jail.conf' }) 'bsd2'; Use-Host $here; $file | Import-JailConfig");
+        var path = _s.Run("Use-Host $there; $file = ConvertTo-RemoteCopy ([pscustomobject]@{ FullName = '/etc/jail.conf' }) 'bsd2'; Use-Host $here; $file | Import-JailConfig");
         Assert.Equal("JailObjectFromOtherHost,JailPS.Commands.ImportJailConfigCommand", Assert.Single(path.Errors).FullyQualifiedErrorId);
     }
 }

@@ -134,8 +134,7 @@ public static class CmdletCatalog
                             [pscustomobject]@{
                                 Name = $_.Name
                                 IsDefault = $_.IsDefault
-                                # Hidden (DontShow) parameters are not typed by users: no help page lists them.
-                                Parameters = @($_.Parameters | Where-Object { -not @($_.Attributes | Where-Object { $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow }) } | ForEach-Object {
+                                Parameters = @($_.Parameters | ForEach-Object {
                                     [pscustomobject]@{
                                         Name = $_.Name
                                         Type = $_.ParameterType
