@@ -69,11 +69,27 @@ public sealed class JailImportService
     /// </summary>
     private void AddBastilleLimits(JailPlan plan, ImportCandidate c)
     {
-        string file = HostPath.Combine(HostPath.GetDirectoryName(c.SourceFile), "rctl.conf");
+        if (BastilleFileLines(c, "rctl.conf", out string file) is { } lines)
+            AddLimits(plan, c, lines.Select(l => l.Split(new[] { ' ', '\t' }, 2)[0]), file);
+    }
+
+    /// <summary>The lines of a file Bastille keeps beside the jail's jail.conf (rctl.conf, cpuset.conf), without blanks and comments; null when there is none.</summary>
+    private IEnumerable<string>? BastilleFileLines(ImportCandidate c, string name, out string file)
+    {
+        file = HostPath.Combine(HostPath.GetDirectoryName(c.SourceFile), name);
         string? text = _host.Files.ReadAllText(file);
-        if (text is null) return;
-        var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).Select(l => l.Split(new[] { ' ', '\t' }, 2)[0]);
-        AddLimits(plan, c, lines, file);
+        return text?.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+    }
+
+    /// <summary>A manager's CPU list as cpuset(1) takes it, or null with a note that it is not one.</summary>
+    private static SortedSet<int>? CpuListOrNote(string value, string jail, string where, List<string> notes)
+    {
+        try { return JailPS.Core.Limits.JailCpuSetService.ParseList(value, jail); }
+        catch (JailOperationException)
+        {
+            notes.Add($"{where} \"{value}\" is not a CPU list; it is not imported.");
+            return null;
+        }
     }
 
     /// <summary>
@@ -282,12 +298,7 @@ public sealed class JailImportService
     {
         if (c.IocageSettings is not { } conf || !conf.TryGetValue("cpuset", out string? value) || value is "" or "off" or "all" or "none")
             return null;
-        try { return JailPS.Core.Limits.JailCpuSetService.Format(JailPS.Core.Limits.JailCpuSetService.ParseList(value, c.Name)); }
-        catch (JailOperationException)
-        {
-            notes.Add($"{c.SourceFile}: cpuset \"{value}\" is not a CPU list; it is not imported.");
-            return null;
-        }
+        return CpuListOrNote(value, c.Name, $"{c.SourceFile}: cpuset", notes) is { } cpus ? JailPS.Core.Limits.JailCpuSetService.Format(cpus) : null;
     }
 
     /// <summary>
@@ -299,19 +310,11 @@ public sealed class JailImportService
     /// </summary>
     private string? BastilleCpuSet(ImportCandidate c, List<string> notes)
     {
-        string file = HostPath.Combine(HostPath.GetDirectoryName(c.SourceFile), "cpuset.conf");
-        string? text = _host.Files.ReadAllText(file);
-        if (text is null) return null;
+        if (BastilleFileLines(c, "cpuset.conf", out string file) is not { } lines) return null;
         SortedSet<int>? current = null;
-        foreach (string line in text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')))
+        foreach (string line in lines)
         {
-            SortedSet<int> cpus;
-            try { cpus = JailPS.Core.Limits.JailCpuSetService.ParseList(line, c.Name); }
-            catch (JailOperationException)
-            {
-                notes.Add($"{file}: \"{line}\" is not a CPU list; it is not imported.");
-                continue;
-            }
+            if (CpuListOrNote(line, c.Name, $"{file}:", notes) is not { } cpus) continue;
             if (current is not null)
                 notes.Add($"{file}: \"{line}\" replaces {JailPS.Core.Limits.JailCpuSetService.Format(current)} from the line before it, as when Bastille starts the jail.");
             current = cpus;
